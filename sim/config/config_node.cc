@@ -1,0 +1,280 @@
+#include "sim/config/config_node.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "sim/config/input_error.h"
+
+namespace servesim {
+namespace {
+
+std::string FormatNumber(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<int64_t>(v));
+  return fmt::format("{}", v);
+}
+
+std::string RangeRule(const Range& r) {
+  if (r.min && r.max) {
+    return fmt::format("must be in {}{}, {}]", r.min_exclusive ? "(" : "[", FormatNumber(*r.min),
+                       FormatNumber(*r.max));
+  }
+  if (r.min) return fmt::format("must be {} {}", r.min_exclusive ? ">" : ">=", FormatNumber(*r.min));
+  return fmt::format("must be <= {}", FormatNumber(*r.max));
+}
+
+bool InRange(double v, const Range& r) {
+  if (r.min && (r.min_exclusive ? !(v > *r.min) : !(v >= *r.min))) return false;
+  if (r.max && !(v <= *r.max)) return false;
+  return true;
+}
+
+[[noreturn]] void ThrowYamlError(const std::string& file, const YAML::Exception& e) {
+  if (e.mark.is_null()) throw InputError(fmt::format("{}: invalid YAML: {}", file, e.msg));
+  throw InputError(
+      fmt::format("{}:{}:{}: invalid YAML: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg));
+}
+
+}  // namespace
+
+std::string JoinPath(std::string_view parent, std::string_view key) {
+  if (parent.empty()) return std::string(key);
+  return fmt::format("{}.{}", parent, key);
+}
+
+ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const ConfigSource> source,
+                       std::string path, YAML::Mark parent_mark)
+    : node_(std::move(node)), source_(std::move(source)), path_(std::move(path)) {
+  mark_ = node_.IsDefined() ? node_.Mark() : parent_mark;
+  if (mark_.is_null()) mark_ = parent_mark;
+}
+
+ConfigNode ConfigNode::LoadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(fmt::format("{}: cannot open file", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return LoadString(text.str(), path);
+}
+
+ConfigNode ConfigNode::LoadString(const std::string& text, const std::string& name) {
+  auto source = std::make_shared<ConfigSource>();
+  source->file = name;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    ThrowYamlError(name, e);
+  }
+  YAML::Mark start;
+  start.line = 0;
+  start.column = 0;
+  return ConfigNode(root, source, "", start);
+}
+
+ConfigNode ConfigNode::Child(std::string_view key) const {
+  const YAML::Node& self = node_;  // const access: operator[] must not insert
+  YAML::Node child;
+  if (self.IsMap()) child = self[std::string(key)];
+  else child = YAML::Node(YAML::NodeType::Undefined);
+  return ConfigNode(child, source_, JoinPath(path_, key), mark_);
+}
+
+std::vector<ConfigNode> ConfigNode::Elements() const {
+  if (!node_.IsSequence()) Fail(fmt::format("expected a list, got {}", Describe()));
+  std::vector<ConfigNode> out;
+  for (size_t i = 0; i < node_.size(); ++i) {
+    out.emplace_back(node_[i], source_, fmt::format("{}[{}]", path_, i), mark_);
+  }
+  return out;
+}
+
+std::vector<std::string> ConfigNode::Keys() const {
+  std::vector<std::string> keys;
+  if (!node_.IsMap()) return keys;
+  for (const auto& kv : node_) keys.push_back(kv.first.as<std::string>());
+  return keys;
+}
+
+void ConfigNode::ExpectMap() const {
+  if (!node_.IsMap()) Fail(fmt::format("expected a mapping, got {}", Describe()));
+}
+
+void ConfigNode::CheckKeys(const std::vector<std::string>& allowed) const {
+  ExpectMap();
+  for (const auto& kv : node_) {
+    const std::string key = kv.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    ConfigNode at(kv.second, source_, JoinPath(path_, key), kv.first.Mark());
+    at.mark_ = kv.first.Mark();
+    at.Fail(fmt::format("unknown key{}", DidYouMean(key, allowed)));
+  }
+}
+
+std::string ConfigNode::Location() const {
+  for (const auto& [key, value] : source_->overrides) {
+    if (path_ == key || path_.rfind(key + ".", 0) == 0 || path_.rfind(key + "[", 0) == 0) {
+      return fmt::format("--set {}={}: {}", key, value, path_);
+    }
+  }
+  std::string where = source_->file;
+  if (!mark_.is_null()) where += fmt::format(":{}:{}", mark_.line + 1, mark_.column + 1);
+  if (path_.empty()) return where;
+  return fmt::format("{}: {}", where, path_);
+}
+
+void ConfigNode::Fail(std::string_view rule) const {
+  throw InputError(fmt::format("{}: {}", Location(), rule));
+}
+
+std::string ConfigNode::Describe() const {
+  if (!Defined()) return "nothing";
+  if (node_.IsMap()) return "a mapping";
+  if (node_.IsSequence()) return "a list";
+  return fmt::format("'{}'", node_.Scalar());
+}
+
+std::string ConfigNode::ScalarText() const {
+  if (!Defined()) Fail("missing required value");
+  if (!node_.IsScalar()) Fail(fmt::format("expected a single value, got {}", Describe()));
+  return node_.Scalar();
+}
+
+std::string ConfigNode::AsString() const { return ScalarText(); }
+
+double ConfigNode::AsDouble(Range range) const {
+  const std::string text = ScalarText();
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(begin, &end);
+  if (text.empty() || end != begin + text.size() || errno == ERANGE) {
+    Fail(fmt::format("expected a number, got '{}'", text));
+  }
+  if (!std::isfinite(v)) Fail(fmt::format("expected a finite number, got '{}'", text));
+  if (!InRange(v, range)) Fail(fmt::format("{}, got {}", RangeRule(range), text));
+  return v;
+}
+
+int64_t ConfigNode::AsInt(Range range) const {
+  const std::string text = ScalarText();
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(begin, &end);  // accepts 1e6; integrality checked below
+  if (text.empty() || end != begin + text.size() || errno == ERANGE || !std::isfinite(v)) {
+    Fail(fmt::format("expected an integer, got '{}'", text));
+  }
+  if (v != std::floor(v) || std::fabs(v) > 9.0e15) {
+    Fail(fmt::format("expected an integer, got '{}'", text));
+  }
+  if (!InRange(v, range)) Fail(fmt::format("{}, got {}", RangeRule(range), text));
+  return static_cast<int64_t>(v);
+}
+
+bool ConfigNode::AsBool() const {
+  std::string text = ScalarText();
+  std::transform(text.begin(), text.end(), text.begin(), ::tolower);
+  if (text == "true" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "no" || text == "off") return false;
+  Fail(fmt::format("expected true or false, got '{}'", node_.Scalar()));
+}
+
+std::string ConfigNode::AsEnum(const std::vector<std::string>& choices) const {
+  const std::string text = ScalarText();
+  if (std::find(choices.begin(), choices.end(), text) != choices.end()) return text;
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  Fail(fmt::format("must be one of {}, got '{}'{}", list, text, DidYouMean(text, choices)));
+}
+
+std::string ConfigNode::GetString(std::string_view key, const std::string& def) const {
+  ConfigNode c = Child(key);
+  return c.Defined() ? c.AsString() : def;
+}
+
+double ConfigNode::GetDouble(std::string_view key, double def, Range range) const {
+  ConfigNode c = Child(key);
+  return c.Defined() ? c.AsDouble(range) : def;
+}
+
+int64_t ConfigNode::GetInt(std::string_view key, int64_t def, Range range) const {
+  ConfigNode c = Child(key);
+  return c.Defined() ? c.AsInt(range) : def;
+}
+
+bool ConfigNode::GetBool(std::string_view key, bool def) const {
+  ConfigNode c = Child(key);
+  return c.Defined() ? c.AsBool() : def;
+}
+
+std::string ConfigNode::GetEnum(std::string_view key, const std::string& def,
+                                const std::vector<std::string>& choices) const {
+  ConfigNode c = Child(key);
+  return c.Defined() ? c.AsEnum(choices) : def;
+}
+
+ConfigNode ConfigNode::Require(std::string_view key) const {
+  ConfigNode c = Child(key);
+  if (!c.Defined()) c.Fail("missing required key");
+  return c;
+}
+
+ConfigNode ApplyOverrides(const ConfigNode& root, const std::vector<std::string>& sets) {
+  if (sets.empty()) return root;
+  auto source = std::make_shared<ConfigSource>(root.Source());
+  YAML::Node tree = root.Raw().IsDefined() && !root.Raw().IsNull() ? YAML::Clone(root.Raw())
+                                                                    : YAML::Node(YAML::NodeType::Map);
+  if (!tree.IsMap()) root.Fail("expected a mapping at the top level");
+  for (const std::string& set : sets) {
+    const size_t eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw InputError(fmt::format("--set {}: expected dotted.key=value", set));
+    }
+    const std::string key = set.substr(0, eq);
+    const std::string value_text = set.substr(eq + 1);
+    YAML::Node value;
+    try {
+      value = YAML::Load(value_text);
+    } catch (const YAML::Exception& e) {
+      throw InputError(fmt::format("--set {}: invalid YAML value: {}", set, e.msg));
+    }
+    std::vector<std::string> parts;
+    for (size_t start = 0;;) {
+      const size_t dot = key.find('.', start);
+      parts.push_back(key.substr(start, dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    YAML::Node cur = tree;
+    std::string walked;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (parts[i].empty()) throw InputError(fmt::format("--set {}: empty key component", set));
+      walked = JoinPath(walked, parts[i]);
+      if (i + 1 == parts.size()) {
+        cur[parts[i]] = value;
+        break;
+      }
+      YAML::Node next = cur[parts[i]];
+      if (!next.IsDefined() || next.IsNull()) {
+        cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+        next = cur[parts[i]];
+      } else if (!next.IsMap()) {
+        throw InputError(fmt::format("--set {}: '{}' is a single value, not a mapping", set, walked));
+      }
+      cur.reset(next);
+    }
+    source->overrides[key] = value_text;
+  }
+  YAML::Mark start;
+  start.line = 0;
+  start.column = 0;
+  return ConfigNode(tree, source, "", start);
+}
+
+}  // namespace servesim

@@ -1,0 +1,37 @@
+#include "sim/config/input_error.h"
+
+#include <algorithm>
+
+namespace servesim {
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string DidYouMean(std::string_view given, const std::vector<std::string>& candidates) {
+  const std::string* best = nullptr;
+  size_t best_distance = 0;
+  for (const std::string& c : candidates) {
+    const size_t d = EditDistance(given, c);
+    if (best == nullptr || d < best_distance) {
+      best = &c;
+      best_distance = d;
+    }
+  }
+  // Accept up to a third of the word's length in edits (at least 1, at most 3).
+  const size_t limit = std::clamp<size_t>(given.size() / 3, 1, 3);
+  if (best == nullptr || best_distance > limit) return "";
+  return " (did you mean '" + *best + "'?)";
+}
+
+}  // namespace servesim

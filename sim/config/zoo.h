@@ -1,0 +1,35 @@
+// The model and hardware zoo: configs/models/NAME.yaml and configs/hardware/NAME.yaml.
+// A scenario's `model` / `hardware.gpu` is either a zoo name or a path to a YAML file (relative
+// to the scenario's directory). Every field is validated; errors name file:line:col and key.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/hardware_spec.h"
+#include "models/model_spec.h"
+#include "sim/config/config_node.h"
+
+namespace servesim {
+
+// The configs/ directory of the source tree this binary was built from.
+std::string ConfigRoot();
+
+// Sorted zoo names of one kind ("models" or "hardware").
+std::vector<std::string> ListZoo(std::string_view kind);
+
+// `ref` is the scenario node holding a name or a path. Unknown names fail with the list of known
+// names and "did you mean".
+ModelSpec LoadModel(const ConfigNode& ref);
+HardwareSpec LoadHardware(const ConfigNode& ref);
+
+// Load and validate one file.
+ModelSpec LoadModelFile(const std::string& path);
+HardwareSpec LoadHardwareFile(const std::string& path);
+
+// Resolves a path written in a config: absolute stays; relative is taken against the directory of
+// the file the node came from (or the working directory for a --set override).
+std::string ResolvePath(const ConfigNode& at, const std::string& path);
+
+}  // namespace servesim

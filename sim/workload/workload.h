@@ -1,0 +1,95 @@
+// Workload: what requests arrive and when. Parsed from the scenario's `workload:` section into a
+// WorkloadConfig, then turned into a RequestGenerator that streams requests in arrival order
+// (open loop, trace replay) or issues one per completion (closed loop with `concurrency`).
+// Traces are read row by row, never loaded whole.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "sim/config/config_node.h"
+#include "sim/core/rng.h"
+#include "sim/core/time.h"
+
+namespace servesim {
+
+struct RequestSpec {
+  SimTime arrival = 0;
+  int64_t input_tokens = 0;   // >= 1
+  int64_t output_tokens = 0;  // >= 1
+};
+
+// A distribution of token counts. Samples are integers >= 1.
+class LengthDistribution {
+ public:
+  virtual ~LengthDistribution() = default;
+  virtual int64_t Sample(Rng& rng) const = 0;
+  virtual double Mean() const = 0;
+  virtual std::string Describe() const = 0;  // e.g. "fixed 128", "uniform [64, 512]"
+};
+
+// A plain integer is a fixed length; a mapping {dist: uniform|normal|lognormal, ...} a
+// distribution (see docs/config.md).
+std::unique_ptr<LengthDistribution> ParseLengthDistribution(const ConfigNode& node);
+
+enum class ArrivalProcess { kPoisson, kGamma, kConstant, kBurst };
+
+struct TraceConfig {
+  std::string path;           // resolved
+  std::string format;         // "azure" (TIMESTAMP,ContextTokens,GeneratedTokens) or "csv"
+  double rate_scale = 1.0;    // 2.0 replays twice as fast
+  bool use_arrivals = true;   // false: lengths from the trace, arrivals from workload.arrival
+};
+
+struct WorkloadConfig {
+  ArrivalProcess process = ArrivalProcess::kPoisson;
+  double rate_per_s = 0;  // poisson, gamma, constant
+  double cv = 1.0;        // gamma: coefficient of variation of inter-arrival times
+  int64_t concurrency = 0;   // > 0: closed loop with this many requests in flight
+  double think_time_s = 0;   // closed loop: pause between a completion and the next request
+  std::optional<int64_t> num_requests;
+  std::optional<double> duration_s;
+  std::shared_ptr<const LengthDistribution> input_tokens;   // null when lengths come from a trace
+  std::shared_ptr<const LengthDistribution> output_tokens;
+  std::optional<TraceConfig> trace;
+
+  bool ClosedLoop() const { return concurrency > 0; }
+};
+
+// Validates the `workload:` mapping (keys, types, ranges, combinations) and resolves paths.
+WorkloadConfig ParseWorkload(const ConfigNode& workload);
+
+class RequestGenerator {
+ public:
+  // Opens the trace, if any (InputError if it cannot be read). Random streams are derived from
+  // `seed` with the names "workload.arrival", "workload.input_tokens", "workload.output_tokens".
+  RequestGenerator(const WorkloadConfig& config, uint64_t seed);
+  ~RequestGenerator();
+
+  // Open loop and trace replay: the next request in arrival order, or nullopt when the workload
+  // is over (num_requests issued, next arrival past duration_s, or end of trace).
+  // Malformed trace rows throw InputError "file:line: ...".
+  std::optional<RequestSpec> NextArrival();
+
+  // Closed loop: the request issued because a slot freed at `now` (arrival = now + think time),
+  // or nullopt when num_requests have been issued or the arrival would be past duration_s.
+  std::optional<RequestSpec> NextClosedLoop(SimTime now);
+
+  const WorkloadConfig& config() const { return config_; }
+
+ private:
+  class TraceReader;
+  std::optional<RequestSpec> Lengths(SimTime arrival);
+
+  WorkloadConfig config_;
+  Rng arrival_rng_;
+  Rng input_rng_;
+  Rng output_rng_;
+  std::unique_ptr<TraceReader> trace_;
+  int64_t issued_ = 0;
+  SimTime last_arrival_ = 0;
+};
+
+}  // namespace servesim
