@@ -1,0 +1,45 @@
+// BatchShape: what one engine step (one forward pass) computes, in aggregate. The scheduler
+// fills it; the StepModel prices it. Decode sequences are summarised by count and total context
+// so that pricing a step costs O(number of prefill chunks), not O(batch size).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace servesim {
+
+struct PrefillChunk {
+  int64_t tokens = 0;          // new prompt tokens computed in this step (>= 1)
+  int64_t context_tokens = 0;  // tokens of the same sequence already in the KV cache
+  bool produces_logits = false;  // true when the chunk completes the prompt (samples a token)
+};
+
+struct BatchShape {
+  int64_t decode_seqs = 0;
+  // Sum over decode sequences of the tokens each attends to (its KV length including the token
+  // computed in this step).
+  int64_t decode_context_tokens = 0;
+  std::vector<PrefillChunk> prefills;
+
+  int64_t PrefillTokens() const {
+    int64_t n = 0;
+    for (const PrefillChunk& c : prefills) n += c.tokens;
+    return n;
+  }
+  int64_t TotalTokens() const { return decode_seqs + PrefillTokens(); }
+  int64_t NumSeqs() const { return decode_seqs + static_cast<int64_t>(prefills.size()); }
+  // Rows of the LM head: every decode sequence plus each chunk that completes its prompt.
+  int64_t LogitsRows() const {
+    int64_t n = decode_seqs;
+    for (const PrefillChunk& c : prefills) n += c.produces_logits ? 1 : 0;
+    return n;
+  }
+  bool Empty() const { return decode_seqs == 0 && prefills.empty(); }
+  void Clear() {
+    decode_seqs = 0;
+    decode_context_tokens = 0;
+    prefills.clear();  // keeps capacity: no allocation per step
+  }
+};
+
+}  // namespace servesim

@@ -1,0 +1,40 @@
+// Memory model: what one GPU of a replica holds (weights, activation reserve, KV cache) and how
+// many KV blocks fit. Pure arithmetic on specs; the caller turns a non-fit into an InputError.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "models/hardware_spec.h"
+#include "models/model_spec.h"
+#include "models/step_model.h"
+
+namespace servesim {
+
+struct MemoryRequest {
+  DeploymentShape shape;
+  // vLLM semantics: the fraction of total GPU memory the engine may use (weights + activations +
+  // KV). Used when kv_free_fraction is 0.
+  double gpu_memory_utilization = 0.9;
+  // TensorRT-LLM semantics: the fraction of memory left after weights and activations that goes
+  // to the KV cache. 0 = not used.
+  double kv_free_fraction = 0;
+  int64_t block_size_tokens = 16;
+  int64_t max_num_batched_tokens = 8192;
+  int64_t max_num_seqs = 256;
+};
+
+struct MemoryPlan {
+  bool fits = false;
+  std::string reason;  // when !fits: which term does not fit, with the numbers
+  double weight_bytes = 0;            // per GPU
+  double activation_reserve_bytes = 0;  // per GPU: peak activations + runtime (CUDA ctx, graphs)
+  double kv_bytes_per_token = 0;      // per GPU
+  double kv_cache_bytes = 0;          // per GPU
+  int64_t num_kv_blocks = 0;
+  int64_t kv_capacity_tokens = 0;     // num_kv_blocks x block_size
+};
+
+MemoryPlan PlanMemory(const ModelSpec& model, const HardwareSpec& hw, const MemoryRequest& req);
+
+}  // namespace servesim
