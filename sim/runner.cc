@@ -1,1 +1,145 @@
-// (filled in below)
+#include "sim/runner.h"
+
+#include <optional>
+
+#include "sim/core/check.h"
+#include "sim/core/simulation.h"
+#include "sim/serving/metrics.h"
+#include "sim/serving/replica.h"
+#include "sim/workload/workload.h"
+
+namespace servesim {
+namespace {
+
+// Turns the workload's requests into arrival events and hands them to the replica. Open loop:
+// one pending arrival at a time (the trace is streamed). Closed loop: a new request each time
+// one finishes.
+class WorkloadDriver : public EventHandler {
+ public:
+  WorkloadDriver(Simulation* sim, RequestGenerator* gen, RequestTable* table, Replica* replica,
+                 int64_t max_model_len)
+      : sim_(sim), gen_(gen), table_(table), replica_(replica), max_model_len_(max_model_len) {}
+
+  void Start() {
+    if (gen_->config().ClosedLoop()) {
+      for (int64_t i = 0; i < gen_->config().concurrency; ++i) IssueClosedLoop(0);
+      return;
+    }
+    pending_ = gen_->NextArrival();
+    if (pending_) sim_->ScheduleAt(pending_->arrival, this, kOpenLoop);
+  }
+
+  // Called when request `id` leaves the system (finished or rejected).
+  void OnRequestDone(SimTime now) {
+    if (gen_->config().ClosedLoop()) IssueClosedLoop(now);
+  }
+
+  void OnEvent(SimTime now, uint64_t payload) override {
+    if (payload != kOpenLoop) {
+      Admit(static_cast<RequestId>(payload - kFirstId), now);
+      return;
+    }
+    // Admit every request that arrives at this instant, then wait for the next one.
+    while (pending_ && pending_->arrival == now) {
+      Admit(NewRequest(*pending_), now);
+      pending_ = gen_->NextArrival();
+    }
+    if (pending_) {
+      SERVESIM_CHECK(pending_->arrival > now);
+      sim_->ScheduleAt(pending_->arrival, this, kOpenLoop);
+    }
+  }
+
+ private:
+  static constexpr uint64_t kOpenLoop = 0;
+  static constexpr uint64_t kFirstId = 1;  // closed-loop payloads are id + 1
+
+  RequestId NewRequest(const RequestSpec& spec) {
+    Request r;
+    r.arrival = spec.arrival;
+    r.input_tokens = spec.input_tokens;
+    r.output_tokens = spec.output_tokens;
+    table_->push_back(r);
+    return static_cast<RequestId>(table_->size() - 1);
+  }
+
+  void IssueClosedLoop(SimTime now) {
+    const std::optional<RequestSpec> spec = gen_->NextClosedLoop(now);
+    if (!spec) return;
+    const RequestId id = NewRequest(*spec);
+    sim_->ScheduleAt(spec->arrival, this, static_cast<uint64_t>(id) + kFirstId);
+  }
+
+  void Admit(RequestId id, SimTime now) {
+    Request& r = (*table_)[id];
+    // Like vLLM, a request whose prompt plus max_tokens exceeds max_model_len is refused.
+    if (r.input_tokens + r.output_tokens > max_model_len_) {
+      r.rejected = true;
+      OnRequestDone(now);
+      return;
+    }
+    replica_->Submit(id);
+  }
+
+  Simulation* sim_;
+  RequestGenerator* gen_;
+  RequestTable* table_;
+  Replica* replica_;
+  int64_t max_model_len_;
+  std::optional<RequestSpec> pending_;
+};
+
+// Every request finished exactly once with exactly its output tokens, or was rejected.
+void CheckConservation(const RequestTable& table, const Metrics& metrics) {
+  int64_t finished = 0;
+  for (const Request& r : table) {
+    if (r.rejected) {
+      SERVESIM_CHECK(r.finish < 0 && r.generated == 0);
+      continue;
+    }
+    SERVESIM_CHECK(r.finish >= r.first_token && r.first_token > r.arrival);
+    SERVESIM_CHECK(r.generated == r.output_tokens && !r.in_decode_set && r.blocks == 0);
+    ++finished;
+  }
+  SERVESIM_CHECK(finished == metrics.Completed());
+}
+
+}  // namespace
+
+RunResult RunScenario(const Scenario& scenario, const StepModel& step_model) {
+  RunResult result;
+  Simulation sim;
+  RequestGenerator generator(scenario.workload, scenario.seed);
+  Metrics metrics(&result.requests);
+  Replica replica(&sim, scenario.engine.batching, &result.requests, &step_model, &metrics);
+  WorkloadDriver driver(&sim, &generator, &result.requests, &replica,
+                        scenario.engine.max_model_len);
+  metrics.SetOnFinish([&driver](RequestId, SimTime now) { driver.OnRequestDone(now); });
+  driver.Start();
+  sim.Run();
+  SERVESIM_CHECK(replica.scheduler().Idle() && replica.scheduler().Blocks().Used() == 0);
+  CheckConservation(result.requests, metrics);
+
+  Summary& s = result.summary;
+  s.scenario = scenario.name;
+  s.model = scenario.model.name;
+  s.gpu = scenario.hardware.name;
+  s.num_gpus = scenario.num_gpus;
+  s.scheduler = scenario.engine.scheduler;
+  s.seed = scenario.seed;
+  s.kv_cache_blocks = scenario.memory.num_kv_blocks;
+  s.kv_cache_tokens = scenario.memory.kv_capacity_tokens;
+  s.events = sim.EventsProcessed();
+  const double peak = scenario.hardware.PeakFlops(scenario.engine.shape.weight_precision);
+  metrics.Summarize({scenario.slo.ttft_ms, scenario.slo.tpot_ms}, peak,
+                    scenario.hardware.memory_bandwidth_bytes_per_s, &s);
+  return result;
+}
+
+RunResult RunScenario(const Scenario& scenario) {
+  const RooflineStepModel model(scenario.model, scenario.hardware, scenario.engine.shape,
+                                scenario.engine.cost);
+  return RunScenario(scenario, model);
+}
+
+}  // namespace servesim

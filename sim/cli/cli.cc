@@ -1,1 +1,132 @@
-// (filled in below)
+#include "sim/cli/cli.h"
+
+#include <sstream>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "sim/config/input_error.h"
+#include "sim/config/scenario.h"
+#include "sim/config/zoo.h"
+#include "sim/report/atomic_file.h"
+#include "sim/report/summary.h"
+#include "sim/runner.h"
+
+namespace servesim {
+namespace po = boost::program_options;
+namespace {
+
+const char* kUsage =
+    "usage: servesim <command> [options]\n"
+    "commands:\n"
+    "  run SCENARIO.yaml [--set key=value]... [--seed N] [--json FILE] [--requests-csv FILE]\n"
+    "                    [--quiet]         simulate a scenario and print its summary\n"
+    "  models                              list the model zoo (configs/models)\n"
+    "  hardware                            list the GPU zoo (configs/hardware)\n"
+    "  help                                show this text\n";
+
+po::variables_map ParseOptions(const std::string& command, const std::vector<std::string>& args,
+                               const po::options_description& desc,
+                               const po::positional_options_description& positional) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(fmt::format("servesim {}: {}\n{}", command, e.what(), kUsage));
+  }
+  return vm;
+}
+
+int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description desc("run options");
+  desc.add_options()("scenario", po::value<std::string>(), "scenario YAML")(
+      "set", po::value<std::vector<std::string>>()->composing(), "dotted.key=value override")(
+      "seed", po::value<uint64_t>(), "run seed (overrides `seed:`)")(
+      "json", po::value<std::string>(), "write the summary JSON here ('-' for stdout)")(
+      "requests-csv", po::value<std::string>(), "write one row per request here")(
+      "quiet", po::bool_switch(), "do not print the summary table");
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  const po::variables_map vm = ParseOptions("run", args, desc, positional);
+  if (!vm.count("scenario")) throw InputError(fmt::format("servesim run: missing SCENARIO.yaml\n{}", kUsage));
+
+  std::vector<std::string> sets;
+  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  std::optional<uint64_t> seed;
+  if (vm.count("seed")) seed = vm["seed"].as<uint64_t>();
+  const Scenario scenario = LoadScenario(vm["scenario"].as<std::string>(), sets, seed);
+  const RunResult result = RunScenario(scenario);
+
+  // Render everything first; write files only once all of it succeeded.
+  const std::string json = SummaryToJson(result.summary).dump(2) + "\n";
+  std::string csv;
+  if (vm.count("requests-csv")) {
+    std::ostringstream s;
+    WriteRequestsCsv(result.requests, s);
+    csv = s.str();
+  }
+  if (!vm["quiet"].as<bool>()) PrintSummary(result.summary, out);
+  if (vm.count("json")) {
+    const std::string path = vm["json"].as<std::string>();
+    if (path == "-") out << json;
+    else WriteFileAtomically(path, json);
+  }
+  if (vm.count("requests-csv")) WriteFileAtomically(vm["requests-csv"].as<std::string>(), csv);
+  return 0;
+}
+
+int CommandModels(std::ostream& out) {
+  fmt::print(out, "{:<16}{:>9}{:>8}{:>8}{:>7}{:>5}{:>8}{:>8}{:>9}  {}\n", "model", "params",
+             "layers", "hidden", "heads", "kv", "ffn", "vocab", "context", "moe");
+  for (const std::string& name : ListZoo("models")) {
+    const ModelSpec m = LoadModelFile(ConfigRoot() + "/models/" + name + ".yaml");
+    const std::string moe =
+        m.IsMoe() ? fmt::format("{}x top-{} ({:.1f}B active)", m.moe_num_experts, m.moe_top_k,
+                                m.ActiveParams() / 1e9)
+                  : "-";
+    fmt::print(out, "{:<16}{:>8.1f}B{:>8}{:>8}{:>7}{:>5}{:>8}{:>8}{:>9}  {}\n", name,
+               m.TotalParams() / 1e9, m.num_layers, m.hidden_size, m.num_attention_heads,
+               m.num_kv_heads, m.IsMoe() ? m.moe_intermediate_size : m.intermediate_size,
+               m.vocab_size, m.max_position_embeddings, moe);
+  }
+  return 0;
+}
+
+int CommandHardware(std::ostream& out) {
+  fmt::print(out, "{:<16}{:>8}{:>9}{:>10}{:>9}{:>9}  {:<10}{:>9}{:>8}{:>8}\n", "gpu", "mem GiB",
+             "HBM TB/s", "bf16 TF/s", "fp8 TF/s", "fp4 TF/s", "scale-up", "GB/s", "TDP W",
+             "$/h");
+  for (const std::string& name : ListZoo("hardware")) {
+    const HardwareSpec h = LoadHardwareFile(ConfigRoot() + "/hardware/" + name + ".yaml");
+    const auto tf = [](double flops) {
+      return flops > 0 ? fmt::format("{:.0f}", flops / 1e12) : std::string("-");
+    };
+    fmt::print(out, "{:<16}{:>8.0f}{:>9.2f}{:>10}{:>9}{:>9}  {:<10}{:>9.0f}{:>8.0f}{:>8.2f}\n",
+               name, h.memory_bytes / (1ull << 30), h.memory_bandwidth_bytes_per_s / 1e12,
+               tf(h.peak_flops_bf16), tf(h.peak_flops_fp8), tf(h.peak_flops_fp4), h.scaleup_link,
+               h.scaleup_bandwidth_bytes_per_s / 1e9, h.tdp_w, h.price_per_gpu_hour_usd);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out) {
+  if (args.empty()) throw InputError(fmt::format("servesim: missing command\n{}", kUsage));
+  const std::string& command = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "run") return CommandRun(rest, out);
+  if (command == "models") return CommandModels(out);
+  if (command == "hardware") return CommandHardware(out);
+  if (command == "help" || command == "--help" || command == "-h") {
+    out << kUsage;
+    return 0;
+  }
+  throw InputError(fmt::format("servesim: unknown command '{}'{}\n{}", command,
+                               DidYouMean(command, {"run", "models", "hardware", "help"}),
+                               kUsage));
+}
+
+}  // namespace servesim

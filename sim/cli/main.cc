@@ -1,1 +1,18 @@
-int main() { return 0; }
+// servesim: thin entry point over RunCli. The only place that catches InputError.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "sim/cli/cli.h"
+#include "sim/config/input_error.h"
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    return servesim::RunCli(args, std::cout);
+  } catch (const servesim::InputError& e) {
+    std::cout.flush();
+    std::cerr << "servesim: error: " << e.what() << "\n";
+    return 2;
+  }
+}

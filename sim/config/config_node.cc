@@ -1,13 +1,13 @@
 #include "sim/config/config_node.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "sim/config/input_error.h"
 
@@ -24,7 +24,8 @@ std::string RangeRule(const Range& r) {
     return fmt::format("must be in {}{}, {}]", r.min_exclusive ? "(" : "[", FormatNumber(*r.min),
                        FormatNumber(*r.max));
   }
-  if (r.min) return fmt::format("must be {} {}", r.min_exclusive ? ">" : ">=", FormatNumber(*r.min));
+  if (r.min)
+    return fmt::format("must be {} {}", r.min_exclusive ? ">" : ">=", FormatNumber(*r.min));
   return fmt::format("must be <= {}", FormatNumber(*r.max));
 }
 
@@ -79,10 +80,13 @@ ConfigNode ConfigNode::LoadString(const std::string& text, const std::string& na
 
 ConfigNode ConfigNode::Child(std::string_view key) const {
   const YAML::Node& self = node_;  // const access: operator[] must not insert
-  YAML::Node child;
-  if (self.IsMap()) child = self[std::string(key)];
-  else child = YAML::Node(YAML::NodeType::Undefined);
-  return ConfigNode(child, source_, JoinPath(path_, key), mark_);
+  if (self.IsMap()) {
+    // A missing key yields an invalid "zombie" node that throws YAML::InvalidNode on assignment
+    // or Type(); copy-construct it and keep it only when defined.
+    YAML::Node child = self[std::string(key)];
+    if (child.IsDefined()) return ConfigNode(child, source_, JoinPath(path_, key), mark_);
+  }
+  return ConfigNode(YAML::Node(YAML::NodeType::Undefined), source_, JoinPath(path_, key), mark_);
 }
 
 std::vector<ConfigNode> ConfigNode::Elements() const {
@@ -228,8 +232,9 @@ ConfigNode ConfigNode::Require(std::string_view key) const {
 ConfigNode ApplyOverrides(const ConfigNode& root, const std::vector<std::string>& sets) {
   if (sets.empty()) return root;
   auto source = std::make_shared<ConfigSource>(root.Source());
-  YAML::Node tree = root.Raw().IsDefined() && !root.Raw().IsNull() ? YAML::Clone(root.Raw())
-                                                                    : YAML::Node(YAML::NodeType::Map);
+  YAML::Node tree = root.Raw().IsDefined() && !root.Raw().IsNull()
+                        ? YAML::Clone(root.Raw())
+                        : YAML::Node(YAML::NodeType::Map);
   if (!tree.IsMap()) root.Fail("expected a mapping at the top level");
   for (const std::string& set : sets) {
     const size_t eq = set.find('=');
@@ -265,7 +270,8 @@ ConfigNode ApplyOverrides(const ConfigNode& root, const std::vector<std::string>
         cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
         next = cur[parts[i]];
       } else if (!next.IsMap()) {
-        throw InputError(fmt::format("--set {}: '{}' is a single value, not a mapping", set, walked));
+        throw InputError(
+            fmt::format("--set {}: '{}' is a single value, not a mapping", set, walked));
       }
       cur.reset(next);
     }

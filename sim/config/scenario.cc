@@ -1,1 +1,237 @@
-// (filled in below)
+#include "sim/config/scenario.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "sim/config/input_error.h"
+#include "sim/config/zoo.h"
+
+namespace servesim {
+namespace {
+
+const std::vector<std::string> kTopKeys = {"name",     "description", "model", "hardware",
+                                           "engine",   "parallel",    "workload", "slo", "seed"};
+const std::vector<std::string> kCostKeys = {
+    "gemm_compute_efficiency",      "gemm_memory_efficiency",  "attention_compute_efficiency",
+    "attention_memory_efficiency",  "elementwise_memory_efficiency",
+    "kernel_launch_overhead_us",    "host_overhead_per_step_us", "host_overhead_per_seq_us"};
+
+std::vector<std::string> EngineKeys() {
+  std::vector<std::string> keys = {"scheduler",
+                                   "max_num_seqs",
+                                   "max_num_batched_tokens",
+                                   "max_batch_size",
+                                   "max_num_tokens",
+                                   "enable_chunked_prefill",
+                                   "block_size",
+                                   "gpu_memory_utilization",
+                                   "kv_cache_free_gpu_mem_fraction",
+                                   "precision",
+                                   "kv_cache_precision",
+                                   "max_model_len"};
+  keys.insert(keys.end(), kCostKeys.begin(), kCostKeys.end());
+  return keys;
+}
+
+// Reads a key that has a vLLM name and a TensorRT-LLM name; either may be used, not both.
+int64_t GetAliased(const ConfigNode& engine, const char* vllm_key, const char* trt_key,
+                   int64_t def, Range range) {
+  const bool has_vllm = engine.Has(vllm_key), has_trt = engine.Has(trt_key);
+  if (has_vllm && has_trt) {
+    engine.Child(trt_key).Fail(fmt::format("give either {} or {}, not both", vllm_key, trt_key));
+  }
+  if (has_trt) return engine.Child(trt_key).AsInt(range);
+  return engine.GetInt(vllm_key, def, range);
+}
+
+StepModelParams ParseCost(const ConfigNode& engine) {
+  StepModelParams p;  // defaults: models/step_model.h
+  p.gemm_compute_efficiency =
+      engine.GetDouble("gemm_compute_efficiency", p.gemm_compute_efficiency, Fraction());
+  p.gemm_memory_efficiency =
+      engine.GetDouble("gemm_memory_efficiency", p.gemm_memory_efficiency, Fraction());
+  p.attention_compute_efficiency = engine.GetDouble(
+      "attention_compute_efficiency", p.attention_compute_efficiency, Fraction());
+  p.attention_memory_efficiency =
+      engine.GetDouble("attention_memory_efficiency", p.attention_memory_efficiency, Fraction());
+  p.elementwise_memory_efficiency = engine.GetDouble(
+      "elementwise_memory_efficiency", p.elementwise_memory_efficiency, Fraction());
+  p.kernel_launch_overhead_s =
+      1e-6 * engine.GetDouble("kernel_launch_overhead_us", 1e6 * p.kernel_launch_overhead_s,
+                              Between(0, 1e6));
+  p.host_overhead_per_step_s =
+      1e-6 * engine.GetDouble("host_overhead_per_step_us", 1e6 * p.host_overhead_per_step_s,
+                              Between(0, 1e7));
+  p.host_overhead_per_seq_s =
+      1e-6 * engine.GetDouble("host_overhead_per_seq_us", 1e6 * p.host_overhead_per_seq_s,
+                              Between(0, 1e6));
+  return p;
+}
+
+void ParsePrecisions(const ConfigNode& engine, const HardwareSpec& hw, DeploymentShape* shape) {
+  const std::string precision = engine.GetEnum("precision", "bf16", PrecisionNames());
+  shape->weight_precision = ParsePrecision(precision);
+  // FP8 checkpoints keep activations between kernels in 16 bits.
+  shape->activation_precision =
+      shape->weight_precision == Precision::kFp16 ? Precision::kFp16 : Precision::kBf16;
+  std::vector<std::string> kv_choices = PrecisionNames();
+  kv_choices.push_back("auto");
+  const std::string kv = engine.GetEnum("kv_cache_precision", "auto", kv_choices);
+  shape->kv_precision = kv == "auto" ? shape->weight_precision : ParsePrecision(kv);
+  if (shape->weight_precision == Precision::kFp8 && hw.peak_flops_fp8 <= 0) {
+    engine.Child("precision").Fail(
+        fmt::format("{} has no FP8 tensor cores (its hardware file gives no peak_tflops.fp8)",
+                    hw.name));
+  }
+}
+
+void ParseBatching(const ConfigNode& engine, bool trtllm, SchedulerConfig* b) {
+  b->policy = trtllm ? SchedulerPolicy::kTrtllm : SchedulerPolicy::kVllm;
+  // Defaults: vLLM max_num_seqs 256 and V1's 8192-token budget; TensorRT-LLM BuildConfig
+  // max_batch_size 2048 and max_num_tokens 8192, tokens_per_block 64, no chunked context.
+  b->max_num_seqs = GetAliased(engine, "max_num_seqs", "max_batch_size", trtllm ? 2048 : 256,
+                               Between(1, 1e6));
+  b->max_num_batched_tokens = GetAliased(engine, "max_num_batched_tokens", "max_num_tokens", 8192,
+                                         Between(1, 1e8));
+  b->enable_chunked_prefill = engine.GetBool("enable_chunked_prefill", !trtllm);
+  b->block_size = engine.GetInt("block_size", trtllm ? 64 : 16, Between(1, 1 << 20));
+  if (b->max_num_batched_tokens < b->max_num_seqs) {
+    const char* key = engine.Has("max_num_tokens") ? "max_num_tokens" : "max_num_batched_tokens";
+    ConfigNode at = engine.Child(key).Defined() ? engine.Child(key) : engine;
+    at.Fail(fmt::format("must be >= max_num_seqs ({}) so every running sequence can decode each "
+                        "step, got {}",
+                        b->max_num_seqs, b->max_num_batched_tokens));
+  }
+}
+
+void ParseMemoryKnobs(const ConfigNode& engine, bool trtllm, EngineConfig* e) {
+  if (trtllm && engine.Has("gpu_memory_utilization")) {
+    engine.Child("gpu_memory_utilization")
+        .Fail("not used by scheduler trtllm; use kv_cache_free_gpu_mem_fraction");
+  }
+  if (!trtllm && engine.Has("kv_cache_free_gpu_mem_fraction")) {
+    engine.Child("kv_cache_free_gpu_mem_fraction")
+        .Fail("only used by scheduler trtllm; vllm uses gpu_memory_utilization");
+  }
+  e->gpu_memory_utilization = engine.GetDouble("gpu_memory_utilization", 0.9, Fraction());
+  e->kv_free_fraction =
+      trtllm ? engine.GetDouble("kv_cache_free_gpu_mem_fraction", 0.9, Fraction()) : 0.0;
+}
+
+EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model,
+                         const HardwareSpec& hw) {
+  if (engine.Defined()) engine.CheckKeys(EngineKeys());
+  EngineConfig e;
+  e.scheduler = engine.GetEnum("scheduler", "vllm", {"vllm", "trtllm"});
+  const bool trtllm = e.scheduler == "trtllm";
+  ParseBatching(engine, trtllm, &e.batching);
+  ParsePrecisions(engine, hw, &e.shape);
+  ParseMemoryKnobs(engine, trtllm, &e);
+  e.max_model_len =
+      engine.GetInt("max_model_len", model.max_position_embeddings, Between(2, 1e8));
+  if (!e.batching.enable_chunked_prefill && e.batching.max_num_batched_tokens < e.max_model_len) {
+    ConfigNode at = engine.Has("max_num_batched_tokens") ? engine.Child("max_num_batched_tokens")
+                                                         : engine;
+    at.Fail(fmt::format("with chunked prefill disabled, max_num_batched_tokens ({}) must be >= "
+                        "max_model_len ({}) so every prompt fits in one step",
+                        e.batching.max_num_batched_tokens, e.max_model_len));
+  }
+  e.cost = ParseCost(engine);
+  return e;
+}
+
+void ParseParallel(const ConfigNode& root, Scenario* s) {
+  const ConfigNode parallel = root.Child("parallel");
+  if (parallel.Defined()) parallel.CheckKeys({"tp", "pp"});
+  s->engine.shape.tp = parallel.GetInt("tp", 1, Between(1, 1024));
+  s->pp = parallel.GetInt("pp", 1, Between(1, 1024));
+  if (s->engine.shape.tp > 1) {
+    parallel.Child("tp").Fail(
+        "tensor parallelism is not supported yet (it arrives with the parallelism work); use 1");
+  }
+  if (s->pp > 1) {
+    parallel.Child("pp").Fail(
+        "pipeline parallelism is not supported yet (it arrives with the parallelism work); use 1");
+  }
+}
+
+void ParseHardware(const ConfigNode& root, Scenario* s) {
+  const ConfigNode hw = root.Require("hardware");
+  hw.CheckKeys({"gpu", "num_gpus"});
+  s->hardware = LoadHardware(hw.Require("gpu"));
+  s->num_gpus = hw.GetInt("num_gpus", 1, Between(1, 1e6));
+}
+
+void CheckDeployment(const ConfigNode& root, Scenario* s) {
+  const int64_t per_replica = s->engine.shape.tp * s->pp;
+  if (s->num_gpus != per_replica) {
+    root.Child("hardware").Child("num_gpus").Fail(fmt::format(
+        "must equal parallel.tp x parallel.pp ({}) for now: several replicas arrive with the "
+        "parallelism work, got {}",
+        per_replica, s->num_gpus));
+  }
+}
+
+void PlanKvCache(const ConfigNode& root, Scenario* s) {
+  MemoryRequest req;
+  req.shape = s->engine.shape;
+  req.gpu_memory_utilization = s->engine.gpu_memory_utilization;
+  req.kv_free_fraction = s->engine.kv_free_fraction;
+  req.block_size_tokens = s->engine.batching.block_size;
+  req.max_num_batched_tokens = s->engine.batching.max_num_batched_tokens;
+  req.max_num_seqs = s->engine.batching.max_num_seqs;
+  s->memory = PlanMemory(s->model, s->hardware, req);
+  if (!s->memory.fits) {
+    root.Child("model").Fail(fmt::format("{} does not fit on {}: {}", s->model.name,
+                                         s->hardware.name, s->memory.reason));
+  }
+  s->engine.batching.num_blocks = s->memory.num_kv_blocks;
+  if (s->engine.max_model_len > s->memory.kv_capacity_tokens) {
+    const ConfigNode engine = root.Child("engine");
+    const ConfigNode at = engine.Has("max_model_len") ? engine.Child("max_model_len") : root;
+    at.Fail(fmt::format(
+        "max_model_len {}{} is more than the KV cache holds ({} tokens); set "
+        "engine.max_model_len <= {} or give the KV cache more memory",
+        s->engine.max_model_len, engine.Has("max_model_len") ? "" : " (the model's context length)",
+        s->memory.kv_capacity_tokens, s->memory.kv_capacity_tokens));
+  }
+}
+
+SloConfig ParseSlo(const ConfigNode& root) {
+  SloConfig slo;
+  const ConfigNode node = root.Child("slo");
+  if (!node.Defined()) return slo;
+  node.CheckKeys({"ttft_ms", "tpot_ms"});
+  if (node.Has("ttft_ms")) slo.ttft_ms = node.Child("ttft_ms").AsDouble(Positive());
+  if (node.Has("tpot_ms")) slo.tpot_ms = node.Child("tpot_ms").AsDouble(Positive());
+  return slo;
+}
+
+}  // namespace
+
+Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_override) {
+  root.CheckKeys(kTopKeys);
+  Scenario s;
+  s.file = root.Source().file;
+  s.name = root.GetString("name", std::filesystem::path(s.file).stem().string());
+  s.model = LoadModel(root.Require("model"));
+  ParseHardware(root, &s);
+  s.engine = ParseEngine(root.Child("engine"), s.model, s.hardware);
+  ParseParallel(root, &s);
+  CheckDeployment(root, &s);
+  PlanKvCache(root, &s);
+  s.workload = ParseWorkload(root.Require("workload"));
+  s.slo = ParseSlo(root);
+  s.seed = seed_override ? *seed_override
+                         : static_cast<uint64_t>(root.GetInt("seed", 0, Between(0, 9.0e15)));
+  return s;
+}
+
+Scenario LoadScenario(const std::string& path, const std::vector<std::string>& sets,
+                      std::optional<uint64_t> seed_override) {
+  const ConfigNode doc = ConfigNode::LoadFile(path);
+  return ParseScenario(ApplyOverrides(doc, sets), seed_override);
+}
+
+}  // namespace servesim

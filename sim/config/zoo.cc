@@ -1,1 +1,196 @@
-// (filled in below)
+#include "sim/config/zoo.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "sim/config/input_error.h"
+
+namespace servesim {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kBytesPerGiB = 1073741824.0;  // 2^30
+constexpr double kBytesPerGB = 1e9;
+constexpr double kFlopsPerTflop = 1e12;
+
+// A model or hardware file must be named after its `name` field, so that a zoo name, the file
+// and every report agree.
+void CheckNameMatchesFile(const ConfigNode& name_node, const std::string& name,
+                          const std::string& file) {
+  const std::string stem = fs::path(file).stem().string();
+  if (name != stem) {
+    name_node.Fail(fmt::format("must equal the file name '{}', got '{}'", stem, name));
+  }
+}
+
+void ParseMoe(const ConfigNode& moe, ModelSpec* m) {
+  moe.CheckKeys({"num_experts", "top_k", "intermediate_size", "shared_experts"});
+  m->moe_num_experts = moe.Require("num_experts").AsInt(AtLeast(1));
+  const ConfigNode top_k = moe.Require("top_k");
+  m->moe_top_k = top_k.AsInt(AtLeast(1));
+  if (m->moe_top_k > m->moe_num_experts) {
+    top_k.Fail(
+        fmt::format("must be <= moe.num_experts ({}), got {}", m->moe_num_experts, m->moe_top_k));
+  }
+  m->moe_intermediate_size = moe.Require("intermediate_size").AsInt(AtLeast(1));
+  m->moe_shared_experts = moe.GetInt("shared_experts", 0, NonNegative());
+}
+
+ModelSpec ParseModel(const ConfigNode& root, const std::string& file) {
+  root.CheckKeys({"name", "hf_id", "source", "num_layers", "hidden_size", "num_attention_heads",
+                  "num_kv_heads", "head_dim", "intermediate_size", "vocab_size",
+                  "max_position_embeddings", "tie_word_embeddings", "moe"});
+  ModelSpec m;
+  const ConfigNode name = root.Require("name");
+  m.name = name.AsString();
+  CheckNameMatchesFile(name, m.name, file);
+  m.hf_id = root.Require("hf_id").AsString();
+  m.source = root.Require("source").AsString();
+  m.num_layers = root.Require("num_layers").AsInt(AtLeast(1));
+  m.hidden_size = root.Require("hidden_size").AsInt(AtLeast(1));
+  m.num_attention_heads = root.Require("num_attention_heads").AsInt(AtLeast(1));
+  const ConfigNode kv_heads = root.Require("num_kv_heads");
+  m.num_kv_heads = kv_heads.AsInt(AtLeast(1));
+  if (m.num_attention_heads % m.num_kv_heads != 0) {
+    kv_heads.Fail(fmt::format("must divide num_attention_heads ({}), got {}", m.num_attention_heads,
+                              m.num_kv_heads));
+  }
+  m.head_dim = root.Require("head_dim").AsInt(AtLeast(1));
+  m.intermediate_size = root.Require("intermediate_size").AsInt(AtLeast(1));
+  m.vocab_size = root.Require("vocab_size").AsInt(AtLeast(1));
+  m.max_position_embeddings = root.Require("max_position_embeddings").AsInt(AtLeast(1));
+  m.tie_word_embeddings = root.Require("tie_word_embeddings").AsBool();
+  if (root.Has("moe")) ParseMoe(root.Child("moe"), &m);
+  return m;
+}
+
+void ParsePeaks(const ConfigNode& peaks, HardwareSpec* hw) {
+  peaks.CheckKeys({"bf16", "fp8", "fp4"});
+  hw->peak_flops_bf16 = peaks.Require("bf16").AsDouble(Positive()) * kFlopsPerTflop;
+  hw->peak_flops_fp8 = peaks.GetDouble("fp8", 0, Positive()) * kFlopsPerTflop;
+  hw->peak_flops_fp4 = peaks.GetDouble("fp4", 0, Positive()) * kFlopsPerTflop;
+}
+
+// A GPU without a scale-up fabric says `link: none` and a bandwidth of 0; any other link needs a
+// positive bandwidth.
+void ParseScaleup(const ConfigNode& scaleup, HardwareSpec* hw) {
+  scaleup.CheckKeys({"link", "bandwidth_gb_s"});
+  hw->scaleup_link = scaleup.Require("link").AsString();
+  const ConfigNode bw = scaleup.Require("bandwidth_gb_s");
+  const double gb_s = bw.AsDouble(NonNegative());
+  if (hw->scaleup_link == "none" && gb_s != 0) {
+    bw.Fail(fmt::format("must be 0 when link is 'none', got {}", bw.AsString()));
+  }
+  if (hw->scaleup_link != "none" && gb_s == 0) {
+    bw.Fail(fmt::format("must be > 0 for link '{}' (use link: none for no scale-up link)",
+                        hw->scaleup_link));
+  }
+  hw->scaleup_bandwidth_bytes_per_s = gb_s * kBytesPerGB;
+}
+
+HardwareSpec ParseHardware(const ConfigNode& root, const std::string& file) {
+  root.CheckKeys({"name", "display_name", "source", "memory_gib", "memory_bandwidth_gb_s",
+                  "peak_tflops", "scaleup", "host_link", "tdp_w", "price"});
+  HardwareSpec hw;
+  const ConfigNode name = root.Require("name");
+  hw.name = name.AsString();
+  CheckNameMatchesFile(name, hw.name, file);
+  hw.display_name = root.Require("display_name").AsString();
+  hw.source = root.Require("source").AsString();
+  hw.memory_bytes = root.Require("memory_gib").AsDouble(Positive()) * kBytesPerGiB;
+  hw.memory_bandwidth_bytes_per_s =
+      root.Require("memory_bandwidth_gb_s").AsDouble(Positive()) * kBytesPerGB;
+  ParsePeaks(root.Require("peak_tflops"), &hw);
+  ParseScaleup(root.Require("scaleup"), &hw);
+  const ConfigNode host = root.Require("host_link");
+  host.CheckKeys({"name", "bandwidth_gb_s"});
+  hw.host_link = host.Require("name").AsString();
+  hw.host_link_bandwidth_bytes_per_s =
+      host.Require("bandwidth_gb_s").AsDouble(Positive()) * kBytesPerGB;
+  hw.tdp_w = root.Require("tdp_w").AsDouble(Positive());
+  const ConfigNode price = root.Require("price");
+  price.CheckKeys({"usd_per_gpu_hour", "source"});
+  hw.price_per_gpu_hour_usd = price.Require("usd_per_gpu_hour").AsDouble(Positive());
+  hw.price_source = price.Require("source").AsString();
+  return hw;
+}
+
+bool LooksLikePath(const std::string& text) {
+  auto ends_with = [&](std::string_view suffix) {
+    return text.size() >= suffix.size() &&
+           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return text.find('/') != std::string::npos || ends_with(".yaml") || ends_with(".yml");
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// Turns a scenario reference (zoo name or path) into the file to load. `noun` names the kind
+// in messages ("model", "GPU").
+std::string ResolveRef(const ConfigNode& ref, std::string_view kind, std::string_view noun) {
+  const std::string text = ref.AsString();
+  if (LooksLikePath(text)) {
+    const std::string path = ResolvePath(ref, text);
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) ref.Fail(fmt::format("cannot open file '{}'", path));
+    return path;
+  }
+  const std::vector<std::string> names = ListZoo(kind);
+  if (std::find(names.begin(), names.end(), text) == names.end()) {
+    ref.Fail(fmt::format("unknown {} '{}'; known: {}{}", noun, text, JoinNames(names),
+                         DidYouMean(text, names)));
+  }
+  return (fs::path(ConfigRoot()) / kind / (text + ".yaml")).string();
+}
+
+}  // namespace
+
+std::string ConfigRoot() { return SERVESIM_SOURCE_DIR "/configs"; }
+
+std::vector<std::string> ListZoo(std::string_view kind) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(fs::path(ConfigRoot()) / kind, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->path().extension() == ".yaml" && it->is_regular_file(ec)) {
+      names.push_back(it->path().stem().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+ModelSpec LoadModel(const ConfigNode& ref) {
+  return LoadModelFile(ResolveRef(ref, "models", "model"));
+}
+
+HardwareSpec LoadHardware(const ConfigNode& ref) {
+  return LoadHardwareFile(ResolveRef(ref, "hardware", "GPU"));
+}
+
+ModelSpec LoadModelFile(const std::string& path) {
+  return ParseModel(ConfigNode::LoadFile(path), path);
+}
+
+HardwareSpec LoadHardwareFile(const std::string& path) {
+  return ParseHardware(ConfigNode::LoadFile(path), path);
+}
+
+std::string ResolvePath(const ConfigNode& at, const std::string& path) {
+  const fs::path p(path);
+  if (p.is_absolute()) return path;
+  if (at.Location().rfind("--set ", 0) == 0) return path;
+  const fs::path dir = fs::path(at.Source().file).parent_path();
+  if (dir.empty()) return path;
+  return (dir / p).lexically_normal().string();
+}
+
+}  // namespace servesim

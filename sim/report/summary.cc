@@ -1,1 +1,127 @@
-// (filled in below)
+#include "sim/report/summary.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+namespace servesim {
+namespace {
+
+void PutLatency(nlohmann::ordered_json& j, const std::string& name, const LatencyStats& st) {
+  j["mean_" + name + "_ms"] = st.mean_ms;
+  j["median_" + name + "_ms"] = st.median_ms;
+  j["p90_" + name + "_ms"] = st.p90_ms;
+  j["p99_" + name + "_ms"] = st.p99_ms;
+  j["max_" + name + "_ms"] = st.max_ms;
+}
+
+}  // namespace
+
+nlohmann::ordered_json SummaryToJson(const Summary& s) {
+  nlohmann::ordered_json j;
+  j["completed"] = s.completed;
+  j["failed"] = s.failed;
+  j["duration"] = s.duration_s;
+  j["total_input_tokens"] = s.total_input_tokens;
+  j["total_output_tokens"] = s.total_output_tokens;
+  j["request_throughput"] = s.request_throughput;
+  j["output_throughput"] = s.output_throughput;
+  j["total_token_throughput"] = s.total_token_throughput;
+  PutLatency(j, "ttft", s.ttft);
+  PutLatency(j, "tpot", s.tpot);
+  PutLatency(j, "itl", s.itl);
+  PutLatency(j, "e2el", s.e2el);
+  if (s.slo_ttft_ms || s.slo_tpot_ms) {
+    if (s.slo_ttft_ms) j["slo_ttft_ms"] = *s.slo_ttft_ms;
+    if (s.slo_tpot_ms) j["slo_tpot_ms"] = *s.slo_tpot_ms;
+    j["slo_attainment"] = s.slo_attainment;
+    j["goodput"] = s.goodput;
+  }
+  j["num_steps"] = s.num_steps;
+  j["mean_batch_size"] = s.mean_batch_size;
+  j["max_batch_size"] = s.max_batch_size;
+  j["mean_kv_utilization"] = s.mean_kv_utilization;
+  j["max_kv_utilization"] = s.max_kv_utilization;
+  j["preemptions"] = s.preemptions;
+  j["mfu"] = s.mfu;
+  j["memory_bandwidth_utilization"] = s.memory_bandwidth_utilization;
+  j["busy_fraction"] = s.busy_fraction;
+  j["step_time_s"] = {{"gemm", s.gemm_s},
+                      {"attention", s.attention_s},
+                      {"communication", s.communication_s},
+                      {"other", s.other_s},
+                      {"host", s.host_s}};
+  j["scenario"] = s.scenario;
+  j["model"] = s.model;
+  j["gpu"] = s.gpu;
+  j["num_gpus"] = s.num_gpus;
+  j["scheduler"] = s.scheduler;
+  j["kv_cache_blocks"] = s.kv_cache_blocks;
+  j["kv_cache_tokens"] = s.kv_cache_tokens;
+  j["seed"] = s.seed;
+  return j;
+}
+
+void PrintSummary(const Summary& s, std::ostream& out) {
+  fmt::print(out, "servesim: {} on {} x{} ({}), seed {}\n", s.model, s.gpu, s.num_gpus,
+             s.scheduler, s.seed);
+  fmt::print(out, "{:<34}{:>14}\n", "Completed requests:", s.completed);
+  if (s.failed > 0) fmt::print(out, "{:<34}{:>14}\n", "Failed (too long):", s.failed);
+  fmt::print(out, "{:<34}{:>14.2f}\n", "Duration (s):", s.duration_s);
+  fmt::print(out, "{:<34}{:>14.2f}\n", "Request throughput (req/s):", s.request_throughput);
+  fmt::print(out, "{:<34}{:>14.1f}\n", "Output throughput (tok/s):", s.output_throughput);
+  fmt::print(out, "{:<34}{:>14.1f}\n", "Total token throughput (tok/s):",
+             s.total_token_throughput);
+  fmt::print(out, "{:<14}{:>10}{:>10}{:>10}{:>10}\n", "latency (ms)", "mean", "median", "p99",
+             "max");
+  const auto row = [&](const char* name, const LatencyStats& st) {
+    fmt::print(out, "{:<14}{:>10.2f}{:>10.2f}{:>10.2f}{:>10.2f}\n", name, st.mean_ms, st.median_ms,
+               st.p99_ms, st.max_ms);
+  };
+  row("TTFT", s.ttft);
+  row("TPOT", s.tpot);
+  row("ITL", s.itl);
+  row("E2E", s.e2el);
+  if (s.slo_ttft_ms || s.slo_tpot_ms) {
+    fmt::print(out, "{:<34}{:>13.1f}%\n", "SLO attainment:", 100.0 * s.slo_attainment);
+    fmt::print(out, "{:<34}{:>14.2f}\n", "Goodput (req/s):", s.goodput);
+  }
+  fmt::print(out, "{:<34}{:>10.1f} / {}\n", "Batch size (mean / max):", s.mean_batch_size,
+             s.max_batch_size);
+  fmt::print(out, "{:<34}{:>9.1f}% / {:.1f}%\n", "KV cache use (mean / max):",
+             100.0 * s.mean_kv_utilization, 100.0 * s.max_kv_utilization);
+  fmt::print(out, "{:<34}{:>14}\n", "Preemptions:", s.preemptions);
+  fmt::print(out, "{:<34}{:>9.1f}% / {:.1f}%\n", "MFU / bandwidth utilisation:", 100.0 * s.mfu,
+             100.0 * s.memory_bandwidth_utilization);
+  const double total = s.gemm_s + s.attention_s + s.communication_s + s.other_s + s.host_s;
+  if (total > 0) {
+    fmt::print(out, "Step time: gemm {:.0f}%, attention {:.0f}%, comm {:.0f}%, other {:.0f}%, "
+               "host {:.0f}%\n",
+               100 * s.gemm_s / total, 100 * s.attention_s / total,
+               100 * s.communication_s / total, 100 * s.other_s / total, 100 * s.host_s / total);
+  }
+}
+
+void WriteRequestsCsv(const RequestTable& requests, std::ostream& out) {
+  out << "id,arrival_s,scheduled_s,first_token_s,finish_s,input_tokens,output_tokens,"
+         "preemptions,ttft_ms,tpot_ms,e2el_ms,status\n";
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const Request& r = requests[i];
+    const bool done = r.finish >= 0;
+    const char* status = r.rejected ? "rejected" : (done ? "completed" : "unfinished");
+    const auto sec = [](SimTime t) { return t < 0 ? std::string() : fmt::format("{:.9f}", SimTimeToSeconds(t)); };
+    std::string ttft, tpot, e2el;
+    if (done) {
+      ttft = fmt::format("{:.6f}", SimTimeToMs(r.first_token - r.arrival));
+      e2el = fmt::format("{:.6f}", SimTimeToMs(r.finish - r.arrival));
+      if (r.output_tokens > 1) {
+        tpot = fmt::format("{:.6f}", SimTimeToMs(r.finish - r.first_token) /
+                                         static_cast<double>(r.output_tokens - 1));
+      }
+    }
+    out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", i, sec(r.arrival),
+                       sec(r.scheduled), sec(r.first_token), sec(r.finish), r.input_tokens,
+                       r.output_tokens, r.preemptions, ttft, tpot, e2el, status);
+  }
+}
+
+}  // namespace servesim

@@ -1,1 +1,204 @@
-// (filled in below)
+#include "sim/serving/scheduler.h"
+
+#include <algorithm>
+
+#include "sim/core/check.h"
+
+namespace servesim {
+
+Scheduler::Scheduler(const SchedulerConfig& config, RequestTable* table)
+    : config_(config),
+      table_(table),
+      blocks_(config.num_blocks, config.block_size),
+      decode_(table, config.block_size) {
+  SERVESIM_CHECK(config_.max_num_seqs >= 1);
+  SERVESIM_CHECK(config_.max_num_batched_tokens >= config_.max_num_seqs);
+}
+
+void Scheduler::Enqueue(RequestId id) {
+  Request& r = (*table_)[id];
+  r.prompt_target = r.input_tokens;
+  r.computed = 0;
+  waiting_.push_back(id);
+}
+
+bool Scheduler::Plan(SimTime now, BatchShape* batch, StepObserver* observer) {
+  batch->Clear();
+  planned_.clear();
+  planned_decodes_ = 0;
+  preempted_this_step_ = false;
+  PlanDecodes(now, observer);
+  batch->decode_seqs = decode_.Size();
+  // Each decode sequence attends to its cached tokens plus the one computed now.
+  batch->decode_context_tokens = decode_.SumComputed() + decode_.Size();
+  planned_decodes_ = decode_.Size();
+  int64_t budget = config_.max_num_batched_tokens - decode_.Size();
+  SERVESIM_CHECK(budget >= 0);
+  PlanRunningPrefills(now, &budget, batch, observer);
+  // As in vLLM V1, a step that had to preempt admits nobody new.
+  if (!preempted_this_step_) PlanWaiting(now, &budget, batch);
+  return !batch->Empty();
+}
+
+void Scheduler::PlanDecodes(SimTime now, StepObserver* observer) {
+  if (config_.policy == SchedulerPolicy::kTrtllm) return;  // blocks reserved at admission
+  // Every member whose KV length sits on a block boundary needs one new block. Preempt from the
+  // back of the running list (latest admission first) until the rest fit.
+  while (decode_.NewBlocksNextStep() > blocks_.Free()) {
+    SERVESIM_CHECK(PreemptLast(now, observer));
+  }
+  blocks_.Allocate(decode_.NewBlocksNextStep());
+}
+
+void Scheduler::PlanRunningPrefills(SimTime now, int64_t* budget, BatchShape* batch,
+                                    StepObserver* observer) {
+  for (size_t i = 0; i < prefilling_.size() && *budget > 0; ++i) {
+    const RequestId id = prefilling_[i];
+    Request& r = (*table_)[id];
+    const int64_t chunk = std::min(r.prompt_target - r.computed, *budget);
+    if (config_.policy == SchedulerPolicy::kVllm) {
+      const int64_t need = blocks_.BlocksFor(r.computed + chunk) - r.blocks;
+      bool preempted_self = false;
+      while (need > blocks_.Free()) {
+        // Only prefilling requests can come after this one in the running list.
+        const RequestId victim = prefilling_.back();
+        Preempt(victim, now, observer);
+        if (victim == id) {
+          preempted_self = true;
+          break;
+        }
+      }
+      if (preempted_self) break;
+      blocks_.Allocate(need);
+      r.blocks += need;
+    }
+    AddChunk(id, chunk, batch);
+    *budget -= chunk;
+  }
+}
+
+int64_t Scheduler::AdmissionBlocks(const Request& r, int64_t chunk) const {
+  if (config_.policy == SchedulerPolicy::kTrtllm) {
+    // Reserve the whole sequence: the prompt and every output token's KV.
+    return blocks_.BlocksFor(r.input_tokens + r.output_tokens);
+  }
+  return blocks_.BlocksFor(r.computed + chunk) - r.blocks;
+}
+
+void Scheduler::PlanWaiting(SimTime now, int64_t* budget, BatchShape* batch) {
+  while (*budget > 0 && !waiting_.empty() && NumRunning() < config_.max_num_seqs) {
+    const RequestId id = waiting_.front();
+    Request& r = (*table_)[id];
+    const int64_t remaining = r.prompt_target - r.computed;
+    if (!config_.enable_chunked_prefill && remaining > *budget) break;
+    const int64_t chunk = std::min(remaining, *budget);
+    const int64_t need = AdmissionBlocks(r, chunk);
+    if (need > blocks_.Free()) break;  // FCFS: later requests wait behind this one
+    waiting_.pop_front();
+    blocks_.Allocate(need);
+    r.blocks += need;
+    r.admit_seq = next_admit_seq_++;
+    if (r.scheduled < 0) r.scheduled = now;
+    prefilling_.push_back(id);
+    AddChunk(id, chunk, batch);
+    *budget -= chunk;
+  }
+}
+
+void Scheduler::AddChunk(RequestId id, int64_t tokens, BatchShape* batch) {
+  const Request& r = (*table_)[id];
+  SERVESIM_CHECK(tokens >= 1);
+  batch->prefills.push_back(
+      PrefillChunk{tokens, r.computed, r.computed + tokens == r.prompt_target});
+  planned_.push_back(PlannedChunk{id, tokens});
+}
+
+bool Scheduler::PreemptLast(SimTime now, StepObserver* observer) {
+  RequestId victim = kNoRequest;
+  if (!prefilling_.empty()) {
+    victim = prefilling_.back();
+  } else {
+    victim = decode_.LastAdmitted();
+  }
+  if (victim == kNoRequest) return false;
+  Preempt(victim, now, observer);
+  return true;
+}
+
+void Scheduler::Preempt(RequestId id, SimTime now, StepObserver* observer) {
+  SERVESIM_CHECK(config_.policy == SchedulerPolicy::kVllm);
+  Request& r = (*table_)[id];
+  if (r.in_decode_set) {
+    decode_.Remove(id);  // sets r.computed and r.generated
+    r.blocks = blocks_.BlocksFor(r.computed);
+    r.last_token = last_commit_;  // decode members emitted at the end of the last step
+  } else {
+    auto it = std::find(prefilling_.rbegin(), prefilling_.rend(), id);
+    SERVESIM_CHECK(it != prefilling_.rend());
+    prefilling_.erase(std::next(it).base());
+  }
+  blocks_.Release(r.blocks);
+  r.blocks = 0;
+  r.computed = 0;
+  // Recompute: the prompt and the tokens generated so far are prefilled again.
+  r.prompt_target = r.input_tokens + r.generated;
+  ++r.preemptions;
+  preempted_this_step_ = true;
+  waiting_.push_front(id);
+  observer->OnPreempt(id, now);
+}
+
+void Scheduler::Commit(SimTime now, SimTime duration, StepObserver* observer) {
+  last_commit_ = now;
+  if (planned_decodes_ > 0) {
+    observer->OnTokenGaps(duration, planned_decodes_);
+    finished_scratch_.clear();
+    decode_.Advance(&finished_scratch_);
+    for (RequestId id : finished_scratch_) {
+      Request& r = (*table_)[id];
+      if (config_.policy == SchedulerPolicy::kVllm) r.blocks = blocks_.BlocksFor(r.computed);
+      Finish(id, now, observer);
+    }
+  }
+  for (const PlannedChunk& c : planned_) {
+    Request& r = (*table_)[c.id];
+    r.computed += c.tokens;
+    SERVESIM_CHECK(r.computed <= r.prompt_target);
+    if (r.computed == r.prompt_target) FinishPrefill(c.id, now, observer);
+  }
+  planned_.clear();
+  planned_decodes_ = 0;
+}
+
+void Scheduler::FinishPrefill(RequestId id, SimTime now, StepObserver* observer) {
+  Request& r = (*table_)[id];
+  // Prefilling requests complete in admission order, so the finished one is at the front.
+  SERVESIM_CHECK(!prefilling_.empty() && prefilling_.front() == id);
+  prefilling_.pop_front();
+  ++r.generated;  // the step that completes the prompt samples a token
+  if (r.generated == 1) {
+    r.first_token = now;
+    observer->OnFirstToken(id, now);
+  } else {
+    observer->OnTokenGaps(now - r.last_token, 1);  // first token after a recompute
+  }
+  r.last_token = now;
+  if (r.generated == r.output_tokens) {
+    Finish(id, now, observer);
+    return;
+  }
+  if (config_.policy == SchedulerPolicy::kVllm) r.blocks = 0;  // the decode set tracks them now
+  decode_.Add(id);
+}
+
+void Scheduler::Finish(RequestId id, SimTime now, StepObserver* observer) {
+  Request& r = (*table_)[id];
+  SERVESIM_CHECK(r.generated == r.output_tokens);
+  blocks_.Release(r.blocks);
+  r.blocks = 0;
+  r.finish = now;
+  r.last_token = now;
+  observer->OnFinish(id, now);
+}
+
+}  // namespace servesim

@@ -61,6 +61,8 @@ struct WorkloadConfig {
 // Validates the `workload:` mapping (keys, types, ranges, combinations) and resolves paths.
 WorkloadConfig ParseWorkload(const ConfigNode& workload);
 
+class TraceReader;  // sim/workload/trace_reader.h
+
 class RequestGenerator {
  public:
   // Opens the trace, if any (InputError if it cannot be read). Random streams are derived from
@@ -80,16 +82,30 @@ class RequestGenerator {
   const WorkloadConfig& config() const { return config_; }
 
  private:
-  class TraceReader;
+  // Poisson and gamma: the first arrival is one inter-arrival time after 0, and each gap is
+  // rounded to whole nanoseconds before it is added (so the sequence depends only on the seed).
+  // Constant: request i arrives at exactly i / rate (the first at 0, no drift). Burst: all at 0.
+  std::optional<RequestSpec> FromTraceRow();
+  std::optional<SimTime> NextSyntheticArrival();
+  // base + seconds, or nullopt if that is past every possible duration_s. Throws InputError
+  // when arrivals run past the simulator's horizon with no duration_s to stop them.
+  std::optional<SimTime> Offset(SimTime base, double seconds) const;
+  // Checks duration_s, fills lengths and counts the request; nullopt (and done) otherwise.
+  std::optional<RequestSpec> Issue(SimTime arrival);
   std::optional<RequestSpec> Lengths(SimTime arrival);
+  bool Done() const;
+  std::nullopt_t Finish();
 
   WorkloadConfig config_;
   Rng arrival_rng_;
   Rng input_rng_;
   Rng output_rng_;
   std::unique_ptr<TraceReader> trace_;
+  std::optional<int64_t> trace_first_ns_;  // time of the first trace row, on the trace's clock
+  std::optional<SimTime> duration_;        // duration_s in ns
   int64_t issued_ = 0;
   SimTime last_arrival_ = 0;
+  bool finished_ = false;
 };
 
 }  // namespace servesim

@@ -1,0 +1,57 @@
+// Scenario: everything one simulation run needs, loaded from a scenario YAML file (plus
+// "--set key=value" overrides) and validated in full before anything runs. Key names are an
+// interface (docs/config.md); vLLM's names are used where vLLM has one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/hardware_spec.h"
+#include "models/memory_model.h"
+#include "models/model_spec.h"
+#include "models/step_model.h"
+#include "sim/serving/scheduler.h"
+#include "sim/workload/workload.h"
+
+namespace servesim {
+
+struct EngineConfig {
+  std::string scheduler = "vllm";  // vllm | trtllm
+  SchedulerConfig batching;        // max_num_seqs, token budget, chunking, block size
+  DeploymentShape shape;           // precisions, tp
+  double gpu_memory_utilization = 0.9;  // vllm
+  double kv_free_fraction = 0;          // trtllm: kv_cache_free_gpu_mem_fraction
+  int64_t max_model_len = 0;            // longest input + output served
+  StepModelParams cost;
+};
+
+struct SloConfig {
+  std::optional<double> ttft_ms;
+  std::optional<double> tpot_ms;
+};
+
+struct Scenario {
+  std::string file;  // as given
+  std::string name;  // `name:` or the file stem
+  ModelSpec model;
+  HardwareSpec hardware;
+  int64_t num_gpus = 1;
+  int64_t pp = 1;
+  EngineConfig engine;
+  MemoryPlan memory;  // derived: weights, KV blocks
+  WorkloadConfig workload;
+  SloConfig slo;
+  uint64_t seed = 0;
+};
+
+// Loads, applies overrides, validates. `seed_override` (from --seed) replaces `seed:`.
+// Throws InputError with file:line:col, dotted key and rule on any problem.
+Scenario LoadScenario(const std::string& path, const std::vector<std::string>& sets,
+                      std::optional<uint64_t> seed_override = std::nullopt);
+
+// Same, from an already parsed document (tests, sweeps).
+Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_override);
+
+}  // namespace servesim

@@ -1,0 +1,75 @@
+// Summary: the numbers a run reports. Latency and throughput keys follow vLLM's
+// benchmark_serving (`completed`, `duration`, `mean_ttft_ms`, ...) so scripts written for it work
+// unchanged; servesim adds engine-side metrics (batch, KV, preemptions, utilisation, breakdown).
+// Rendering: JSON (stable key order, for golden files), console table and per-request CSV.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/serving/request.h"
+
+namespace servesim {
+
+struct LatencyStats {
+  double mean_ms = 0;
+  double median_ms = 0;
+  double p90_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+};
+
+struct Summary {
+  // What ran.
+  std::string scenario;
+  std::string model;
+  std::string gpu;
+  int64_t num_gpus = 1;
+  std::string scheduler;
+  uint64_t seed = 0;
+  int64_t kv_cache_blocks = 0;
+  int64_t kv_cache_tokens = 0;
+
+  // vLLM benchmark_serving keys.
+  int64_t completed = 0;
+  int64_t failed = 0;  // rejected: longer than engine.max_model_len
+  double duration_s = 0;
+  int64_t total_input_tokens = 0;
+  int64_t total_output_tokens = 0;
+  double request_throughput = 0;
+  double output_throughput = 0;
+  double total_token_throughput = 0;
+  LatencyStats ttft, tpot, itl, e2el;
+
+  // SLO (present when the scenario sets slo.*).
+  std::optional<double> slo_ttft_ms;
+  std::optional<double> slo_tpot_ms;
+  double slo_attainment = 0;  // fraction of completed requests meeting every SLO
+  double goodput = 0;         // such requests per second
+
+  // Engine-side.
+  int64_t num_steps = 0;
+  double mean_batch_size = 0;  // sequences per step
+  int64_t max_batch_size = 0;
+  double mean_kv_utilization = 0;  // time-weighted over the run
+  double max_kv_utilization = 0;
+  int64_t preemptions = 0;
+  double mfu = 0;  // FLOPs done / (duration x dense peak), per GPU
+  double memory_bandwidth_utilization = 0;
+  double busy_fraction = 0;  // share of the duration with a step running
+  // Summed step time per op class, seconds.
+  double gemm_s = 0, attention_s = 0, communication_s = 0, other_s = 0, host_s = 0;
+  uint64_t events = 0;
+};
+
+nlohmann::ordered_json SummaryToJson(const Summary& s);
+void PrintSummary(const Summary& s, std::ostream& out);
+// One row per request: id, arrival, scheduled, first token, finish (seconds), lengths,
+// preemptions, ttft/tpot/e2el (ms).
+void WriteRequestsCsv(const RequestTable& requests, std::ostream& out);
+
+}  // namespace servesim

@@ -1,0 +1,25 @@
+// Runner: builds the entities of one scenario (workload driver, replica, scheduler, step model,
+// metrics) on a fresh Simulation, runs it to the end and summarises. One call = one independent,
+// deterministic run: no wall clock, no threads, no environment.
+#pragma once
+
+#include <memory>
+
+#include "models/step_model.h"
+#include "sim/config/scenario.h"
+#include "sim/report/summary.h"
+#include "sim/serving/request.h"
+
+namespace servesim {
+
+struct RunResult {
+  Summary summary;
+  RequestTable requests;
+};
+
+// Runs `scenario` with its roofline step model.
+RunResult RunScenario(const Scenario& scenario);
+// Runs `scenario` with a given step model (tests use fakes with fixed step times).
+RunResult RunScenario(const Scenario& scenario, const StepModel& step_model);
+
+}  // namespace servesim

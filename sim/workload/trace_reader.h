@@ -1,0 +1,67 @@
+// TraceReader: streams a request trace (CSV) one row at a time, never loading it whole.
+// Two formats, told apart by the header row: "azure" (TIMESTAMP,ContextTokens,GeneratedTokens, the
+// Azure LLM inference trace 2023) and "csv" (arrival_s,input_tokens,output_tokens). Every problem
+// is an InputError "path:LINE: ..." (1-based; the header is line 1); no input makes it abort, so it
+// can be fuzzed on its own.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace servesim {
+
+// One request of a trace. `time_ns` is on the trace's own clock: nanoseconds since
+// 1970-01-01 00:00:00 of the civil TIMESTAMP (azure; no timezone), or arrival_s in ns (csv).
+struct TraceRow {
+  int64_t line = 0;  // 1-based line number in the file
+  int64_t time_ns = 0;
+  int64_t input_tokens = 0;   // >= 1
+  int64_t output_tokens = 0;  // >= 1
+};
+
+// Largest token count a trace row may carry.
+inline constexpr int64_t kMaxTraceTokens = 1'000'000'000;
+// Largest csv arrival_s.
+inline constexpr double kMaxTraceSeconds = 1e9;
+
+class TraceReader {
+ public:
+  // Opens `path` and reads its header. `format` is "azure", "csv", or "" to detect it from the
+  // header. Throws InputError if the file cannot be opened, the header is not one of the two
+  // known ones, or it does not match an explicit `format`.
+  TraceReader(const std::string& path, const std::string& format);
+
+  // The next data row, or nullopt at the end of the file. Blank lines (including trailing ones)
+  // are skipped; CRLF line endings and a missing final newline are fine. Throws InputError for a
+  // malformed row or an arrival time earlier than the previous row's.
+  std::optional<TraceRow> Next();
+
+  const std::string& path() const { return path_; }
+  const std::string& format() const { return format_; }  // "azure" or "csv"
+
+ private:
+  void ReadHeader(const std::string& requested_format);
+  TraceRow ParseRow(std::string_view line) const;
+  int64_t ParseTime(std::string_view field, std::string_view column) const;
+  int64_t ParseTokens(std::string_view field, std::string_view column) const;
+  [[noreturn]] void FailAtLine(std::string_view message) const;
+
+  std::string path_;
+  std::string format_;
+  std::ifstream in_;
+  int64_t line_ = 0;  // number of the line read last
+  std::optional<TraceRow> previous_;
+};
+
+// Parses "YYYY-MM-DD HH:MM:SS" with an optional fraction of 1-9 digits (".6805900") into exact
+// integer nanoseconds since 1970-01-01 00:00:00, proleptic Gregorian calendar, no timezone.
+// Years 1970-2200. Returns nullopt for anything malformed or out of range.
+std::optional<int64_t> ParseAzureTimestamp(std::string_view text);
+
+// Days from 1970-01-01 to the civil date y-m-d (H. Hinnant's days_from_civil).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d);
+
+}  // namespace servesim
