@@ -101,12 +101,14 @@ bool CheckFit(const HardwareSpec& hw, const MemoryRequest& r, double budget, Mem
     return false;
   }
   if (plan.kv_cache_bytes <= 0) {
+    const bool trt = r.kv_free_fraction > 0;
     plan.reason = fmt::format(
         "no memory left for the KV cache: weights {:.1f} GiB + activation reserve {:.1f} GiB "
-        "exceed the {:.1f} GiB available ({}); use more GPUs (parallel.tp), a smaller precision, "
-        "or lower max_num_batched_tokens / max_num_seqs",
+        "exceed the {:.1f} GiB available ({}); {}use more GPUs (parallel.tp), a smaller "
+        "precision, or lower {}",
         plan.weight_bytes / kGiB, plan.activation_reserve_bytes / kGiB, budget / kGiB,
-        BudgetText(hw, r));
+        BudgetText(hw, r), trt ? "" : "raise gpu_memory_utilization, ",
+        trt ? "max_num_tokens / max_batch_size" : "max_num_batched_tokens / max_num_seqs");
     return false;
   }
   if (plan.num_kv_blocks < 1) {

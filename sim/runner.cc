@@ -1,5 +1,6 @@
 #include "sim/runner.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "sim/core/check.h"
@@ -17,8 +18,13 @@ namespace {
 class WorkloadDriver : public EventHandler {
  public:
   WorkloadDriver(Simulation* sim, RequestGenerator* gen, RequestTable* table, Replica* replica,
-                 int64_t max_model_len)
-      : sim_(sim), gen_(gen), table_(table), replica_(replica), max_model_len_(max_model_len) {}
+                 int64_t max_model_len, int64_t max_prompt_len)
+      : sim_(sim),
+        gen_(gen),
+        table_(table),
+        replica_(replica),
+        max_model_len_(max_model_len),
+        max_prompt_len_(max_prompt_len) {}
 
   void Start() {
     if (gen_->config().ClosedLoop()) {
@@ -72,8 +78,9 @@ class WorkloadDriver : public EventHandler {
 
   void Admit(RequestId id, SimTime now) {
     Request& r = (*table_)[id];
-    // Like vLLM, a request whose prompt plus max_tokens exceeds max_model_len is refused.
-    if (r.input_tokens + r.output_tokens > max_model_len_) {
+    // Like vLLM, a request whose prompt plus max_tokens exceeds max_model_len is refused; like
+    // TensorRT-LLM without chunked context, so is a prompt longer than the token budget.
+    if (r.input_tokens + r.output_tokens > max_model_len_ || r.input_tokens > max_prompt_len_) {
       r.rejected = true;
       OnRequestDone(now);
       return;
@@ -86,6 +93,7 @@ class WorkloadDriver : public EventHandler {
   RequestTable* table_;
   Replica* replica_;
   int64_t max_model_len_;
+  int64_t max_prompt_len_;
   std::optional<RequestSpec> pending_;
 };
 
@@ -112,8 +120,13 @@ RunResult RunScenario(const Scenario& scenario, const StepModel& step_model) {
   RequestGenerator generator(scenario.workload, scenario.seed);
   Metrics metrics(&result.requests);
   Replica replica(&sim, scenario.engine.batching, &result.requests, &step_model, &metrics);
+  const SchedulerConfig& batching = scenario.engine.batching;
+  const int64_t max_prompt_len = batching.enable_chunked_prefill
+                                     ? scenario.engine.max_model_len
+                                     : std::min(scenario.engine.max_model_len,
+                                                batching.max_num_batched_tokens);
   WorkloadDriver driver(&sim, &generator, &result.requests, &replica,
-                        scenario.engine.max_model_len);
+                        scenario.engine.max_model_len, max_prompt_len);
   metrics.SetOnFinish([&driver](RequestId, SimTime now) { driver.OnRequestDone(now); });
   driver.Start();
   sim.Run();

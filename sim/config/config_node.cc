@@ -66,6 +66,7 @@ ConfigNode ConfigNode::LoadFile(const std::string& path) {
 ConfigNode ConfigNode::LoadString(const std::string& text, const std::string& name) {
   auto source = std::make_shared<ConfigSource>();
   source->file = name;
+  source->text = text;
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -232,9 +233,10 @@ ConfigNode ConfigNode::Require(std::string_view key) const {
 ConfigNode ApplyOverrides(const ConfigNode& root, const std::vector<std::string>& sets) {
   if (sets.empty()) return root;
   auto source = std::make_shared<ConfigSource>(root.Source());
-  YAML::Node tree = root.Raw().IsDefined() && !root.Raw().IsNull()
-                        ? YAML::Clone(root.Raw())
-                        : YAML::Node(YAML::NodeType::Map);
+  // Re-parse the document rather than YAML::Clone it: a clone loses line/column marks, and errors
+  // in the file's own values must still point at them.
+  YAML::Node tree = YAML::Load(source->text);
+  if (!tree.IsDefined() || tree.IsNull()) tree = YAML::Node(YAML::NodeType::Map);
   if (!tree.IsMap()) root.Fail("expected a mapping at the top level");
   for (const std::string& set : sets) {
     const size_t eq = set.find('=');

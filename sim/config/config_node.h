@@ -19,6 +19,7 @@ namespace servesim {
 // Where a YAML tree came from. Shared by all nodes of one document.
 struct ConfigSource {
   std::string file;                                    // as the user named it
+  std::string text;                                    // the document (re-parsed by overrides)
   std::map<std::string, std::string> overrides;        // dotted key -> raw "--set" value
 };
 

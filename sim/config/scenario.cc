@@ -130,7 +130,10 @@ EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model,
   ParseMemoryKnobs(engine, trtllm, &e);
   e.max_model_len =
       engine.GetInt("max_model_len", model.max_position_embeddings, Between(2, 1e8));
-  if (!e.batching.enable_chunked_prefill && e.batching.max_num_batched_tokens < e.max_model_len) {
+  // vLLM refuses this configuration at start-up; TensorRT-LLM instead refuses prompts longer than
+  // max_num_tokens at arrival (see the runner).
+  if (!trtllm && !e.batching.enable_chunked_prefill &&
+      e.batching.max_num_batched_tokens < e.max_model_len) {
     ConfigNode at = engine.Has("max_num_batched_tokens") ? engine.Child("max_num_batched_tokens")
                                                          : engine;
     at.Fail(fmt::format("with chunked prefill disabled, max_num_batched_tokens ({}) must be >= "

@@ -162,9 +162,22 @@ TEST(MemoryModelTest, ActivationReserveLeavingNoKvFails) {
   EXPECT_FALSE(plan.fits);
   EXPECT_EQ(plan.reason,
             "no memory left for the KV cache: weights 15.0 GiB + activation reserve 1.9 GiB "
-            "exceed the 16.0 GiB available (gpu_memory_utilization 0.20 x 80.0 GiB); use more "
-            "GPUs (parallel.tp), a smaller precision, or lower max_num_batched_tokens / "
-            "max_num_seqs");
+            "exceed the 16.0 GiB available (gpu_memory_utilization 0.20 x 80.0 GiB); raise "
+            "gpu_memory_utilization, use more GPUs (parallel.tp), a smaller precision, or lower "
+            "max_num_batched_tokens / max_num_seqs");
+}
+
+TEST(MemoryModelTest, TrtModeActivationReserveLeavingNoKvFails) {
+  ModelSpec m = Llama8B();
+  m.num_layers = 190;  // 79.1 GiB of weights: fit in 80 GiB, leave no room for the reserve
+  MemoryRequest r = Request();
+  r.kv_free_fraction = 0.9;
+  const MemoryPlan plan = PlanMemory(m, H100(), r);
+  EXPECT_FALSE(plan.fits);
+  EXPECT_EQ(plan.reason,
+            "no memory left for the KV cache: weights 79.1 GiB + activation reserve 1.9 GiB "
+            "exceed the 80.0 GiB available (the GPU's 80.0 GiB); use more GPUs (parallel.tp), a "
+            "smaller precision, or lower max_num_tokens / max_batch_size");
 }
 
 TEST(MemoryModelTest, LessThanOneBlockFails) {

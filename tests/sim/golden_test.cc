@@ -1,1 +1,73 @@
-// (filled in below)
+// Golden runs: every configs/scenarios/NAME.yaml with a tests/golden/NAME.json must reproduce that
+// JSON byte for byte. An intended change of results regenerates them with
+// scripts/update_goldens.sh in the same commit, with the reason in the message.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "sim/config/input_error.h"
+#include "sim/config/scenario.h"
+#include "sim/runner.h"
+
+namespace servesim {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class GoldenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenTest, ScenarioReproducesItsGoldenJson) {
+  const fs::path root = SERVESIM_SOURCE_DIR;
+  const fs::path scenario = root / "configs/scenarios" / (GetParam() + ".yaml");
+  Scenario s;
+  try {
+    s = LoadScenario(scenario.string(), {});
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    if (what.find("cannot open trace") != std::string::npos) {
+      GTEST_SKIP() << "trace not available (run scripts/download_traces.sh): " << what;
+    }
+    throw;
+  }
+  const std::string json = SummaryToJson(RunScenario(s).summary).dump(2) + "\n";
+  EXPECT_EQ(json, ReadFile(root / "tests/golden" / (GetParam() + ".json")))
+      << "results of " << scenario << " changed; if intended, run scripts/update_goldens.sh";
+}
+
+std::vector<std::string> GoldenNames() {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(fs::path(SERVESIM_SOURCE_DIR) / "tests/golden")) {
+    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
+  std::string n = info.param;
+  for (char& c : n) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, GoldenTest, ::testing::ValuesIn(GoldenNames()), TestName);
+
+TEST(GoldenSetTest, EveryExampleScenarioHasAGolden) {
+  const fs::path root = SERVESIM_SOURCE_DIR;
+  for (const auto& e : fs::directory_iterator(root / "configs/scenarios")) {
+    if (e.path().extension() != ".yaml") continue;
+    EXPECT_TRUE(fs::exists(root / "tests/golden" / (e.path().stem().string() + ".json")))
+        << e.path() << " has no golden output";
+  }
+}
+
+}  // namespace
+}  // namespace servesim

@@ -1,1 +1,147 @@
-// (filled in below)
+// End-to-end tests of the servesim binary: exit codes, the exact error text on bad input, and
+// that a failing command writes nothing.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace servesim {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("servesim_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Outcome Run(const std::string& args) {
+    const std::string cmd = std::string(SERVESIM_BINARY) + " " + args + " >" +
+                            (dir_ / "stdout").string() + " 2>" + (dir_ / "stderr").string();
+    const int status = std::system(cmd.c_str());
+    return {WEXITSTATUS(status), Slurp(dir_ / "stdout"), Slurp(dir_ / "stderr")};
+  }
+  fs::path Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return dir_ / name;
+  }
+
+  fs::path dir_;
+};
+
+const char* kScenario =
+    "model: llama-3.1-8b\n"
+    "hardware: {gpu: h100-sxm-80gb}\n"
+    "workload:\n"
+    "  arrival: {process: poisson, rate: 5}\n"
+    "  num_requests: 50\n"
+    "  input_tokens: 200\n"
+    "  output_tokens: 50\n";
+
+TEST_F(CliTest, RunPrintsASummaryAndWritesJsonAndCsv) {
+  const fs::path scenario = Write("s.yaml", kScenario);
+  const Outcome o = Run("run " + scenario.string() + " --json " + (dir_ / "out.json").string() +
+                        " --requests-csv " + (dir_ / "req.csv").string());
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("Completed requests:"), std::string::npos);
+  const auto j = nlohmann::json::parse(Slurp(dir_ / "out.json"));
+  for (const char* key : {"completed", "duration", "request_throughput", "output_throughput",
+                          "total_token_throughput", "mean_ttft_ms", "median_ttft_ms",
+                          "p99_ttft_ms", "mean_tpot_ms", "median_tpot_ms", "p99_tpot_ms",
+                          "mean_itl_ms", "median_itl_ms", "p99_itl_ms", "mean_e2el_ms",
+                          "p99_e2el_ms", "seed"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["completed"], 50);
+  const std::string csv = Slurp(dir_ / "req.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 51);  // header + one row per request
+  EXPECT_FALSE(fs::exists(dir_ / "out.json.tmp"));
+}
+
+TEST_F(CliTest, SeedFlagOverridesAndIsReported) {
+  const fs::path scenario = Write("s.yaml", kScenario);
+  const Outcome a = Run("run " + scenario.string() + " --quiet --seed 42 --json -");
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(nlohmann::json::parse(a.out)["seed"], 42);
+  EXPECT_EQ(Run("run " + scenario.string() + " --quiet --seed 42 --json -").out, a.out);
+}
+
+TEST_F(CliTest, UnknownKeyFailsWithLocationAndWritesNothing) {
+  const fs::path scenario = Write("s.yaml", std::string(kScenario) + "engine:\n  max_num_seq: 3\n");
+  const Outcome o = Run("run " + scenario.string() + " --json " + (dir_ / "out.json").string());
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err, "servesim: error: " + scenario.string() +
+                       ":9:3: engine.max_num_seq: unknown key (did you mean 'max_num_seqs'?)\n");
+  EXPECT_FALSE(fs::exists(dir_ / "out.json"));
+  EXPECT_EQ(o.out, "");
+}
+
+TEST_F(CliTest, BadOverrideIsLocatedAtTheFlag) {
+  const fs::path scenario = Write("s.yaml", kScenario);
+  const Outcome o = Run("run " + scenario.string() + " --set engine.max_num_seqs=-3");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err,
+            "servesim: error: --set engine.max_num_seqs=-3: engine.max_num_seqs: must be in [1, "
+            "1000000], got -3\n");
+}
+
+TEST_F(CliTest, ModelThatDoesNotFitIsAClearError) {
+  const fs::path scenario = Write("s.yaml", kScenario);
+  const Outcome o = Run("run " + scenario.string() + " --set model=llama-3.1-70b");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("llama-3.1-70b does not fit on h100-sxm-80gb"), std::string::npos) << o.err;
+}
+
+TEST_F(CliTest, MissingScenarioFileAndUsageErrorsExitWithTwo) {
+  Outcome o = Run("run " + (dir_ / "nope.yaml").string());
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err, "servesim: error: " + (dir_ / "nope.yaml").string() + ": cannot open file\n");
+  o = Run("rnu x.yaml");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err.rfind("servesim: error: servesim: unknown command 'rnu' (did you mean 'run'?)", 0),
+            0u)
+      << o.err;
+  o = Run("run");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("missing SCENARIO.yaml"), std::string::npos);
+  o = Run("run s.yaml --bogus");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("unrecognised option '--bogus'"), std::string::npos) << o.err;
+}
+
+TEST_F(CliTest, ModelsAndHardwareListTheZoo) {
+  Outcome o = Run("models");
+  ASSERT_EQ(o.code, 0);
+  EXPECT_NE(o.out.find("llama-3.1-405b"), std::string::npos);
+  EXPECT_NE(o.out.find("mixtral-8x7b"), std::string::npos);
+  o = Run("hardware");
+  ASSERT_EQ(o.code, 0);
+  EXPECT_NE(o.out.find("h200-sxm-141gb"), std::string::npos);
+  EXPECT_NE(o.out.find("mi300x-192gb"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace servesim

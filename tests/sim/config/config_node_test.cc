@@ -106,9 +106,10 @@ TEST(ConfigNodeTest, AsEnumSuggestsTheNearestChoice) {
   EXPECT_EQ(ErrorOf([&] { root.Child("policy").AsEnum(choices); }),
             "configs/x.yaml:1:9: policy: must be one of fcfs, priority, got 'prority' (did you "
             "mean 'priority'?)");
-  // A transposition counts as two edits: too far for a four-letter word.
+  // A transposition of adjacent letters counts as one edit.
   EXPECT_EQ(ErrorOf([&] { root.Child("other").AsEnum(choices); }),
-            "configs/x.yaml:2:8: other: must be one of fcfs, priority, got 'fcsf'");
+            "configs/x.yaml:2:8: other: must be one of fcfs, priority, got 'fcsf' (did you mean "
+            "'fcfs'?)");
   EXPECT_EQ(root.Child("ok").AsEnum(choices), "priority");
   EXPECT_EQ(root.GetEnum("missing", "fcfs", choices), "fcfs");
 }
@@ -169,6 +170,14 @@ TEST(ConfigNodeTest, OverriddenValuesAreLocatedAtTheFlag) {
             "zipf, got 'unifrm' (did you mean 'uniform'?)");
   EXPECT_EQ(ErrorOf([&] { out.Child("workload").Child("input").CheckKeys({"kind"}); }),
             "--set workload.input={dist: unifrm}: workload.input.dist: unknown key");
+}
+
+TEST(ConfigNodeTest, ValuesFromTheFileKeepTheirPositionAfterOverrides) {
+  const ConfigNode root = Doc("seed: 1\nengine:\n  max_num_seqs: -3\n");
+  const ConfigNode out = ApplyOverrides(root, {"seed=2"});
+  EXPECT_EQ(ErrorOf([&] { out.Child("engine").Child("max_num_seqs").AsInt(Positive()); }),
+            "configs/x.yaml:3:17: engine.max_num_seqs: must be > 0, got -3");
+  EXPECT_EQ(out.Child("seed").AsInt(), 2);
 }
 
 TEST(ConfigNodeTest, MalformedOverridesAreRejected) {

@@ -41,6 +41,26 @@ constexpr char kTinyModel[] =
     "max_position_embeddings: 2048\n"
     "tie_word_embeddings: false\n";
 
+// A valid hardware file body (made-up numbers).
+constexpr char kTinyGpu[] =
+    "name: gpu\n"
+    "display_name: Test GPU\n"
+    "source: test\n"
+    "memory_gib: 1.5\n"
+    "memory_bandwidth_gb_s: 100\n"
+    "peak_tflops:\n"
+    "  bf16: 10\n"
+    "scaleup:\n"
+    "  link: NVLink4\n"
+    "  bandwidth_gb_s: 900\n"
+    "host_link:\n"
+    "  name: PCIe\n"
+    "  bandwidth_gb_s: 64\n"
+    "tdp_w: 300\n"
+    "price:\n"
+    "  usd_per_gpu_hour: 0.5\n"
+    "  source: p\n";
+
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
   const size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;
@@ -278,10 +298,6 @@ TEST_F(ZooTest, MoeTopKCannotExceedExperts) {
 }
 
 TEST_F(ZooTest, HardwareValidation) {
-  const std::string h100 = [] {
-    std::ifstream in(ConfigRoot() + "/hardware/h100-sxm-80gb.yaml");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }();
   auto error = [](const std::string& path) -> std::string {
     try {
       LoadHardwareFile(path);
@@ -290,16 +306,25 @@ TEST_F(ZooTest, HardwareValidation) {
     }
     return "no error";
   };
-  std::string path = Write("h100-sxm-80gb.yaml", h100);
+  std::string path = Write("gpu.yaml", kTinyGpu);
   EXPECT_EQ(error(path), "no error");
-  path = Write("h100-sxm-80gb.yaml", Replace(h100, "  fp8: 1979", "  fp6: 1979"));
-  EXPECT_EQ(error(path).substr(path.size()),
-            ":28:3: peak_tflops.fp6: unknown key (did you mean 'fp8'?)");
-  path = Write("h100-sxm-80gb.yaml", Replace(h100, "link: NVLink4", "link: none"));
-  EXPECT_EQ(error(path).substr(path.size()),
-            ":31:19: scaleup.bandwidth_gb_s: must be 0 when link is 'none', got 900");
-  path = Write("h100-sxm-80gb.yaml", Replace(h100, "memory_gib: 80", "memory_gib: 0"));
-  EXPECT_EQ(error(path).substr(path.size()), ":23:13: memory_gib: must be > 0, got 0");
+  const HardwareSpec hw = LoadHardwareFile(path);
+  EXPECT_DOUBLE_EQ(hw.memory_bytes, 1.5 * 1073741824.0);
+  EXPECT_DOUBLE_EQ(hw.peak_flops_fp8, 0);
+  EXPECT_DOUBLE_EQ(hw.price_per_gpu_hour_usd, 0.5);
+  path = Write("gpu.yaml", Replace(kTinyGpu, "bf16: 10", "bf16: 10\n  fp6: 20"));
+  EXPECT_EQ(error(path), path + ":8:3: peak_tflops.fp6: unknown key (did you mean 'fp8'?)");
+  path = Write("gpu.yaml", Replace(kTinyGpu, "link: NVLink4", "link: none"));
+  EXPECT_EQ(error(path),
+            path + ":10:19: scaleup.bandwidth_gb_s: must be 0 when link is 'none', got 900");
+  path = Write("gpu.yaml", Replace(kTinyGpu, "bandwidth_gb_s: 900", "bandwidth_gb_s: 0"));
+  EXPECT_EQ(error(path), path +
+                             ":10:19: scaleup.bandwidth_gb_s: must be > 0 for link 'NVLink4' (use "
+                             "link: none for no scale-up link)");
+  path = Write("gpu.yaml", Replace(kTinyGpu, "memory_gib: 1.5", "memory_gib: 0"));
+  EXPECT_EQ(error(path), path + ":4:13: memory_gib: must be > 0, got 0");
+  path = Write("gpu.yaml", Replace(kTinyGpu, "  source: p\n", ""));
+  EXPECT_EQ(error(path), path + ":16:3: price.source: missing required key");
 }
 
 TEST_F(ZooTest, ResolvePath) {

@@ -86,20 +86,20 @@ TEST(WorkloadParseTest, Errors) {
   EXPECT_EQ(ErrorOf("  arival: {rate: 1}\n"),
             "s.yaml:2:3: workload.arival: unknown key (did you mean 'arrival'?)");
   EXPECT_EQ(ErrorOf("  arrival: {rate: 0}\n  num_requests: 5\n" + lengths),
-            "s.yaml:2:18: workload.arrival.rate: must be in (0, 1000000000], got 0");
+            "s.yaml:2:19: workload.arrival.rate: must be in (0, 1000000000], got 0");
   EXPECT_EQ(ErrorOf("  arrival: {rate: -2}\n  num_requests: 5\n" + lengths),
-            "s.yaml:2:18: workload.arrival.rate: must be in (0, 1000000000], got -2");
+            "s.yaml:2:19: workload.arrival.rate: must be in (0, 1000000000], got -2");
   EXPECT_EQ(ErrorOf("  arrival: {process: poison, rate: 1}\n"),
-            "s.yaml:2:24: workload.arrival.process: must be one of poisson, gamma, constant, "
+            "s.yaml:2:22: workload.arrival.process: must be one of poisson, gamma, constant, "
             "burst, got 'poison' (did you mean 'poisson'?)");
   EXPECT_EQ(ErrorOf("  arrival: {process: burst}\n  duration_s: 5\n" + lengths),
-            "s.yaml:2:1: workload.num_requests: missing required key (process 'burst' sends them "
+            "s.yaml:2:3: workload.num_requests: missing required key (process 'burst' sends them "
             "all at 0)");
   EXPECT_EQ(
       ErrorOf("  arrival: {process: burst, rate: 3}\n  num_requests: 5\n" + lengths),
-      "s.yaml:2:37: workload.arrival.rate: not allowed with process 'burst' (all arrive at 0)");
+      "s.yaml:2:35: workload.arrival.rate: not allowed with process 'burst' (all arrive at 0)");
   EXPECT_EQ(ErrorOf("  arrival: {rate: 3, cv: 2}\n  num_requests: 5\n" + lengths),
-            "s.yaml:2:27: workload.arrival.cv: only allowed with process 'gamma'");
+            "s.yaml:2:26: workload.arrival.cv: only allowed with process 'gamma'");
   EXPECT_EQ(ErrorOf("  arrival: {rate: 3}\n  concurrency: 4\n  num_requests: 5\n" + lengths),
             "s.yaml:2:12: workload.arrival: not allowed with workload.concurrency (a closed loop "
             "issues a request when one completes)");
@@ -109,23 +109,23 @@ TEST(WorkloadParseTest, Errors) {
   EXPECT_EQ(ErrorOf("  concurrency: 0\n  num_requests: 5\n" + lengths),
             "s.yaml:2:16: workload.concurrency: must be in [1, 1000000], got 0");
   EXPECT_EQ(ErrorOf("  arrival: {rate: 3}\n" + lengths),
-            "s.yaml:2:1: workload: needs num_requests or duration_s (or a trace) to know when to "
+            "s.yaml:2:3: workload: needs num_requests or duration_s (or a trace) to know when to "
             "stop");
   EXPECT_EQ(ErrorOf("  concurrency: 2\n" + lengths),
-            "s.yaml:2:1: workload: needs num_requests or duration_s (or a trace) to know when to "
+            "s.yaml:2:3: workload: needs num_requests or duration_s (or a trace) to know when to "
             "stop");
   EXPECT_EQ(ErrorOf("  arrival: {rate: 3}\n  num_requests: 2e9\n" + lengths),
             "s.yaml:3:17: workload.num_requests: must be in [1, 1000000000], got 2e9");
   EXPECT_EQ(ErrorOf("  arrival: {rate: 3}\n  duration_s: 0\n" + lengths),
             "s.yaml:3:15: workload.duration_s: must be in (0, 1000000000], got 0");
   EXPECT_EQ(ErrorOf("  num_requests: 5\n" + lengths),
-            "s.yaml:2:1: workload.arrival: missing required key (give arrival: {rate: ...}, "
+            "s.yaml:2:3: workload.arrival: missing required key (give arrival: {rate: ...}, "
             "concurrency, or a trace)");
   EXPECT_EQ(ErrorOf("  arrival: {rate: 3}\n  num_requests: 5\n  input_tokens: 1\n"),
-            "s.yaml:2:1: workload.output_tokens: missing required key");
+            "s.yaml:2:3: workload.output_tokens: missing required key");
   EXPECT_EQ(ErrorOf("  arrival: {rate: 3}\n  num_requests: 5\n  output_tokens: 1\n"
                     "  input_tokens: {dist: normall, mean: 5, std: 1}\n"),
-            "s.yaml:5:23: workload.input_tokens.dist: must be one of uniform, normal, lognormal, "
+            "s.yaml:5:24: workload.input_tokens.dist: must be one of uniform, normal, lognormal, "
             "got 'normall' (did you mean 'normal'?)");
 }
 
@@ -147,17 +147,17 @@ TEST(WorkloadParseTest, TraceErrors) {
                 "'arrival_s,input_tokens,output_tokens', got "
                 "'TIMESTAMP,ContextTokens,GeneratedTokens'");
   EXPECT_EQ(ErrorOf("  trace: {path: " + trace.path() + ", use_arrivals: false, rate_scale: 2}\n"),
-            "s.yaml:2:" + std::to_string(57 + trace.path().size()) +
+            "s.yaml:2:" + std::to_string(52 + trace.path().size()) +
                 ": workload.trace.rate_scale: only allowed with use_arrivals: true");
   EXPECT_EQ(ErrorOf("  trace: {path: " + trace.path() + ", use_arrivals: false}\n"),
-            "s.yaml:2:1: workload.arrival: missing required key (trace.use_arrivals is false, so "
+            "s.yaml:2:3: workload.arrival: missing required key (trace.use_arrivals is false, so "
             "arrivals come from workload.arrival)");
   EXPECT_EQ(ErrorOf("  trace: {path: /nonexistent/servesim/x.csv}\n"),
-            "s.yaml:2:19: workload.trace.path: cannot open trace '/nonexistent/servesim/x.csv' "
+            "s.yaml:2:17: workload.trace.path: cannot open trace '/nonexistent/servesim/x.csv' "
             "(looked in: /nonexistent/servesim/x.csv); run scripts/download_traces.sh to fetch "
             "the Azure traces");
   EXPECT_EQ(ErrorOf("  trace: {pth: x.csv}\n"),
-            "s.yaml:2:13: workload.trace.pth: unknown key (did you mean 'path'?)");
+            "s.yaml:2:11: workload.trace.pth: unknown key (did you mean 'path'?)");
 }
 
 TEST(WorkloadParseTest, RelativeTraceLooksInDataAndShared) {
