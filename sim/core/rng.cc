@@ -50,15 +50,16 @@ double Rng::Uniform01() { return static_cast<double>(NextU64() >> 11) * 0x1.0p-5
 
 int64_t Rng::UniformInt(int64_t lo, int64_t hi) {
   SERVESIM_CHECK(lo <= hi);
-  const uint64_t span = static_cast<uint64_t>(hi - lo) + 1;
-  if (span == 0) return static_cast<int64_t>(NextU64());  // full 64-bit range
+  // Unsigned arithmetic: hi - lo overflows int64 for spans wider than INT64_MAX.
+  const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1;
+  if (span == 0) return static_cast<int64_t>(NextU64());  // the full 64-bit range
   // Rejection sampling removes modulo bias.
   const uint64_t limit = UINT64_MAX - UINT64_MAX % span;
   uint64_t r;
   do {
     r = NextU64();
   } while (r >= limit);
-  return lo + static_cast<int64_t>(r % span);
+  return static_cast<int64_t>(static_cast<uint64_t>(lo) + r % span);
 }
 
 double Rng::Exponential(double mean) {
