@@ -9,45 +9,12 @@
 #include "models/batch.h"
 #include "models/hardware_spec.h"
 #include "models/model_spec.h"
+#include "tests/models/test_specs.h"
 
 namespace servesim {
 namespace {
 
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-
-ModelSpec Llama8B() {
-  ModelSpec m;
-  m.name = "llama-3.1-8b";
-  m.num_layers = 32;
-  m.hidden_size = 4096;
-  m.num_attention_heads = 32;
-  m.num_kv_heads = 8;
-  m.head_dim = 128;
-  m.intermediate_size = 14336;
-  m.vocab_size = 128256;
-  return m;
-}
-
-ModelSpec Mixtral8x7B() {
-  ModelSpec m = Llama8B();
-  m.name = "mixtral-8x7b";
-  m.vocab_size = 32000;
-  m.intermediate_size = 0;
-  m.moe_num_experts = 8;
-  m.moe_top_k = 2;
-  m.moe_intermediate_size = 14336;
-  return m;
-}
-
-HardwareSpec H100() {
-  HardwareSpec hw;
-  hw.name = "h100-sxm-80gb";
-  hw.memory_bytes = 80 * kGiB;
-  hw.memory_bandwidth_bytes_per_s = 3.35e12;
-  hw.peak_flops_bf16 = 989.5e12;
-  hw.peak_flops_fp8 = 1979e12;
-  return hw;
-}
+using namespace ::servesim::test_specs;  // NOLINT: test specs
 
 DeploymentShape Shape(Precision weights = Precision::kBf16, int64_t tp = 1) {
   DeploymentShape d;
