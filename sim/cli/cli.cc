@@ -1,11 +1,12 @@
 #include "sim/cli/cli.h"
 
-#include <sstream>
-
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <boost/program_options.hpp>
+#include <sstream>
+
+#include "sim/cli/commands.h"
 #include "sim/config/input_error.h"
 #include "sim/config/scenario.h"
 #include "sim/config/zoo.h"
@@ -15,29 +16,6 @@
 
 namespace servesim {
 namespace po = boost::program_options;
-namespace {
-
-const char* kUsage =
-    "usage: servesim <command> [options]\n"
-    "commands:\n"
-    "  run SCENARIO.yaml [--set key=value]... [--seed N] [--json FILE] [--requests-csv FILE]\n"
-    "                    [--quiet]         simulate a scenario and print its summary\n"
-    "  models                              list the model zoo (configs/models)\n"
-    "  hardware                            list the GPU zoo (configs/hardware)\n"
-    "  help                                show this text\n";
-
-po::variables_map ParseOptions(const std::string& command, const std::vector<std::string>& args,
-                               const po::options_description& desc,
-                               const po::positional_options_description& positional) {
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(fmt::format("servesim {}: {}\n{}", command, e.what(), kUsage));
-  }
-  return vm;
-}
 
 int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
   po::options_description desc("run options");
@@ -49,8 +27,9 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
       "quiet", po::bool_switch(), "do not print the summary table");
   po::positional_options_description positional;
   positional.add("scenario", 1);
-  const po::variables_map vm = ParseOptions("run", args, desc, positional);
-  if (!vm.count("scenario")) throw InputError(fmt::format("servesim run: missing SCENARIO.yaml\n{}", kUsage));
+  const po::variables_map vm = ParseCommandLine("run", args, desc, positional);
+  if (!vm.count("scenario"))
+    throw InputError(fmt::format("servesim run: missing SCENARIO.yaml\n{}", UsageText()));
 
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
@@ -70,22 +49,25 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
   if (!vm["quiet"].as<bool>()) PrintSummary(result.summary, out);
   if (vm.count("json")) {
     const std::string path = vm["json"].as<std::string>();
-    if (path == "-") out << json;
-    else WriteFileAtomically(path, json);
+    if (path == "-")
+      out << json;
+    else
+      WriteFileAtomically(path, json);
   }
   if (vm.count("requests-csv")) WriteFileAtomically(vm["requests-csv"].as<std::string>(), csv);
   return 0;
 }
 
-int CommandModels(std::ostream& out) {
+int CommandModels(const std::vector<std::string>& args, std::ostream& out) {
+  ParseCommandLine("models", args, {}, {});
   fmt::print(out, "{:<16}{:>9}{:>8}{:>8}{:>7}{:>5}{:>8}{:>8}{:>9}  {}\n", "model", "params",
              "layers", "hidden", "heads", "kv", "ffn", "vocab", "context", "moe");
   for (const std::string& name : ListZoo("models")) {
     const ModelSpec m = LoadModelFile(ConfigRoot() + "/models/" + name + ".yaml");
-    const std::string moe =
-        m.IsMoe() ? fmt::format("{}x top-{} ({:.1f}B active)", m.moe_num_experts, m.moe_top_k,
-                                m.ActiveParams() / 1e9)
-                  : "-";
+    const std::string moe = m.IsMoe()
+                                ? fmt::format("{}x top-{} ({:.1f}B active)", m.moe_num_experts,
+                                              m.moe_top_k, m.ActiveParams() / 1e9)
+                                : "-";
     fmt::print(out, "{:<16}{:>8.1f}B{:>8}{:>8}{:>7}{:>5}{:>8}{:>8}{:>9}  {}\n", name,
                m.TotalParams() / 1e9, m.num_layers, m.hidden_size, m.num_attention_heads,
                m.num_kv_heads, m.IsMoe() ? m.moe_intermediate_size : m.intermediate_size,
@@ -94,10 +76,10 @@ int CommandModels(std::ostream& out) {
   return 0;
 }
 
-int CommandHardware(std::ostream& out) {
+int CommandHardware(const std::vector<std::string>& args, std::ostream& out) {
+  ParseCommandLine("hardware", args, {}, {});
   fmt::print(out, "{:<16}{:>8}{:>9}{:>10}{:>9}{:>9}  {:<10}{:>9}{:>8}{:>8}\n", "gpu", "mem GiB",
-             "HBM TB/s", "bf16 TF/s", "fp8 TF/s", "fp4 TF/s", "scale-up", "GB/s", "TDP W",
-             "$/h");
+             "HBM TB/s", "bf16 TF/s", "fp8 TF/s", "fp4 TF/s", "scale-up", "GB/s", "TDP W", "$/h");
   for (const std::string& name : ListZoo("hardware")) {
     const HardwareSpec h = LoadHardwareFile(ConfigRoot() + "/hardware/" + name + ".yaml");
     const auto tf = [](double flops) {
@@ -111,22 +93,54 @@ int CommandHardware(std::ostream& out) {
   return 0;
 }
 
-}  // namespace
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"run",
+       "run SCENARIO.yaml [--set key=value]... [--seed N] [--json FILE] [--requests-csv FILE]\n"
+       "      [--quiet]                    simulate a scenario and print its summary",
+       CommandRun},
+      {"models", "models                       list the model zoo (configs/models)", CommandModels},
+      {"hardware", "hardware                     list the GPU zoo (configs/hardware)",
+       CommandHardware},
+  };
+  return commands;
+}
+
+std::string UsageText() {
+  std::string text = "usage: servesim <command> [options]\ncommands:\n";
+  for (const Command& c : Commands()) text += fmt::format("  {}\n", c.usage);
+  text += "  help                         show this text\n";
+  return text;
+}
+
+po::variables_map ParseCommandLine(const std::string& command, const std::vector<std::string>& args,
+                                   const po::options_description& desc,
+                                   const po::positional_options_description& positional) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(fmt::format("servesim {}: {}\n{}", command, e.what(), UsageText()));
+  }
+  return vm;
+}
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out) {
-  if (args.empty()) throw InputError(fmt::format("servesim: missing command\n{}", kUsage));
+  if (args.empty()) throw InputError(fmt::format("servesim: missing command\n{}", UsageText()));
   const std::string& command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command == "run") return CommandRun(rest, out);
-  if (command == "models") return CommandModels(out);
-  if (command == "hardware") return CommandHardware(out);
+  std::vector<std::string> names = {"help"};
+  for (const Command& c : Commands()) {
+    if (command == c.name) return c.fn(rest, out);
+    names.push_back(c.name);
+  }
   if (command == "help" || command == "--help" || command == "-h") {
-    out << kUsage;
+    out << UsageText();
     return 0;
   }
   throw InputError(fmt::format("servesim: unknown command '{}'{}\n{}", command,
-                               DidYouMean(command, {"run", "models", "hardware", "help"}),
-                               kUsage));
+                               DidYouMean(command, names), UsageText()));
 }
 
 }  // namespace servesim
