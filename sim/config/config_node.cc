@@ -127,6 +127,9 @@ std::string ConfigNode::Location() const {
       return fmt::format("--set {}={}: {}", key, value, path_);
     }
   }
+  if (auto it = source_->created.find(path_); it != source_->created.end()) {
+    return fmt::format("--set {}={}: {}", it->second, source_->overrides.at(it->second), path_);
+  }
   std::string where = source_->file;
   if (!mark_.is_null()) where += fmt::format(":{}:{}", mark_.line + 1, mark_.column + 1);
   if (path_.empty()) return where;
@@ -271,6 +274,7 @@ ConfigNode ApplyOverrides(const ConfigNode& root, const std::vector<std::string>
       if (!next.IsDefined() || next.IsNull()) {
         cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
         next = cur[parts[i]];
+        source->created.emplace(walked, key);
       } else if (!next.IsMap()) {
         throw InputError(
             fmt::format("--set {}: '{}' is a single value, not a mapping", set, walked));

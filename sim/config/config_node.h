@@ -21,6 +21,7 @@ struct ConfigSource {
   std::string file;                                    // as the user named it
   std::string text;                                    // the document (re-parsed by overrides)
   std::map<std::string, std::string> overrides;        // dotted key -> raw "--set" value
+  std::map<std::string, std::string> created;          // maps an override created -> its key
 };
 
 // Inclusive/exclusive numeric bounds for the typed getters.

@@ -26,7 +26,9 @@ std::string DidYouMean(std::string_view given, const std::vector<std::string>& c
   const std::string* best = nullptr;
   size_t best_distance = 0;
   for (const std::string& c : candidates) {
-    const size_t d = EditDistance(given, c);
+    // A unit suffix left off ("ttft" for "ttft_ms") counts as a near miss.
+    const bool prefix = given.size() >= 3 && c.size() > given.size() && c.rfind(given, 0) == 0;
+    const size_t d = prefix ? 1 : EditDistance(given, c);
     if (best == nullptr || d < best_distance) {
       best = &c;
       best_distance = d;

@@ -192,12 +192,17 @@ void PlanKvCache(const ConfigNode& root, Scenario* s) {
   s->engine.batching.num_blocks = s->memory.num_kv_blocks;
   if (s->engine.max_model_len > s->memory.kv_capacity_tokens) {
     const ConfigNode engine = root.Child("engine");
-    const ConfigNode at = engine.Has("max_model_len") ? engine.Child("max_model_len") : root;
-    at.Fail(fmt::format(
-        "max_model_len {}{} is more than the KV cache holds ({} tokens); set "
-        "engine.max_model_len <= {} or give the KV cache more memory",
-        s->engine.max_model_len, engine.Has("max_model_len") ? "" : " (the model's context length)",
-        s->memory.kv_capacity_tokens, s->memory.kv_capacity_tokens));
+    const int64_t cap = s->memory.kv_capacity_tokens;
+    if (engine.Has("max_model_len")) {
+      engine.Child("max_model_len")
+          .Fail(fmt::format("{} is more than the KV cache holds ({} tokens); set it <= {} or give "
+                            "the KV cache more memory",
+                            s->engine.max_model_len, cap, cap));
+    }
+    root.Fail(fmt::format(
+        "engine.max_model_len defaults to the model's context length ({}), more than the KV cache "
+        "holds ({} tokens); set engine.max_model_len <= {} or give the KV cache more memory",
+        s->engine.max_model_len, cap, cap));
   }
 }
 

@@ -1,1 +1,124 @@
-// (filled in below)
+#include "sim/config/scenario.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/config/input_error.h"
+
+namespace servesim {
+namespace {
+
+const char* kBase =
+    "model: llama-3.1-8b\n"
+    "hardware: {gpu: h100-sxm-80gb}\n"
+    "workload: {arrival: {rate: 1}, num_requests: 10, input_tokens: 100, output_tokens: 10}\n";
+
+Scenario Load(const std::vector<std::string>& sets) {
+  return ParseScenario(ApplyOverrides(ConfigNode::LoadString(kBase, "s.yaml"), sets), std::nullopt);
+}
+
+std::string ErrorOf(const std::vector<std::string>& sets) {
+  try {
+    Load(sets);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(ScenarioTest, DefaultsFollowVllm) {
+  const Scenario s = Load({});
+  EXPECT_EQ(s.name, "s");
+  EXPECT_EQ(s.engine.scheduler, "vllm");
+  EXPECT_EQ(s.engine.batching.max_num_seqs, 256);
+  EXPECT_EQ(s.engine.batching.max_num_batched_tokens, 8192);
+  EXPECT_TRUE(s.engine.batching.enable_chunked_prefill);
+  EXPECT_EQ(s.engine.batching.block_size, 16);
+  EXPECT_DOUBLE_EQ(s.engine.gpu_memory_utilization, 0.9);
+  EXPECT_EQ(s.engine.max_model_len, 131072);  // llama-3.1-8b's context length
+  EXPECT_EQ(s.engine.shape.weight_precision, Precision::kBf16);
+  EXPECT_EQ(s.engine.shape.kv_precision, Precision::kBf16);
+  EXPECT_EQ(s.engine.batching.num_blocks, s.memory.num_kv_blocks);
+  EXPECT_GT(s.memory.num_kv_blocks, 20000);
+  EXPECT_EQ(s.seed, 0u);
+}
+
+TEST(ScenarioTest, TrtllmDefaultsAndAliases) {
+  const Scenario s =
+      Load({"engine.scheduler=trtllm", "engine.max_batch_size=64", "engine.max_num_tokens=4096"});
+  EXPECT_EQ(s.engine.batching.policy, SchedulerPolicy::kTrtllm);
+  EXPECT_EQ(s.engine.batching.max_num_seqs, 64);
+  EXPECT_EQ(s.engine.batching.max_num_batched_tokens, 4096);
+  EXPECT_FALSE(s.engine.batching.enable_chunked_prefill);
+  EXPECT_EQ(s.engine.batching.block_size, 64);
+  EXPECT_DOUBLE_EQ(s.engine.kv_free_fraction, 0.9);
+}
+
+TEST(ScenarioTest, Fp8DefaultsToAnFp8KvCacheAndCanBeOverridden) {
+  EXPECT_EQ(Load({"engine.precision=fp8"}).engine.shape.kv_precision, Precision::kFp8);
+  EXPECT_EQ(
+      Load({"engine.precision=fp8", "engine.kv_cache_precision=bf16"}).engine.shape.kv_precision,
+      Precision::kBf16);
+  // Half the KV bytes per token: twice the blocks (less the smaller weights' effect).
+  EXPECT_GT(Load({"engine.precision=fp8"}).memory.num_kv_blocks, 2 * Load({}).memory.num_kv_blocks);
+}
+
+TEST(ScenarioTest, RejectsBadEngineSettingsWithLocatedMessages) {
+  EXPECT_EQ(ErrorOf({"engine.scheduler=vlm"}),
+            "--set engine.scheduler=vlm: engine.scheduler: must be one of vllm, trtllm, got "
+            "'vlm' (did you mean 'vllm'?)");
+  EXPECT_EQ(ErrorOf({"engine.max_num_seqs=512", "engine.max_num_batched_tokens=256"}),
+            "--set engine.max_num_batched_tokens=256: engine.max_num_batched_tokens: must be >= "
+            "max_num_seqs (512) so every running sequence can decode each step, got 256");
+  EXPECT_EQ(ErrorOf({"engine.gpu_memory_utilization=1.5"}),
+            "--set engine.gpu_memory_utilization=1.5: engine.gpu_memory_utilization: must be in "
+            "(0, 1], got 1.5");
+  EXPECT_EQ(ErrorOf({"engine.scheduler=trtllm", "engine.gpu_memory_utilization=0.5"}),
+            "--set engine.gpu_memory_utilization=0.5: engine.gpu_memory_utilization: not used by "
+            "scheduler trtllm; use kv_cache_free_gpu_mem_fraction");
+  EXPECT_EQ(ErrorOf({"engine.max_num_seqs=8", "engine.max_batch_size=8"}),
+            "--set engine.max_batch_size=8: engine.max_batch_size: give either max_num_seqs or "
+            "max_batch_size, not both");
+  EXPECT_EQ(ErrorOf({"engine.enable_chunked_prefill=false"}),
+            "--set engine.enable_chunked_prefill=false: engine: with chunked prefill disabled, "
+            "max_num_batched_tokens (8192) "
+            "must be >= max_model_len (131072) so every prompt fits in one step");
+}
+
+TEST(ScenarioTest, RejectsWhatTheHardwareCannotDo) {
+  EXPECT_EQ(ErrorOf({"hardware.gpu=a100-sxm-80gb", "engine.precision=fp8"}),
+            "--set engine.precision=fp8: engine.precision: a100-sxm-80gb has no FP8 tensor cores "
+            "(its hardware file gives no peak_tflops.fp8)");
+  const std::string no_fit = ErrorOf({"model=llama-3.1-70b"});
+  EXPECT_EQ(no_fit.rfind("--set model=llama-3.1-70b: model: llama-3.1-70b does not fit on "
+                         "h100-sxm-80gb: weights need",
+                         0),
+            0u)
+      << no_fit;
+  EXPECT_EQ(ErrorOf({"engine.max_model_len=100000000", "engine.gpu_memory_utilization=0.3"}),
+            "--set engine.max_model_len=100000000: engine.max_model_len: 100000000 is more than "
+            "the KV cache holds (58480 tokens); set it <= 58480 or give the KV cache more memory");
+  EXPECT_EQ(
+      ErrorOf({"hardware.gpu=l40s-48gb", "engine.gpu_memory_utilization=0.45"}),
+      "s.yaml:1:1: engine.max_model_len defaults to the model's context length (131072), "
+      "more than the KV cache holds (38816 tokens); set engine.max_model_len <= 38816 or give "
+      "the KV cache more memory");
+}
+
+TEST(ScenarioTest, RejectsUnknownKeysAndNotYetSupportedParallelism) {
+  EXPECT_EQ(ErrorOf({"engin.max_num_seqs=4"}),
+            "--set engin.max_num_seqs=4: engin: unknown key (did you mean 'engine'?)");
+  EXPECT_EQ(ErrorOf({"slo.ttft=5"}),
+            "--set slo.ttft=5: slo.ttft: unknown key (did you mean 'ttft_ms'?)");
+  EXPECT_EQ(ErrorOf({"hardware.num_gpus=2"}),
+            "--set hardware.num_gpus=2: hardware.num_gpus: must equal parallel.tp x parallel.pp "
+            "(1) for now: several replicas arrive with the parallelism work, got 2");
+}
+
+TEST(ScenarioTest, SeedOverrideWins) {
+  const Scenario s = ParseScenario(
+      ApplyOverrides(ConfigNode::LoadString(kBase, "s.yaml"), {"seed=5"}), uint64_t{9});
+  EXPECT_EQ(s.seed, 9u);
+}
+
+}  // namespace
+}  // namespace servesim

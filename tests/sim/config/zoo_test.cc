@@ -294,7 +294,7 @@ TEST_F(ZooTest, MoeTopKCannotExceedExperts) {
   path = Write("tiny.yaml",
                std::string(kTinyModel) + Replace(moe, "top_k: 5", "top_k: 2") + "  shared: 1\n");
   EXPECT_EQ(ModelError(path),
-            path + ":17:3: moe.shared: unknown key");  // too far from 'shared_experts'
+            path + ":17:3: moe.shared: unknown key (did you mean 'shared_experts'?)");
 }
 
 TEST_F(ZooTest, HardwareValidation) {
