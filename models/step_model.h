@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "models/batch.h"
+#include "models/coverage.h"
 #include "models/hardware_spec.h"
 #include "models/model_spec.h"
 #include "models/precision.h"
@@ -56,6 +57,8 @@ class StepModel {
   virtual ~StepModel() = default;
   // REQUIRES: !batch.Empty().
   virtual StepCost Cost(const BatchShape& batch) const = 0;
+  // For models priced from a calibration profile: where the time priced so far came from.
+  virtual const CoverageLedger* Coverage() const { return nullptr; }
 };
 
 class RooflineStepModel : public StepModel {

@@ -7,6 +7,7 @@
 #include "sim/core/simulation.h"
 #include "sim/serving/metrics.h"
 #include "sim/serving/replica.h"
+#include "sim/step_model_factory.h"
 #include "sim/workload/workload.h"
 
 namespace servesim {
@@ -121,12 +122,12 @@ RunResult RunScenario(const Scenario& scenario, const StepModel& step_model) {
   Metrics metrics(&result.requests);
   Replica replica(&sim, scenario.engine.batching, &result.requests, &step_model, &metrics);
   const SchedulerConfig& batching = scenario.engine.batching;
-  const int64_t max_prompt_len = batching.enable_chunked_prefill
-                                     ? scenario.engine.max_model_len
-                                     : std::min(scenario.engine.max_model_len,
-                                                batching.max_num_batched_tokens);
-  WorkloadDriver driver(&sim, &generator, &result.requests, &replica,
-                        scenario.engine.max_model_len, max_prompt_len);
+  const int64_t max_prompt_len =
+      batching.enable_chunked_prefill
+          ? scenario.engine.max_model_len
+          : std::min(scenario.engine.max_model_len, batching.max_num_batched_tokens);
+  WorkloadDriver driver(&sim, &generator, &result.requests, &replica, scenario.engine.max_model_len,
+                        max_prompt_len);
   metrics.SetOnFinish([&driver](RequestId, SimTime now) { driver.OnRequestDone(now); });
   driver.Start();
   sim.Run();
@@ -146,13 +147,13 @@ RunResult RunScenario(const Scenario& scenario, const StepModel& step_model) {
   const double peak = scenario.hardware.PeakFlops(scenario.engine.shape.weight_precision);
   metrics.Summarize({scenario.slo.ttft_ms, scenario.slo.tpot_ms}, peak,
                     scenario.hardware.memory_bandwidth_bytes_per_s, &s);
+  if (const CoverageLedger* ledger = step_model.Coverage()) s.coverage = *ledger;
   return result;
 }
 
 RunResult RunScenario(const Scenario& scenario) {
-  const RooflineStepModel model(scenario.model, scenario.hardware, scenario.engine.shape,
-                                scenario.engine.cost);
-  return RunScenario(scenario, model);
+  const std::unique_ptr<StepModel> model = MakeStepModel(scenario);
+  return RunScenario(scenario, *model);
 }
 
 }  // namespace servesim

@@ -17,7 +17,7 @@ struct RunResult {
   RequestTable requests;
 };
 
-// Runs `scenario` with its roofline step model.
+// Runs `scenario` with the step model it asks for (roofline or calibration profile).
 RunResult RunScenario(const Scenario& scenario);
 // Runs `scenario` with a given step model (tests use fakes with fixed step times).
 RunResult RunScenario(const Scenario& scenario, const StepModel& step_model);

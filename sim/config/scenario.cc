@@ -1,8 +1,8 @@
 #include "sim/config/scenario.h"
 
-#include <filesystem>
-
 #include <fmt/format.h>
+
+#include <filesystem>
 
 #include "sim/config/input_error.h"
 #include "sim/config/zoo.h"
@@ -10,33 +10,27 @@
 namespace servesim {
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",     "description", "model", "hardware",
-                                           "engine",   "parallel",    "workload", "slo", "seed"};
+const std::vector<std::string> kTopKeys = {"name",   "description", "model",    "hardware",
+                                           "engine", "parallel",    "workload", "slo",
+                                           "seed",   "calibration"};
 const std::vector<std::string> kCostKeys = {
-    "gemm_compute_efficiency",      "gemm_memory_efficiency",  "attention_compute_efficiency",
-    "attention_memory_efficiency",  "elementwise_memory_efficiency",
-    "kernel_launch_overhead_us",    "host_overhead_per_step_us", "host_overhead_per_seq_us"};
+    "gemm_compute_efficiency",     "gemm_memory_efficiency",        "attention_compute_efficiency",
+    "attention_memory_efficiency", "elementwise_memory_efficiency", "kernel_launch_overhead_us",
+    "host_overhead_per_step_us",   "host_overhead_per_seq_us"};
 
 std::vector<std::string> EngineKeys() {
-  std::vector<std::string> keys = {"scheduler",
-                                   "max_num_seqs",
-                                   "max_num_batched_tokens",
-                                   "max_batch_size",
-                                   "max_num_tokens",
-                                   "enable_chunked_prefill",
-                                   "block_size",
-                                   "gpu_memory_utilization",
-                                   "kv_cache_free_gpu_mem_fraction",
-                                   "precision",
-                                   "kv_cache_precision",
-                                   "max_model_len"};
+  std::vector<std::string> keys = {
+      "scheduler",      "max_num_seqs",           "max_num_batched_tokens",
+      "max_batch_size", "max_num_tokens",         "enable_chunked_prefill",
+      "block_size",     "gpu_memory_utilization", "kv_cache_free_gpu_mem_fraction",
+      "precision",      "kv_cache_precision",     "max_model_len"};
   keys.insert(keys.end(), kCostKeys.begin(), kCostKeys.end());
   return keys;
 }
 
 // Reads a key that has a vLLM name and a TensorRT-LLM name; either may be used, not both.
-int64_t GetAliased(const ConfigNode& engine, const char* vllm_key, const char* trt_key,
-                   int64_t def, Range range) {
+int64_t GetAliased(const ConfigNode& engine, const char* vllm_key, const char* trt_key, int64_t def,
+                   Range range) {
   const bool has_vllm = engine.Has(vllm_key), has_trt = engine.Has(trt_key);
   if (has_vllm && has_trt) {
     engine.Child(trt_key).Fail(fmt::format("give either {} or {}, not both", vllm_key, trt_key));
@@ -51,12 +45,12 @@ StepModelParams ParseCost(const ConfigNode& engine) {
       engine.GetDouble("gemm_compute_efficiency", p.gemm_compute_efficiency, Fraction());
   p.gemm_memory_efficiency =
       engine.GetDouble("gemm_memory_efficiency", p.gemm_memory_efficiency, Fraction());
-  p.attention_compute_efficiency = engine.GetDouble(
-      "attention_compute_efficiency", p.attention_compute_efficiency, Fraction());
+  p.attention_compute_efficiency =
+      engine.GetDouble("attention_compute_efficiency", p.attention_compute_efficiency, Fraction());
   p.attention_memory_efficiency =
       engine.GetDouble("attention_memory_efficiency", p.attention_memory_efficiency, Fraction());
-  p.elementwise_memory_efficiency = engine.GetDouble(
-      "elementwise_memory_efficiency", p.elementwise_memory_efficiency, Fraction());
+  p.elementwise_memory_efficiency = engine.GetDouble("elementwise_memory_efficiency",
+                                                     p.elementwise_memory_efficiency, Fraction());
   p.kernel_launch_overhead_s =
       1e-6 * engine.GetDouble("kernel_launch_overhead_us", 1e6 * p.kernel_launch_overhead_s,
                               Between(0, 1e6));
@@ -80,9 +74,9 @@ void ParsePrecisions(const ConfigNode& engine, const HardwareSpec& hw, Deploymen
   const std::string kv = engine.GetEnum("kv_cache_precision", "auto", kv_choices);
   shape->kv_precision = kv == "auto" ? shape->weight_precision : ParsePrecision(kv);
   if (shape->weight_precision == Precision::kFp8 && hw.peak_flops_fp8 <= 0) {
-    engine.Child("precision").Fail(
-        fmt::format("{} has no FP8 tensor cores (its hardware file gives no peak_tflops.fp8)",
-                    hw.name));
+    engine.Child("precision")
+        .Fail(fmt::format("{} has no FP8 tensor cores (its hardware file gives no peak_tflops.fp8)",
+                          hw.name));
   }
 }
 
@@ -90,18 +84,19 @@ void ParseBatching(const ConfigNode& engine, bool trtllm, SchedulerConfig* b) {
   b->policy = trtllm ? SchedulerPolicy::kTrtllm : SchedulerPolicy::kVllm;
   // Defaults: vLLM max_num_seqs 256 and V1's 8192-token budget; TensorRT-LLM BuildConfig
   // max_batch_size 2048 and max_num_tokens 8192, tokens_per_block 64, no chunked context.
-  b->max_num_seqs = GetAliased(engine, "max_num_seqs", "max_batch_size", trtllm ? 2048 : 256,
-                               Between(1, 1e6));
-  b->max_num_batched_tokens = GetAliased(engine, "max_num_batched_tokens", "max_num_tokens", 8192,
-                                         Between(1, 1e8));
+  b->max_num_seqs =
+      GetAliased(engine, "max_num_seqs", "max_batch_size", trtllm ? 2048 : 256, Between(1, 1e6));
+  b->max_num_batched_tokens =
+      GetAliased(engine, "max_num_batched_tokens", "max_num_tokens", 8192, Between(1, 1e8));
   b->enable_chunked_prefill = engine.GetBool("enable_chunked_prefill", !trtllm);
   b->block_size = engine.GetInt("block_size", trtllm ? 64 : 16, Between(1, 1 << 20));
   if (b->max_num_batched_tokens < b->max_num_seqs) {
     const char* key = engine.Has("max_num_tokens") ? "max_num_tokens" : "max_num_batched_tokens";
     ConfigNode at = engine.Child(key).Defined() ? engine.Child(key) : engine;
-    at.Fail(fmt::format("must be >= max_num_seqs ({}) so every running sequence can decode each "
-                        "step, got {}",
-                        b->max_num_seqs, b->max_num_batched_tokens));
+    at.Fail(
+        fmt::format("must be >= max_num_seqs ({}) so every running sequence can decode each "
+                    "step, got {}",
+                    b->max_num_seqs, b->max_num_batched_tokens));
   }
 }
 
@@ -119,8 +114,7 @@ void ParseMemoryKnobs(const ConfigNode& engine, bool trtllm, EngineConfig* e) {
       trtllm ? engine.GetDouble("kv_cache_free_gpu_mem_fraction", 0.9, Fraction()) : 0.0;
 }
 
-EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model,
-                         const HardwareSpec& hw) {
+EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const HardwareSpec& hw) {
   if (engine.Defined()) engine.CheckKeys(EngineKeys());
   EngineConfig e;
   e.scheduler = engine.GetEnum("scheduler", "vllm", {"vllm", "trtllm"});
@@ -128,17 +122,17 @@ EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model,
   ParseBatching(engine, trtllm, &e.batching);
   ParsePrecisions(engine, hw, &e.shape);
   ParseMemoryKnobs(engine, trtllm, &e);
-  e.max_model_len =
-      engine.GetInt("max_model_len", model.max_position_embeddings, Between(2, 1e8));
+  e.max_model_len = engine.GetInt("max_model_len", model.max_position_embeddings, Between(2, 1e8));
   // vLLM refuses this configuration at start-up; TensorRT-LLM instead refuses prompts longer than
   // max_num_tokens at arrival (see the runner).
   if (!trtllm && !e.batching.enable_chunked_prefill &&
       e.batching.max_num_batched_tokens < e.max_model_len) {
-    ConfigNode at = engine.Has("max_num_batched_tokens") ? engine.Child("max_num_batched_tokens")
-                                                         : engine;
-    at.Fail(fmt::format("with chunked prefill disabled, max_num_batched_tokens ({}) must be >= "
-                        "max_model_len ({}) so every prompt fits in one step",
-                        e.batching.max_num_batched_tokens, e.max_model_len));
+    ConfigNode at =
+        engine.Has("max_num_batched_tokens") ? engine.Child("max_num_batched_tokens") : engine;
+    at.Fail(
+        fmt::format("with chunked prefill disabled, max_num_batched_tokens ({}) must be >= "
+                    "max_model_len ({}) so every prompt fits in one step",
+                    e.batching.max_num_batched_tokens, e.max_model_len));
   }
   e.cost = ParseCost(engine);
   return e;
@@ -169,10 +163,12 @@ void ParseHardware(const ConfigNode& root, Scenario* s) {
 void CheckDeployment(const ConfigNode& root, Scenario* s) {
   const int64_t per_replica = s->engine.shape.tp * s->pp;
   if (s->num_gpus != per_replica) {
-    root.Child("hardware").Child("num_gpus").Fail(fmt::format(
-        "must equal parallel.tp x parallel.pp ({}) for now: several replicas arrive with the "
-        "parallelism work, got {}",
-        per_replica, s->num_gpus));
+    root.Child("hardware")
+        .Child("num_gpus")
+        .Fail(fmt::format(
+            "must equal parallel.tp x parallel.pp ({}) for now: several replicas arrive with the "
+            "parallelism work, got {}",
+            per_replica, s->num_gpus));
   }
 }
 
@@ -231,6 +227,13 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
   PlanKvCache(root, &s);
   s.workload = ParseWorkload(root.Require("workload"));
   s.slo = ParseSlo(root);
+  if (root.Has("calibration")) {
+    const ConfigNode cal = root.Child("calibration");
+    s.calibration_path = ResolvePath(cal, cal.AsString());
+    if (!std::filesystem::exists(s.calibration_path)) {
+      cal.Fail(fmt::format("cannot open calibration profile '{}'", s.calibration_path));
+    }
+  }
   s.seed = seed_override ? *seed_override
                          : static_cast<uint64_t>(root.GetInt("seed", 0, Between(0, 9.0e15)));
   return s;

@@ -44,6 +44,7 @@ struct Scenario {
   WorkloadConfig workload;
   SloConfig slo;
   uint64_t seed = 0;
+  std::string calibration_path;  // `calibration:` (resolved); empty = roofline only
 };
 
 // Loads, applies overrides, validates. `seed_override` (from --seed) replaces `seed:`.

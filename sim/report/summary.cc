@@ -50,6 +50,20 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
                       {"communication", s.communication_s},
                       {"other", s.other_s},
                       {"host", s.host_s}};
+  if (s.coverage) {
+    const CoverageLedger& c = *s.coverage;
+    const double total = c.Total() > 0 ? c.Total() : 1.0;
+    nlohmann::ordered_json worst = nlohmann::ordered_json::array();
+    for (const auto& e : c.worst) {
+      worst.push_back(
+          {{"op", e.op}, {"point", e.point}, {"factor", e.factor}, {"time_s", e.time_s}});
+    }
+    j["calibration_coverage"] = {{"measured", c.measured_s / total},
+                                 {"interpolated", c.interpolated_s / total},
+                                 {"extrapolated", c.extrapolated_s / total},
+                                 {"roofline", c.roofline_s / total},
+                                 {"worst_extrapolations", worst}};
+  }
   j["scenario"] = s.scenario;
   j["model"] = s.model;
   j["gpu"] = s.gpu;
@@ -62,15 +76,14 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
 }
 
 void PrintSummary(const Summary& s, std::ostream& out) {
-  fmt::print(out, "servesim: {} on {} x{} ({}), seed {}\n", s.model, s.gpu, s.num_gpus,
-             s.scheduler, s.seed);
+  fmt::print(out, "servesim: {} on {} x{} ({}), seed {}\n", s.model, s.gpu, s.num_gpus, s.scheduler,
+             s.seed);
   fmt::print(out, "{:<34}{:>14}\n", "Completed requests:", s.completed);
   if (s.failed > 0) fmt::print(out, "{:<34}{:>14}\n", "Failed (too long):", s.failed);
   fmt::print(out, "{:<34}{:>14.2f}\n", "Duration (s):", s.duration_s);
   fmt::print(out, "{:<34}{:>14.2f}\n", "Request throughput (req/s):", s.request_throughput);
   fmt::print(out, "{:<34}{:>14.1f}\n", "Output throughput (tok/s):", s.output_throughput);
-  fmt::print(out, "{:<34}{:>14.1f}\n", "Total token throughput (tok/s):",
-             s.total_token_throughput);
+  fmt::print(out, "{:<34}{:>14.1f}\n", "Total token throughput (tok/s):", s.total_token_throughput);
   fmt::print(out, "{:<14}{:>10}{:>10}{:>10}{:>10}\n", "latency (ms)", "mean", "median", "p99",
              "max");
   const auto row = [&](const char* name, const LatencyStats& st) {
@@ -87,17 +100,19 @@ void PrintSummary(const Summary& s, std::ostream& out) {
   }
   fmt::print(out, "{:<34}{:>10.1f} / {}\n", "Batch size (mean / max):", s.mean_batch_size,
              s.max_batch_size);
-  fmt::print(out, "{:<34}{:>9.1f}% / {:.1f}%\n", "KV cache use (mean / max):",
-             100.0 * s.mean_kv_utilization, 100.0 * s.max_kv_utilization);
+  fmt::print(out, "{:<34}{:>9.1f}% / {:.1f}%\n",
+             "KV cache use (mean / max):", 100.0 * s.mean_kv_utilization,
+             100.0 * s.max_kv_utilization);
   fmt::print(out, "{:<34}{:>14}\n", "Preemptions:", s.preemptions);
   fmt::print(out, "{:<34}{:>9.1f}% / {:.1f}%\n", "MFU / bandwidth utilisation:", 100.0 * s.mfu,
              100.0 * s.memory_bandwidth_utilization);
   const double total = s.gemm_s + s.attention_s + s.communication_s + s.other_s + s.host_s;
   if (total > 0) {
-    fmt::print(out, "Step time: gemm {:.0f}%, attention {:.0f}%, comm {:.0f}%, other {:.0f}%, "
+    fmt::print(out,
+               "Step time: gemm {:.0f}%, attention {:.0f}%, comm {:.0f}%, other {:.0f}%, "
                "host {:.0f}%\n",
-               100 * s.gemm_s / total, 100 * s.attention_s / total,
-               100 * s.communication_s / total, 100 * s.other_s / total, 100 * s.host_s / total);
+               100 * s.gemm_s / total, 100 * s.attention_s / total, 100 * s.communication_s / total,
+               100 * s.other_s / total, 100 * s.host_s / total);
   }
 }
 
@@ -108,7 +123,9 @@ void WriteRequestsCsv(const RequestTable& requests, std::ostream& out) {
     const Request& r = requests[i];
     const bool done = r.finish >= 0;
     const char* status = r.rejected ? "rejected" : (done ? "completed" : "unfinished");
-    const auto sec = [](SimTime t) { return t < 0 ? std::string() : fmt::format("{:.9f}", SimTimeToSeconds(t)); };
+    const auto sec = [](SimTime t) {
+      return t < 0 ? std::string() : fmt::format("{:.9f}", SimTimeToSeconds(t));
+    };
     std::string ttft, tpot, e2el;
     if (done) {
       ttft = fmt::format("{:.6f}", SimTimeToMs(r.first_token - r.arrival));
@@ -118,9 +135,9 @@ void WriteRequestsCsv(const RequestTable& requests, std::ostream& out) {
                                          static_cast<double>(r.output_tokens - 1));
       }
     }
-    out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", i, sec(r.arrival),
-                       sec(r.scheduled), sec(r.first_token), sec(r.finish), r.input_tokens,
-                       r.output_tokens, r.preemptions, ttft, tpot, e2el, status);
+    out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", i, sec(r.arrival), sec(r.scheduled),
+                       sec(r.first_token), sec(r.finish), r.input_tokens, r.output_tokens,
+                       r.preemptions, ttft, tpot, e2el, status);
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/coverage.h"
 #include "sim/serving/request.h"
 
 namespace servesim {
@@ -64,6 +65,8 @@ struct Summary {
   // Summed step time per op class, seconds.
   double gemm_s = 0, attention_s = 0, communication_s = 0, other_s = 0, host_s = 0;
   uint64_t events = 0;
+  // Present when steps were priced from a calibration profile.
+  std::optional<CoverageLedger> coverage;
 };
 
 nlohmann::ordered_json SummaryToJson(const Summary& s);

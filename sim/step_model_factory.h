@@ -1,0 +1,15 @@
+// Chooses and builds the StepModel for a scenario: the roofline model, or, when the scenario
+// names a calibration profile, the model priced from that profile's measurements.
+#pragma once
+
+#include <memory>
+
+#include "models/step_model.h"
+#include "sim/config/scenario.h"
+
+namespace servesim {
+
+// Throws InputError if the profile cannot be read or does not match the scenario.
+std::unique_ptr<StepModel> MakeStepModel(const Scenario& scenario);
+
+}  // namespace servesim
