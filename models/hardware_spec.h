@@ -1,5 +1,6 @@
 // HardwareSpec: one GPU type's datasheet figures (memory, bandwidth, dense peaks per precision,
-// links, power, indicative price). Loaded from configs/hardware/*.yaml by sim/config/zoo.
+// links, power, indicative price) and the interconnect topology of the servers it ships in.
+// Loaded from configs/hardware/*.yaml by sim/config/zoo.
 // All rates are in base SI units (bytes/s, FLOP/s); a peak of 0 means "not supported".
 #pragma once
 
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "models/precision.h"
+#include "models/topology.h"
 
 namespace servesim {
 
@@ -26,6 +28,8 @@ struct HardwareSpec {
   double tdp_w = 0;
   double price_per_gpu_hour_usd = 0;  // indicative; see price_source
   std::string price_source;
+  // Nodes, scale-up fabric and network (the `interconnect:` section); see models/topology.h.
+  Topology topology;
 
   // Dense peak for GEMMs in the given weight precision. Returns 0 if unsupported.
   double PeakFlops(Precision p) const {

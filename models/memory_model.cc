@@ -26,10 +26,10 @@ int64_t DivCeil(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 int64_t KvHeadsPerGpu(const ModelSpec& m, int64_t tp) { return DivCeil(m.num_kv_heads, tp); }
 
-// Weights held by one GPU. Linear layers are split over tp (KV projections are replicated when
-// tp > num_kv_heads) and stored in the weight precision; norms, the MoE router, the embedding and
-// the LM head stay in the activation precision (vLLM does not quantise them). The embedding and
-// LM head are vocab-parallel.
+// Weights held by the busiest GPU (ceil(num_layers / pp) layers of the pipeline). Linear layers are
+// split over tp (KV projections are replicated when tp > num_kv_heads) and stored in the weight
+// precision; norms, the MoE router, the embedding and the LM head stay in the activation precision
+// (vLLM does not quantise them). The embedding and LM head are vocab-parallel.
 double WeightBytesPerGpu(const ModelSpec& m, const DeploymentShape& d) {
   const double wb = BytesPerElement(d.weight_precision);
   const double ab = BytesPerElement(d.activation_precision);
@@ -45,14 +45,16 @@ double WeightBytesPerGpu(const ModelSpec& m, const DeploymentShape& d) {
     linear += experts * 3 * h * static_cast<double>(DivCeil(m.moe_intermediate_size, d.tp));
     small += h * static_cast<double>(m.moe_num_experts);  // router, replicated
   }
-  const double tables = m.tie_word_embeddings ? 1 : 2;
+  // With pipeline parallelism the first stage holds the embedding and the last the LM head; the
+  // busiest GPU holds one of them (both when pp == 1 and they are not tied).
+  const double tables = (m.tie_word_embeddings || d.pp > 1) ? 1 : 2;
   const double embedding = tables * static_cast<double>(DivCeil(m.vocab_size, d.tp)) * h + h;
-  const double layers = static_cast<double>(m.num_layers);
+  const double layers = static_cast<double>(DivCeil(m.num_layers, d.pp));
   return layers * (linear * wb + small * ab) + embedding * ab;
 }
 
 double KvBytesPerTokenPerGpu(const ModelSpec& m, const DeploymentShape& d) {
-  return 2.0 * static_cast<double>(m.num_layers) *
+  return 2.0 * static_cast<double>(DivCeil(m.num_layers, d.pp)) *
          static_cast<double>(KvHeadsPerGpu(m, d.tp) * m.head_dim) * BytesPerElement(d.kv_precision);
 }
 
@@ -125,7 +127,7 @@ bool CheckFit(const HardwareSpec& hw, const MemoryRequest& r, double budget, Mem
 }  // namespace
 
 MemoryPlan PlanMemory(const ModelSpec& model, const HardwareSpec& hw, const MemoryRequest& req) {
-  SERVESIM_CHECK(req.shape.tp >= 1 && req.block_size_tokens >= 1);
+  SERVESIM_CHECK(req.shape.tp >= 1 && req.shape.pp >= 1 && req.block_size_tokens >= 1);
   SERVESIM_CHECK(model.num_layers > 0 && model.num_kv_heads > 0 && hw.memory_bytes > 0);
   MemoryPlan plan;
   plan.weight_bytes = WeightBytesPerGpu(model, req.shape);

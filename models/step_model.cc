@@ -72,7 +72,10 @@ int64_t DivCeil(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 struct RooflineStepModel::Impl {
   StepModelParams params;
-  double layers = 0;
+  double layers = 0;        // all layers of the model
+  double stage_layers = 0;  // layers of one pipeline stage: ceil(layers / pp)
+  double pp = 1;
+  double gpus = 1;  // tp x pp: GPUs of the replica
   double hidden = 0;
   double ab = 0;      // activation bytes per element
   double kb = 0;      // KV-cache bytes per element
@@ -114,12 +117,15 @@ struct RooflineStepModel::Impl {
 RooflineStepModel::Impl::Impl(const ModelSpec& m, const HardwareSpec& hw, const DeploymentShape& d,
                               const StepModelParams& p)
     : params(p) {
-  SERVESIM_CHECK(d.tp >= 1);
+  SERVESIM_CHECK(d.tp >= 1 && d.pp >= 1 && d.pp <= m.num_layers);
   SERVESIM_CHECK(m.num_layers > 0 && m.hidden_size > 0 && m.head_dim > 0);
   SERVESIM_CHECK(m.num_attention_heads > 0 && m.num_kv_heads > 0 && m.vocab_size > 0);
   SERVESIM_CHECK(!m.IsMoe() || (m.moe_top_k > 0 && m.moe_intermediate_size > 0));
   SERVESIM_CHECK(m.IsMoe() || m.intermediate_size > 0);
   layers = static_cast<double>(m.num_layers);
+  stage_layers = static_cast<double>(DivCeil(m.num_layers, d.pp));
+  pp = static_cast<double>(d.pp);
+  gpus = static_cast<double>(d.tp * d.pp);
   hidden = static_cast<double>(m.hidden_size);
   ab = BytesPerElement(d.activation_precision);
   kb = BytesPerElement(d.kv_precision);
@@ -286,27 +292,43 @@ StepCost RooflineStepModel::Cost(const BatchShape& batch) const {
   const double tokens = static_cast<double>(batch.decode_seqs) + prefill_tokens;
   logits_rows += static_cast<double>(batch.decode_seqs);
 
-  OpCost gemm = m.LayerGemms(tokens).Times(m.layers);
-  OpCost attention = m.DecodeAttention(batch);
-  if (!batch.prefills.empty()) attention += m.PrefillAttention(pairs, kv_tokens, prefill_tokens);
-  attention = attention.Times(m.layers);
-  OpCost other = m.LayerElementwise(tokens).Times(m.layers);
-  other += m.StepElementwise(tokens, logits_rows);
-  if (logits_rows > 0) gemm += m.GemmCost(m.lm_head, logits_rows, m.lm_head_roof);
-
-  StepCost cost;
-  cost.breakdown.gemm_s = gemm.s;
-  cost.breakdown.attention_s = attention.s;
-  cost.breakdown.other_s = other.s;
+  // One layer's ops, then the ops done once per step (on the first and last stage). The
+  // breakdown covers all layers (its total is the step's latency); stage_s and last_stage_s
+  // price the busiest stages, ceil(layers / pp) layers each, for the pipeline's occupancy.
+  const OpCost layer_gemm = m.LayerGemms(tokens);
+  OpCost layer_attention = m.DecodeAttention(batch);
+  if (!batch.prefills.empty()) {
+    layer_attention += m.PrefillAttention(pairs, kv_tokens, prefill_tokens);
+  }
+  const OpCost layer_other = m.LayerElementwise(tokens);
+  OpCost once_other = m.StepElementwise(tokens, logits_rows);
+  OpCost once_gemm;
+  if (logits_rows > 0) once_gemm = m.GemmCost(m.lm_head, logits_rows, m.lm_head_roof);
   // Tensor parallelism (tp > 1) adds two all-reduces of tokens x hidden activations per layer
-  // (after O and after down) and a gather of the logits; the collective model of the topology
-  // will price them here. Until then communication is free.
-  cost.breakdown.communication_s = 0;
+  // (after O and after down); the collective model of the topology prices them. Pipeline
+  // parallelism sends tokens x hidden activations from each stage to the next.
+  const double layer_comm_s = 0;
+  const double p2p_s = 0;
+
+  const double layer_s = layer_gemm.s + layer_attention.s + layer_other.s + layer_comm_s;
+  StepCost cost;
+  cost.last_stage_s = m.stage_layers * layer_s + once_gemm.s + once_other.s;
+  cost.stage_s = m.pp > 1 ? m.stage_layers * layer_s : 0;
+  cost.p2p_s = m.pp > 1 ? p2p_s : 0;
+  cost.breakdown.gemm_s = layer_gemm.s * m.layers + once_gemm.s;
+  cost.breakdown.attention_s = layer_attention.s * m.layers;
+  cost.breakdown.other_s = layer_other.s * m.layers + once_other.s;
+  cost.breakdown.communication_s = layer_comm_s * m.layers + (m.pp - 1) * cost.p2p_s;
   cost.breakdown.host_s = m.params.host_overhead_per_step_s +
                           m.params.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
   cost.duration_s = cost.breakdown.Total();
-  cost.flops = gemm.flops + attention.flops + other.flops;
-  cost.bytes = gemm.bytes + attention.bytes + other.bytes;
+  // Per-GPU ops of all layers times tp: the whole replica's work.
+  const double tp = m.gpus / m.pp;
+  const OpCost all = layer_gemm.Times(m.layers);
+  const OpCost att = layer_attention.Times(m.layers);
+  const OpCost oth = layer_other.Times(m.layers);
+  cost.flops = tp * (all.flops + att.flops + oth.flops + once_gemm.flops + once_other.flops);
+  cost.bytes = tp * (all.bytes + att.bytes + oth.bytes + once_gemm.bytes + once_other.bytes);
   return cost;
 }
 

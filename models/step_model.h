@@ -33,7 +33,8 @@ struct DeploymentShape {
   Precision weight_precision = Precision::kBf16;      // GEMM weights and math
   Precision activation_precision = Precision::kBf16;  // activations between kernels
   Precision kv_precision = Precision::kBf16;
-  int64_t tp = 1;
+  int64_t tp = 1;  // tensor-parallel degree: heads, FFN and vocab split over tp GPUs
+  int64_t pp = 1;  // pipeline stages: ceil(num_layers / pp) layers per stage
 };
 
 struct StepBreakdown {
@@ -45,11 +46,19 @@ struct StepBreakdown {
   double Total() const { return gemm_s + attention_s + communication_s + other_s + host_s; }
 };
 
+// The cost of one step (one micro-batch with pipeline parallelism).
 struct StepCost {
-  double duration_s = 0;  // == breakdown.Total()
+  // Latency of the step through the whole replica with nothing else in flight:
+  // host + (pp - 1) x (stage_s + p2p_s) + last_stage_s == breakdown.Total().
+  double duration_s = 0;
+  // Time summed over the pipeline's stages, by op class (communication includes the tensor-
+  // parallel all-reduces of every layer and the activations sent between stages).
   StepBreakdown breakdown;
-  double flops = 0;  // per GPU, all ops (for MFU)
-  double bytes = 0;  // per GPU, device-memory traffic (for bandwidth utilisation)
+  double stage_s = 0;       // GPU time of one stage that is not the last (0 if pp == 1)
+  double last_stage_s = 0;  // GPU time of the last stage (the only one if pp == 1)
+  double p2p_s = 0;         // sending the activations from one stage to the next
+  double flops = 0;  // all GPUs of the replica together, all ops (for MFU)
+  double bytes = 0;  // all GPUs of the replica together, device-memory traffic
 };
 
 class StepModel {

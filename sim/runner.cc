@@ -7,6 +7,7 @@
 #include "sim/core/simulation.h"
 #include "sim/serving/metrics.h"
 #include "sim/serving/replica.h"
+#include "sim/serving/router.h"
 #include "sim/step_model_factory.h"
 #include "sim/workload/workload.h"
 
@@ -18,12 +19,14 @@ namespace {
 // one finishes.
 class WorkloadDriver : public EventHandler {
  public:
-  WorkloadDriver(Simulation* sim, RequestGenerator* gen, RequestTable* table, Replica* replica,
+  WorkloadDriver(Simulation* sim, RequestGenerator* gen, RequestTable* table,
+                 const std::vector<std::unique_ptr<Replica>>* replicas, Router* router,
                  int64_t max_model_len, int64_t max_prompt_len)
       : sim_(sim),
         gen_(gen),
         table_(table),
-        replica_(replica),
+        replicas_(replicas),
+        router_(router),
         max_model_len_(max_model_len),
         max_prompt_len_(max_prompt_len) {}
 
@@ -66,6 +69,7 @@ class WorkloadDriver : public EventHandler {
     r.arrival = spec.arrival;
     r.input_tokens = spec.input_tokens;
     r.output_tokens = spec.output_tokens;
+    r.session = spec.session;
     table_->push_back(r);
     return static_cast<RequestId>(table_->size() - 1);
   }
@@ -86,13 +90,16 @@ class WorkloadDriver : public EventHandler {
       OnRequestDone(now);
       return;
     }
-    replica_->Submit(id);
+    const size_t target = router_->Route(r, *replicas_);
+    r.replica = static_cast<int32_t>(target);
+    (*replicas_)[target]->Submit(id);
   }
 
   Simulation* sim_;
   RequestGenerator* gen_;
   RequestTable* table_;
-  Replica* replica_;
+  const std::vector<std::unique_ptr<Replica>>* replicas_;
+  Router* router_;
   int64_t max_model_len_;
   int64_t max_prompt_len_;
   std::optional<RequestSpec> pending_;
@@ -113,41 +120,57 @@ void CheckConservation(const RequestTable& table, const Metrics& metrics) {
   SERVESIM_CHECK(finished == metrics.Completed());
 }
 
+void Summarize(const Scenario& scenario, const StepModel& step_model, const Metrics& metrics,
+               const Simulation& sim, Summary* s) {
+  s->scenario = scenario.name;
+  s->model = scenario.model.name;
+  s->gpu = scenario.hardware.name;
+  s->num_gpus = scenario.num_gpus;
+  s->num_replicas = scenario.replicas;
+  s->tp = scenario.engine.shape.tp;
+  s->pp = scenario.pp;
+  s->router = scenario.router;
+  s->scheduler = scenario.engine.scheduler;
+  s->seed = scenario.seed;
+  s->kv_cache_blocks = scenario.memory.num_kv_blocks;
+  s->kv_cache_tokens = scenario.memory.kv_capacity_tokens;
+  s->events = sim.EventsProcessed();
+  Metrics::Capacity capacity;
+  capacity.peak_flops_per_gpu = scenario.hardware.PeakFlops(scenario.engine.shape.weight_precision);
+  capacity.bandwidth_bytes_per_s_per_gpu = scenario.hardware.memory_bandwidth_bytes_per_s;
+  capacity.num_gpus = scenario.num_gpus;
+  capacity.pp = scenario.pp;
+  metrics.Summarize({scenario.slo.ttft_ms, scenario.slo.tpot_ms}, capacity, s);
+  if (const CoverageLedger* ledger = step_model.Coverage()) s->coverage = *ledger;
+}
+
 }  // namespace
 
 RunResult RunScenario(const Scenario& scenario, const StepModel& step_model) {
   RunResult result;
   Simulation sim;
   RequestGenerator generator(scenario.workload, scenario.seed);
-  Metrics metrics(&result.requests);
-  Replica replica(&sim, scenario.engine.batching, &result.requests, &step_model, &metrics);
+  Metrics metrics(&result.requests, static_cast<int>(scenario.replicas));
+  std::vector<std::unique_ptr<Replica>> replicas;
+  for (int64_t i = 0; i < scenario.replicas; ++i) {
+    replicas.push_back(std::make_unique<Replica>(static_cast<int>(i), &sim,
+                                                 scenario.engine.batching, scenario.pp,
+                                                 &result.requests, &step_model, &metrics));
+  }
+  Router router(ParseRouterPolicy(scenario.router), scenario.seed);
   const SchedulerConfig& batching = scenario.engine.batching;
   const int64_t max_prompt_len =
       batching.enable_chunked_prefill
           ? scenario.engine.max_model_len
           : std::min(scenario.engine.max_model_len, batching.max_num_batched_tokens);
-  WorkloadDriver driver(&sim, &generator, &result.requests, &replica, scenario.engine.max_model_len,
-                        max_prompt_len);
+  WorkloadDriver driver(&sim, &generator, &result.requests, &replicas, &router,
+                        scenario.engine.max_model_len, max_prompt_len);
   metrics.SetOnFinish([&driver](RequestId, SimTime now) { driver.OnRequestDone(now); });
   driver.Start();
   sim.Run();
-  SERVESIM_CHECK(replica.scheduler().Idle() && replica.scheduler().Blocks().Used() == 0);
+  for (const auto& r : replicas) SERVESIM_CHECK(r->Idle() && r->KvBlocksUsed() == 0);
   CheckConservation(result.requests, metrics);
-
-  Summary& s = result.summary;
-  s.scenario = scenario.name;
-  s.model = scenario.model.name;
-  s.gpu = scenario.hardware.name;
-  s.num_gpus = scenario.num_gpus;
-  s.scheduler = scenario.engine.scheduler;
-  s.seed = scenario.seed;
-  s.kv_cache_blocks = scenario.memory.num_kv_blocks;
-  s.kv_cache_tokens = scenario.memory.kv_capacity_tokens;
-  s.events = sim.EventsProcessed();
-  const double peak = scenario.hardware.PeakFlops(scenario.engine.shape.weight_precision);
-  metrics.Summarize({scenario.slo.ttft_ms, scenario.slo.tpot_ms}, peak,
-                    scenario.hardware.memory_bandwidth_bytes_per_s, &s);
-  if (const CoverageLedger* ledger = step_model.Coverage()) s.coverage = *ledger;
+  Summarize(scenario, step_model, metrics, sim, &result.summary);
   return result;
 }
 

@@ -2,15 +2,37 @@
 
 #include <fmt/format.h>
 
+#include "calibrate/profile_io.h"
+#include "models/calibrated_step_model.h"
 #include "sim/config/input_error.h"
 
 namespace servesim {
+namespace {
+
+// The step model priced from the scenario's calibration profile, after checking that the profile
+// was measured (or projected) for this model, tp, precisions and GPU.
+std::unique_ptr<StepModel> MakeCalibratedStepModel(const Scenario& scenario) {
+  const std::string& path = scenario.calibration_path;
+  if (scenario.model.IsMoe()) {
+    throw InputError(fmt::format("{}: calibration: profiles cannot price MoE models yet (model '{}')",
+                                 scenario.file, scenario.model.name));
+  }
+  const CalibrationProfile profile = LoadProfile(path);
+  const std::string mismatch = ProfileMismatch(profile, path, scenario.model,
+                                               scenario.engine.shape, scenario.hardware.name);
+  if (!mismatch.empty()) {
+    throw InputError(fmt::format("{}: calibration: {}", scenario.file, mismatch));
+  }
+  CheckProfileUsable(profile, path, OpDims::From(scenario.model, scenario.engine.shape));
+  return std::make_unique<CalibratedStepModel>(scenario.model, scenario.hardware,
+                                               scenario.engine.shape, scenario.engine.cost,
+                                               profile);
+}
+
+}  // namespace
 
 std::unique_ptr<StepModel> MakeStepModel(const Scenario& scenario) {
-  if (!scenario.calibration_path.empty()) {
-    throw InputError(fmt::format("{}: calibration: profiles are not supported yet ('{}')",
-                                 scenario.file, scenario.calibration_path));
-  }
+  if (!scenario.calibration_path.empty()) return MakeCalibratedStepModel(scenario);
   return std::make_unique<RooflineStepModel>(scenario.model, scenario.hardware,
                                              scenario.engine.shape, scenario.engine.cost);
 }

@@ -102,6 +102,15 @@ const std::vector<Command>& Commands() {
       {"models", "models                       list the model zoo (configs/models)", CommandModels},
       {"hardware", "hardware                     list the GPU zoo (configs/hardware)",
        CommandHardware},
+      {"collectives", "collectives [--reference CSV]... [--markdown] [--fit]\n"
+       "                               check the collective model against measured NCCL times",
+       CommandCollectives},
+      {"sweep",
+       "sweep SWEEP.yaml [-j N] [--out DIR] [--resume] [--shard i/N] [--quiet]\n"
+       "                               run every point of a sweep file (docs/studies.md)",
+       CommandSweep},
+      {"merge", "merge DIR... --out DIR       combine the shards of a sweep, checking none is missing",
+       CommandMerge},
   };
   return commands;
 }

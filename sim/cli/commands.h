@@ -34,5 +34,9 @@ boost::program_options::variables_map ParseCommandLine(
 int CommandRun(const std::vector<std::string>& args, std::ostream& out);
 int CommandModels(const std::vector<std::string>& args, std::ostream& out);
 int CommandHardware(const std::vector<std::string>& args, std::ostream& out);
+int CommandCollectives(const std::vector<std::string>& args,
+                       std::ostream& out);  // cmd_collectives.cc
+int CommandSweep(const std::vector<std::string>& args, std::ostream& out);  // cmd_sweep.cc
+int CommandMerge(const std::vector<std::string>& args, std::ostream& out);  // cmd_sweep.cc
 
 }  // namespace servesim

@@ -122,13 +122,19 @@ void ConfigNode::CheckKeys(const std::vector<std::string>& allowed) const {
 }
 
 std::string ConfigNode::Location() const {
+  const auto at_override = [this](const std::string& key) {
+    if (auto o = source_->origins.find(key); o != source_->origins.end()) {
+      return fmt::format("{}: {}", o->second, path_);
+    }
+    return fmt::format("--set {}={}: {}", key, source_->overrides.at(key), path_);
+  };
   for (const auto& [key, value] : source_->overrides) {
     if (path_ == key || path_.rfind(key + ".", 0) == 0 || path_.rfind(key + "[", 0) == 0) {
-      return fmt::format("--set {}={}: {}", key, value, path_);
+      return at_override(key);
     }
   }
   if (auto it = source_->created.find(path_); it != source_->created.end()) {
-    return fmt::format("--set {}={}: {}", it->second, source_->overrides.at(it->second), path_);
+    return at_override(it->second);
   }
   std::string where = source_->file;
   if (!mark_.is_null()) where += fmt::format(":{}:{}", mark_.line + 1, mark_.column + 1);
@@ -233,56 +239,84 @@ ConfigNode ConfigNode::Require(std::string_view key) const {
   return c;
 }
 
+namespace {
+
+// How errors about an override start: "--set key=value" or "origin: key".
+std::string OverrideLabel(const Override& o) {
+  if (o.origin.empty()) return fmt::format("--set {}={}", o.key, o.value);
+  return fmt::format("{}: {}", o.origin, o.key);
+}
+
+std::vector<std::string> SplitKey(const Override& o) {
+  std::vector<std::string> parts;
+  for (size_t start = 0;;) {
+    const size_t dot = o.key.find('.', start);
+    parts.push_back(o.key.substr(start, dot - start));
+    if (parts.back().empty()) {
+      throw InputError(fmt::format("{}: empty key component", OverrideLabel(o)));
+    }
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+// Sets `o` in `tree`, creating intermediate maps (recorded in `source->created`).
+void ApplyOne(YAML::Node tree, const Override& o, ConfigSource* source) {
+  YAML::Node value;
+  try {
+    value = YAML::Load(o.value);
+  } catch (const YAML::Exception& e) {
+    throw InputError(fmt::format("{}: invalid YAML value: {}", OverrideLabel(o), e.msg));
+  }
+  const std::vector<std::string> parts = SplitKey(o);
+  YAML::Node cur = tree;
+  std::string walked;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    walked = JoinPath(walked, parts[i]);
+    YAML::Node next = cur[parts[i]];
+    if (!next.IsDefined() || next.IsNull()) {
+      cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      next = cur[parts[i]];
+      source->created.emplace(walked, o.key);
+    } else if (!next.IsMap()) {
+      throw InputError(
+          fmt::format("{}: '{}' is a single value, not a mapping", OverrideLabel(o), walked));
+    }
+    cur.reset(next);
+  }
+  cur[parts.back()] = value;
+  source->overrides[o.key] = o.value;
+  if (o.origin.empty()) {
+    source->origins.erase(o.key);
+  } else {
+    source->origins[o.key] = o.origin;
+  }
+}
+
+}  // namespace
+
 ConfigNode ApplyOverrides(const ConfigNode& root, const std::vector<std::string>& sets) {
-  if (sets.empty()) return root;
+  std::vector<Override> overrides;
+  for (const std::string& set : sets) {
+    const size_t eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw InputError(fmt::format("--set {}: expected dotted.key=value", set));
+    }
+    overrides.push_back({set.substr(0, eq), set.substr(eq + 1), ""});
+  }
+  return ApplyLocatedOverrides(root, overrides);
+}
+
+ConfigNode ApplyLocatedOverrides(const ConfigNode& root, const std::vector<Override>& overrides) {
+  if (overrides.empty()) return root;
   auto source = std::make_shared<ConfigSource>(root.Source());
   // Re-parse the document rather than YAML::Clone it: a clone loses line/column marks, and errors
   // in the file's own values must still point at them.
   YAML::Node tree = YAML::Load(source->text);
   if (!tree.IsDefined() || tree.IsNull()) tree = YAML::Node(YAML::NodeType::Map);
   if (!tree.IsMap()) root.Fail("expected a mapping at the top level");
-  for (const std::string& set : sets) {
-    const size_t eq = set.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw InputError(fmt::format("--set {}: expected dotted.key=value", set));
-    }
-    const std::string key = set.substr(0, eq);
-    const std::string value_text = set.substr(eq + 1);
-    YAML::Node value;
-    try {
-      value = YAML::Load(value_text);
-    } catch (const YAML::Exception& e) {
-      throw InputError(fmt::format("--set {}: invalid YAML value: {}", set, e.msg));
-    }
-    std::vector<std::string> parts;
-    for (size_t start = 0;;) {
-      const size_t dot = key.find('.', start);
-      parts.push_back(key.substr(start, dot - start));
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
-    YAML::Node cur = tree;
-    std::string walked;
-    for (size_t i = 0; i < parts.size(); ++i) {
-      if (parts[i].empty()) throw InputError(fmt::format("--set {}: empty key component", set));
-      walked = JoinPath(walked, parts[i]);
-      if (i + 1 == parts.size()) {
-        cur[parts[i]] = value;
-        break;
-      }
-      YAML::Node next = cur[parts[i]];
-      if (!next.IsDefined() || next.IsNull()) {
-        cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
-        next = cur[parts[i]];
-        source->created.emplace(walked, key);
-      } else if (!next.IsMap()) {
-        throw InputError(
-            fmt::format("--set {}: '{}' is a single value, not a mapping", set, walked));
-      }
-      cur.reset(next);
-    }
-    source->overrides[key] = value_text;
-  }
+  for (const Override& o : overrides) ApplyOne(tree, o, source.get());
   YAML::Mark start;
   start.line = 0;
   start.column = 0;

@@ -22,6 +22,7 @@ struct ConfigSource {
   std::string text;                                    // the document (re-parsed by overrides)
   std::map<std::string, std::string> overrides;        // dotted key -> raw "--set" value
   std::map<std::string, std::string> created;          // maps an override created -> its key
+  std::map<std::string, std::string> origins;          // key -> origin if not from "--set"
 };
 
 // Inclusive/exclusive numeric bounds for the typed getters.
@@ -105,6 +106,17 @@ class ConfigNode {
 // created as needed, and the source remembers the override so errors point at the flag.
 // Throws InputError for a malformed override.
 ConfigNode ApplyOverrides(const ConfigNode& root, const std::vector<std::string>& sets);
+
+// One override: dotted key, YAML value text, and where it was written. An empty `origin` means
+// the command line ("--set key=value"); otherwise errors about it, and about the values it put in
+// the document, start with `origin` (e.g. "sweeps/x.yaml:7:5: key: ...").
+struct Override {
+  std::string key;
+  std::string value;
+  std::string origin;
+};
+// Same as ApplyOverrides, for overrides that carry their own origin (sweep files).
+ConfigNode ApplyLocatedOverrides(const ConfigNode& root, const std::vector<Override>& overrides);
 
 // Joins a dotted path: JoinPath("engine", "max_num_seqs") == "engine.max_num_seqs".
 std::string JoinPath(std::string_view parent, std::string_view key);

@@ -6,13 +6,14 @@
 
 #include "sim/config/input_error.h"
 #include "sim/config/zoo.h"
+#include "sim/serving/router.h"
 
 namespace servesim {
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",   "description", "model",    "hardware",
-                                           "engine", "parallel",    "workload", "slo",
-                                           "seed",   "calibration"};
+const std::vector<std::string> kTopKeys = {"name",   "description", "model",      "hardware",
+                                           "engine", "parallel",    "router",     "workload",
+                                           "slo",    "seed",        "calibration"};
 const std::vector<std::string> kCostKeys = {
     "gemm_compute_efficiency",     "gemm_memory_efficiency",        "attention_compute_efficiency",
     "attention_memory_efficiency", "elementwise_memory_efficiency", "kernel_launch_overhead_us",
@@ -140,36 +141,56 @@ EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const
 
 void ParseParallel(const ConfigNode& root, Scenario* s) {
   const ConfigNode parallel = root.Child("parallel");
-  if (parallel.Defined()) parallel.CheckKeys({"tp", "pp"});
-  s->engine.shape.tp = parallel.GetInt("tp", 1, Between(1, 1024));
-  s->pp = parallel.GetInt("pp", 1, Between(1, 1024));
-  if (s->engine.shape.tp > 1) {
+  if (parallel.Defined()) parallel.CheckKeys({"tp", "pp", "replicas"});
+  const ModelSpec& m = s->model;
+  const int64_t tp = parallel.GetInt("tp", 1, Between(1, 1024));
+  const int64_t pp = parallel.GetInt("pp", 1, Between(1, 1024));
+  if (m.num_attention_heads % tp != 0) {
+    parallel.Child("tp").Fail(fmt::format("must divide the model's {} attention heads, got {}",
+                                          m.num_attention_heads, tp));
+  }
+  if (tp % m.num_kv_heads != 0 && m.num_kv_heads % tp != 0) {
     parallel.Child("tp").Fail(
-        "tensor parallelism is not supported yet (it arrives with the parallelism work); use 1");
+        fmt::format("must divide the model's {} KV heads or be a multiple of them, got {}",
+                    m.num_kv_heads, tp));
   }
-  if (s->pp > 1) {
+  if (pp > m.num_layers) {
     parallel.Child("pp").Fail(
-        "pipeline parallelism is not supported yet (it arrives with the parallelism work); use 1");
+        fmt::format("must be <= the model's {} layers, got {}", m.num_layers, pp));
   }
+  s->engine.shape.tp = tp;
+  s->engine.shape.pp = s->pp = pp;
 }
 
 void ParseHardware(const ConfigNode& root, Scenario* s) {
   const ConfigNode hw = root.Require("hardware");
   hw.CheckKeys({"gpu", "num_gpus"});
   s->hardware = LoadHardware(hw.Require("gpu"));
-  s->num_gpus = hw.GetInt("num_gpus", 1, Between(1, 1e6));
 }
 
-void CheckDeployment(const ConfigNode& root, Scenario* s) {
+// hardware.num_gpus = parallel.replicas x tp x pp; either may be given, or both if consistent.
+void ParseDeployment(const ConfigNode& root, Scenario* s) {
+  const ConfigNode num_gpus = root.Child("hardware").Child("num_gpus");
+  const ConfigNode replicas = root.Child("parallel").Child("replicas");
   const int64_t per_replica = s->engine.shape.tp * s->pp;
-  if (s->num_gpus != per_replica) {
-    root.Child("hardware")
-        .Child("num_gpus")
-        .Fail(fmt::format(
-            "must equal parallel.tp x parallel.pp ({}) for now: several replicas arrive with the "
-            "parallelism work, got {}",
-            per_replica, s->num_gpus));
+  if (replicas.Defined()) {
+    s->replicas = replicas.AsInt(Between(1, 1e5));
+    s->num_gpus = s->replicas * per_replica;
+    if (num_gpus.Defined() && num_gpus.AsInt(Between(1, 1e6)) != s->num_gpus) {
+      num_gpus.Fail(fmt::format("must equal parallel.replicas x tp x pp = {} x {} = {}, got {}",
+                                s->replicas, per_replica, s->num_gpus, num_gpus.AsInt()));
+    }
+  } else {
+    s->num_gpus = num_gpus.Defined() ? num_gpus.AsInt(Between(1, 1e6)) : per_replica;
+    if (s->num_gpus % per_replica != 0) {
+      num_gpus.Fail(fmt::format("must be a multiple of parallel.tp x parallel.pp ({}), got {}",
+                                per_replica, s->num_gpus));
+    }
+    s->replicas = s->num_gpus / per_replica;
   }
+  const ConfigNode router = root.Child("router");
+  if (router.Defined()) router.CheckKeys({"policy"});
+  s->router = router.GetEnum("policy", "round_robin", RouterPolicyNames());
 }
 
 void PlanKvCache(const ConfigNode& root, Scenario* s) {
@@ -223,7 +244,7 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
   ParseHardware(root, &s);
   s.engine = ParseEngine(root.Child("engine"), s.model, s.hardware);
   ParseParallel(root, &s);
-  CheckDeployment(root, &s);
+  ParseDeployment(root, &s);
   PlanKvCache(root, &s);
   s.workload = ParseWorkload(root.Require("workload"));
   s.slo = ParseSlo(root);

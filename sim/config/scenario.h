@@ -37,8 +37,10 @@ struct Scenario {
   std::string name;  // `name:` or the file stem
   ModelSpec model;
   HardwareSpec hardware;
-  int64_t num_gpus = 1;
-  int64_t pp = 1;
+  int64_t num_gpus = 1;  // all GPUs: replicas x tp x pp
+  int64_t pp = 1;        // == engine.shape.pp (kept for readability at call sites)
+  int64_t replicas = 1;
+  std::string router = "round_robin";
   EngineConfig engine;
   MemoryPlan memory;  // derived: weights, KV blocks
   WorkloadConfig workload;

@@ -16,6 +16,7 @@ namespace fs = std::filesystem;
 constexpr double kBytesPerGiB = 1073741824.0;  // 2^30
 constexpr double kBytesPerGB = 1e9;
 constexpr double kFlopsPerTflop = 1e12;
+constexpr double kSecondsPerUs = 1e-6;
 
 // A model or hardware file must be named after its `name` field, so that a zoo name, the file
 // and every report agree.
@@ -92,9 +93,69 @@ void ParseScaleup(const ConfigNode& scaleup, HardwareSpec* hw) {
   hw->scaleup_bandwidth_bytes_per_s = gb_s * kBytesPerGB;
 }
 
+// One link of `interconnect:`: `kind: none` goes with a bandwidth of 0, any other kind with a
+// positive one (per GPU, per direction). Latency is per collective step.
+LinkSpec ParseLink(const ConfigNode& link, const std::vector<std::string>& keys) {
+  link.CheckKeys(keys);
+  LinkSpec spec;
+  spec.kind = link.Require("kind").AsString();
+  const ConfigNode bw = link.Require("bandwidth_gb_s");
+  const double gb_s = bw.AsDouble(NonNegative());
+  if (spec.kind == "none" && gb_s != 0) {
+    bw.Fail(fmt::format("must be 0 when kind is 'none', got {}", bw.AsString()));
+  }
+  if (spec.kind != "none" && gb_s == 0) {
+    bw.Fail(fmt::format("must be > 0 for kind '{}' (use kind: none for no link)", spec.kind));
+  }
+  spec.bandwidth_bytes_per_s = gb_s * kBytesPerGB;
+  spec.latency_s = link.Require("latency_us").AsDouble(NonNegative()) * kSecondsPerUs;
+  return spec;
+}
+
+// NVLink SHARP reduces inside an NVSwitch; a point-to-point mesh has none.
+void CheckNvls(const ConfigNode& nvls, const Topology& t) {
+  if (t.nvls && t.scale_up_full_mesh) {
+    nvls.Fail("must be false when scale_up.full_mesh is true (NVLink SHARP needs an NVSwitch)");
+  }
+}
+
+void ParseInterconnect(const ConfigNode& ic, HardwareSpec* hw) {
+  ic.CheckKeys({"gpus_per_node", "scale_up", "scale_out", "nvls"});
+  Topology& t = hw->topology;
+  t.gpus_per_node = ic.Require("gpus_per_node").AsInt(AtLeast(1));
+  const ConfigNode up = ic.Require("scale_up");
+  t.scale_up = ParseLink(up, {"kind", "bandwidth_gb_s", "latency_us", "full_mesh"});
+  if (t.scale_up.kind == "none" && t.gpus_per_node > 1) {
+    up.Child("kind").Fail(fmt::format(
+        "must name the link between the {} GPUs of a node (e.g. pcie4 for cards without NVLink), "
+        "got 'none'",
+        t.gpus_per_node));
+  }
+  t.scale_up_full_mesh = up.GetBool("full_mesh", false);
+  t.scale_out = ParseLink(ic.Require("scale_out"), {"kind", "bandwidth_gb_s", "latency_us"});
+  t.nvls = ic.GetBool("nvls", false);
+  CheckNvls(ic.Child("nvls"), t);
+}
+
+// A scenario's override of one link: bandwidth and latency only (the kind stays the GPU's).
+void OverrideLink(const ConfigNode& link, LinkSpec* spec) {
+  link.CheckKeys({"bandwidth_gb_s", "latency_us"});
+  if (link.Has("bandwidth_gb_s")) {
+    const ConfigNode bw = link.Child("bandwidth_gb_s");
+    const double gb_s = bw.AsDouble(Positive());
+    if (spec->kind == "none") {
+      bw.Fail("the GPU's hardware file has no such link (kind: none); describe it there instead");
+    }
+    spec->bandwidth_bytes_per_s = gb_s * kBytesPerGB;
+  }
+  if (link.Has("latency_us")) {
+    spec->latency_s = link.Child("latency_us").AsDouble(NonNegative()) * kSecondsPerUs;
+  }
+}
+
 HardwareSpec ParseHardware(const ConfigNode& root, const std::string& file) {
   root.CheckKeys({"name", "display_name", "source", "memory_gib", "memory_bandwidth_gb_s",
-                  "peak_tflops", "scaleup", "host_link", "tdp_w", "price"});
+                  "peak_tflops", "scaleup", "host_link", "interconnect", "tdp_w", "price"});
   HardwareSpec hw;
   const ConfigNode name = root.Require("name");
   hw.name = name.AsString();
@@ -111,6 +172,11 @@ HardwareSpec ParseHardware(const ConfigNode& root, const std::string& file) {
   hw.host_link = host.Require("name").AsString();
   hw.host_link_bandwidth_bytes_per_s =
       host.Require("bandwidth_gb_s").AsDouble(Positive()) * kBytesPerGB;
+  if (root.Has("interconnect")) {
+    ParseInterconnect(root.Child("interconnect"), &hw);
+  } else {
+    hw.topology = TopologyFor(hw);  // one node derived from the datasheet fields
+  }
   hw.tdp_w = root.Require("tdp_w").AsDouble(Positive());
   const ConfigNode price = root.Require("price");
   price.CheckKeys({"usd_per_gpu_hour", "source"});
@@ -182,6 +248,22 @@ ModelSpec LoadModelFile(const std::string& path) {
 
 HardwareSpec LoadHardwareFile(const std::string& path) {
   return ParseHardware(ConfigNode::LoadFile(path), path);
+}
+
+void ApplyInterconnectOverrides(const ConfigNode& hardware_node, HardwareSpec* hw) {
+  Topology& t = hw->topology;
+  if (hardware_node.Has("gpus_per_node")) {
+    t.gpus_per_node = hardware_node.Child("gpus_per_node").AsInt(AtLeast(1));
+  }
+  if (!hardware_node.Has("interconnect")) return;
+  const ConfigNode ic = hardware_node.Child("interconnect");
+  ic.CheckKeys({"scale_up", "scale_out", "nvls"});
+  if (ic.Has("scale_up")) OverrideLink(ic.Child("scale_up"), &t.scale_up);
+  if (ic.Has("scale_out")) OverrideLink(ic.Child("scale_out"), &t.scale_out);
+  if (ic.Has("nvls")) {
+    t.nvls = ic.Child("nvls").AsBool();
+    CheckNvls(ic.Child("nvls"), t);
+  }
 }
 
 std::string ResolvePath(const ConfigNode& at, const std::string& path) {

@@ -28,6 +28,13 @@ HardwareSpec LoadHardware(const ConfigNode& ref);
 ModelSpec LoadModelFile(const std::string& path);
 HardwareSpec LoadHardwareFile(const std::string& path);
 
+// Applies a scenario's interconnect overrides to `hw` (loaded from its hardware file):
+// `gpus_per_node`, `interconnect.scale_up.{bandwidth_gb_s,latency_us}`, the same for
+// `interconnect.scale_out`, and `interconnect.nvls`, all under `hardware_node` (the scenario's
+// `hardware` map). Absent keys keep the hardware file's values. Throws InputError on bad values
+// or unknown keys below `interconnect`.
+void ApplyInterconnectOverrides(const ConfigNode& hardware_node, HardwareSpec* hw);
+
 // Resolves a path written in a config: absolute stays; relative is taken against the directory of
 // the file the node came from (or the working directory for a --set override).
 std::string ResolvePath(const ConfigNode& at, const std::string& path);

@@ -45,6 +45,7 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
   j["mfu"] = s.mfu;
   j["memory_bandwidth_utilization"] = s.memory_bandwidth_utilization;
   j["busy_fraction"] = s.busy_fraction;
+  if (s.pp > 1) j["pipeline_bubble_fraction"] = s.pipeline_bubble_fraction;
   j["step_time_s"] = {{"gemm", s.gemm_s},
                       {"attention", s.attention_s},
                       {"communication", s.communication_s},
@@ -68,6 +69,19 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
   j["model"] = s.model;
   j["gpu"] = s.gpu;
   j["num_gpus"] = s.num_gpus;
+  j["tp"] = s.tp;
+  j["pp"] = s.pp;
+  j["num_replicas"] = s.num_replicas;
+  if (s.num_replicas > 1) {
+    j["router"] = s.router;
+    nlohmann::ordered_json per = nlohmann::ordered_json::array();
+    for (const Summary::ReplicaStats& r : s.replicas) {
+      per.push_back({{"steps", r.steps},
+                     {"mean_batch_size", r.mean_batch_size},
+                     {"busy_fraction", r.busy_fraction}});
+    }
+    j["replicas"] = per;
+  }
   j["scheduler"] = s.scheduler;
   j["kv_cache_blocks"] = s.kv_cache_blocks;
   j["kv_cache_tokens"] = s.kv_cache_tokens;
@@ -76,8 +90,9 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
 }
 
 void PrintSummary(const Summary& s, std::ostream& out) {
-  fmt::print(out, "servesim: {} on {} x{} ({}), seed {}\n", s.model, s.gpu, s.num_gpus, s.scheduler,
-             s.seed);
+  fmt::print(out, "servesim: {} on {} x{} (tp {}, pp {}, {} replica{}, {}), seed {}\n", s.model,
+             s.gpu, s.num_gpus, s.tp, s.pp, s.num_replicas, s.num_replicas > 1 ? "s" : "",
+             s.scheduler, s.seed);
   fmt::print(out, "{:<34}{:>14}\n", "Completed requests:", s.completed);
   if (s.failed > 0) fmt::print(out, "{:<34}{:>14}\n", "Failed (too long):", s.failed);
   fmt::print(out, "{:<34}{:>14.2f}\n", "Duration (s):", s.duration_s);
@@ -104,6 +119,9 @@ void PrintSummary(const Summary& s, std::ostream& out) {
              "KV cache use (mean / max):", 100.0 * s.mean_kv_utilization,
              100.0 * s.max_kv_utilization);
   fmt::print(out, "{:<34}{:>14}\n", "Preemptions:", s.preemptions);
+  if (s.pp > 1) {
+    fmt::print(out, "{:<34}{:>13.1f}%\n", "Pipeline bubbles:", 100.0 * s.pipeline_bubble_fraction);
+  }
   fmt::print(out, "{:<34}{:>9.1f}% / {:.1f}%\n", "MFU / bandwidth utilisation:", 100.0 * s.mfu,
              100.0 * s.memory_bandwidth_utilization);
   const double total = s.gemm_s + s.attention_s + s.communication_s + s.other_s + s.host_s;

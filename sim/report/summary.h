@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -61,7 +62,17 @@ struct Summary {
   int64_t preemptions = 0;
   double mfu = 0;  // FLOPs done / (duration x dense peak), per GPU
   double memory_bandwidth_utilization = 0;
-  double busy_fraction = 0;  // share of the duration with a step running
+  double busy_fraction = 0;  // share of the duration with a step running (mean over replicas)
+  double pipeline_bubble_fraction = 0;  // pp > 1: stage time idle while work was in flight
+  int64_t num_replicas = 1;
+  int64_t tp = 1, pp = 1;
+  std::string router;
+  struct ReplicaStats {
+    int64_t steps = 0;
+    double mean_batch_size = 0;
+    double busy_fraction = 0;
+  };
+  std::vector<ReplicaStats> replicas;  // per replica, in index order
   // Summed step time per op class, seconds.
   double gemm_s = 0, attention_s = 0, communication_s = 0, other_s = 0, host_s = 0;
   uint64_t events = 0;

@@ -58,7 +58,7 @@ class DecodeSet {
   int64_t block_size_;
   int64_t step_ = 0;
   int64_t size_ = 0;
-  int64_t sum_offset_ = 0;           // sum of (computed - step) over members
+  int64_t sum_offset_ = 0;            // sum of (computed - step) over members
   std::vector<int64_t> phase_count_;  // members per (computed - step) mod block_size
   std::priority_queue<FinishEntry, std::vector<FinishEntry>, std::greater<FinishEntry>> finish_;
   std::set<std::pair<uint64_t, RequestId>> by_admission_;

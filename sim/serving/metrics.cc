@@ -71,16 +71,20 @@ LatencyStats WeightedStatsMs(std::vector<std::pair<SimTime, int64_t>> samples) {
   return st;
 }
 
-void Metrics::OnStep(SimTime /*start*/, SimTime duration, const BatchShape& batch,
-                     const StepCost& cost, int64_t kv_used_blocks, int64_t kv_total_blocks) {
+Metrics::Metrics(const RequestTable* table, int num_replicas)
+    : table_(table), replicas_(static_cast<size_t>(num_replicas)) {
+  SERVESIM_CHECK(num_replicas >= 1);
+}
+
+void Metrics::OnStep(int replica, SimTime /*start*/, SimTime /*latency*/, const BatchShape& batch,
+                     const StepCost& cost) {
   ++num_steps_;
   const int64_t seqs = batch.NumSeqs();
   sum_batch_ += static_cast<double>(seqs);
   max_batch_ = std::max(max_batch_, seqs);
-  const double kv = static_cast<double>(kv_used_blocks) / static_cast<double>(kv_total_blocks);
-  kv_time_integral_ += kv * SimTimeToSeconds(duration);
-  max_kv_ = std::max(max_kv_, kv);
-  busy_ += duration;
+  PerReplica& r = replicas_[static_cast<size_t>(replica)];
+  ++r.steps;
+  r.sum_batch += static_cast<double>(seqs);
   flops_ += cost.flops;
   bytes_ += cost.bytes;
   time_.gemm_s += cost.breakdown.gemm_s;
@@ -88,6 +92,22 @@ void Metrics::OnStep(SimTime /*start*/, SimTime duration, const BatchShape& batc
   time_.communication_s += cost.breakdown.communication_s;
   time_.other_s += cost.breakdown.other_s;
   time_.host_s += cost.breakdown.host_s;
+}
+
+void Metrics::OnKvUsage(int replica, SimTime now, int64_t used_blocks, int64_t total_blocks) {
+  PerReplica& r = replicas_[static_cast<size_t>(replica)];
+  r.kv_integral += r.kv_held * SimTimeToSeconds(now - r.kv_since);
+  r.kv_held = static_cast<double>(used_blocks) / static_cast<double>(total_blocks);
+  r.kv_since = now;
+  max_kv_ = std::max(max_kv_, r.kv_held);
+}
+
+void Metrics::OnBusy(int replica, SimTime duration) {
+  replicas_[static_cast<size_t>(replica)].busy += duration;
+}
+
+void Metrics::OnStageWork(int replica, double stage_seconds) {
+  replicas_[static_cast<size_t>(replica)].stage_work_s += stage_seconds;
 }
 
 void Metrics::OnFirstToken(RequestId, SimTime) {}
@@ -109,8 +129,7 @@ void Metrics::OnFinish(RequestId id, SimTime now) {
 
 void Metrics::OnPreempt(RequestId, SimTime) { ++preemptions_; }
 
-void Metrics::Summarize(const SloTargets& slo, double peak_flops, double bandwidth_bytes_per_s,
-                        Summary* s) const {
+void Metrics::SummarizeRequests(const SloTargets& slo, Summary* s) const {
   std::vector<double> ttft, tpot, e2el;
   int64_t good = 0;
   for (const Request& r : *table_) {
@@ -127,8 +146,8 @@ void Metrics::Summarize(const SloTargets& slo, double peak_flops, double bandwid
       tpot_ms = (e2el_ms - ttft_ms) / static_cast<double>(r.output_tokens - 1);
       tpot.push_back(tpot_ms);
     }
-    const bool ok = (!slo.ttft_ms || ttft_ms <= *slo.ttft_ms) &&
-                    (!slo.tpot_ms || tpot_ms <= *slo.tpot_ms);
+    const bool ok =
+        (!slo.ttft_ms || ttft_ms <= *slo.ttft_ms) && (!slo.tpot_ms || tpot_ms <= *slo.tpot_ms);
     good += ok ? 1 : 0;
   }
   s->completed = completed_;
@@ -146,20 +165,46 @@ void Metrics::Summarize(const SloTargets& slo, double peak_flops, double bandwid
   s->slo_tpot_ms = slo.tpot_ms;
   s->slo_attainment = completed_ > 0 ? static_cast<double>(good) / completed_ : 0;
   s->goodput = s->duration_s > 0 ? good / d : 0;
+}
+
+void Metrics::SummarizeEngine(const Capacity& capacity, Summary* s) const {
+  const double d = s->duration_s > 0 ? s->duration_s : 1.0;
+  const double n = static_cast<double>(replicas_.size());
+  const double gpus = static_cast<double>(capacity.num_gpus);
   s->num_steps = num_steps_;
   s->mean_batch_size = num_steps_ > 0 ? sum_batch_ / num_steps_ : 0;
   s->max_batch_size = max_batch_;
-  s->mean_kv_utilization = s->duration_s > 0 ? kv_time_integral_ / d : 0;
-  s->max_kv_utilization = max_kv_;
   s->preemptions = preemptions_;
-  s->mfu = s->duration_s > 0 ? flops_ / (d * peak_flops) : 0;
-  s->memory_bandwidth_utilization = s->duration_s > 0 ? bytes_ / (d * bandwidth_bytes_per_s) : 0;
-  s->busy_fraction = s->duration_s > 0 ? SimTimeToSeconds(busy_) / d : 0;
+  s->max_kv_utilization = max_kv_;
+  double kv = 0, busy = 0, stage_work = 0;
+  s->replicas.clear();
+  for (const PerReplica& r : replicas_) {
+    const double held_to_end = r.kv_held * SimTimeToSeconds(last_finish_ - r.kv_since);
+    kv += r.kv_integral + (last_finish_ > r.kv_since ? held_to_end : 0);
+    busy += SimTimeToSeconds(r.busy);
+    stage_work += r.stage_work_s;
+    s->replicas.push_back({r.steps, r.steps > 0 ? r.sum_batch / r.steps : 0,
+                           s->duration_s > 0 ? SimTimeToSeconds(r.busy) / d : 0});
+  }
+  if (s->duration_s <= 0) return;
+  s->mean_kv_utilization = kv / (d * n);
+  s->mfu = flops_ / (d * capacity.peak_flops_per_gpu * gpus);
+  s->memory_bandwidth_utilization = bytes_ / (d * capacity.bandwidth_bytes_per_s_per_gpu * gpus);
+  s->busy_fraction = busy / (d * n);
+  // Pipeline bubbles: the share of stage time idle while the pipeline had work in flight.
+  if (capacity.pp > 1 && busy > 0) {
+    s->pipeline_bubble_fraction = 1.0 - stage_work / (busy * static_cast<double>(capacity.pp));
+  }
   s->gemm_s = time_.gemm_s;
   s->attention_s = time_.attention_s;
   s->communication_s = time_.communication_s;
   s->other_s = time_.other_s;
   s->host_s = time_.host_s;
+}
+
+void Metrics::Summarize(const SloTargets& slo, const Capacity& capacity, Summary* s) const {
+  SummarizeRequests(slo, s);
+  SummarizeEngine(capacity, s);
 }
 
 }  // namespace servesim

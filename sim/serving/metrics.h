@@ -25,13 +25,20 @@ LatencyStats WeightedStatsMs(std::vector<std::pair<SimTime, int64_t>> samples);
 
 class Metrics : public StepObserver {
  public:
-  explicit Metrics(const RequestTable* table) : table_(table) {}
+  Metrics(const RequestTable* table, int num_replicas);
 
   // Called for every finished request after it is recorded (closed-loop workloads use this).
   void SetOnFinish(std::function<void(RequestId, SimTime)> fn) { on_finish_ = std::move(fn); }
 
-  void OnStep(SimTime start, SimTime duration, const BatchShape& batch, const StepCost& cost,
-              int64_t kv_used_blocks, int64_t kv_total_blocks);
+  // A step (micro-batch) launched at `start` that completes `latency` later.
+  void OnStep(int replica, SimTime start, SimTime latency, const BatchShape& batch,
+              const StepCost& cost);
+  // A replica's KV use changed (held until the next report).
+  void OnKvUsage(int replica, SimTime now, int64_t used_blocks, int64_t total_blocks);
+  // A replica had at least one step in flight for `duration`, contiguously.
+  void OnBusy(int replica, SimTime duration);
+  // Pipeline-parallel replicas: stage time (summed over stages) one micro-batch occupied.
+  void OnStageWork(int replica, double stage_seconds);
 
   void OnFirstToken(RequestId id, SimTime now) override;
   void OnTokenGaps(SimTime gap, int64_t count) override;
@@ -42,15 +49,33 @@ class Metrics : public StepObserver {
     std::optional<double> ttft_ms;
     std::optional<double> tpot_ms;
   };
+  struct Capacity {
+    double peak_flops_per_gpu = 0;
+    double bandwidth_bytes_per_s_per_gpu = 0;
+    int64_t num_gpus = 1;
+    int64_t pp = 1;
+  };
   // Fills the measured fields of `s` (the caller fills what ran).
-  void Summarize(const SloTargets& slo, double peak_flops, double bandwidth_bytes_per_s,
-                 Summary* s) const;
+  void Summarize(const SloTargets& slo, const Capacity& capacity, Summary* s) const;
 
   int64_t Completed() const { return completed_; }
 
  private:
+  struct PerReplica {
+    int64_t steps = 0;
+    double sum_batch = 0;
+    SimTime busy = 0;
+    double stage_work_s = 0;
+    double kv_integral = 0;  // utilisation x seconds
+    double kv_held = 0;
+    SimTime kv_since = 0;
+  };
+  void SummarizeRequests(const SloTargets& slo, Summary* s) const;
+  void SummarizeEngine(const Capacity& capacity, Summary* s) const;
+
   const RequestTable* table_;
   std::function<void(RequestId, SimTime)> on_finish_;
+  std::vector<PerReplica> replicas_;
   std::vector<std::pair<SimTime, int64_t>> token_gaps_;
   int64_t completed_ = 0;
   int64_t preemptions_ = 0;
@@ -58,9 +83,7 @@ class Metrics : public StepObserver {
   int64_t num_steps_ = 0;
   double sum_batch_ = 0;
   int64_t max_batch_ = 0;
-  double kv_time_integral_ = 0;  // sum of utilisation x step seconds
   double max_kv_ = 0;
-  SimTime busy_ = 0;
   double flops_ = 0, bytes_ = 0;
   StepBreakdown time_;
 };

@@ -2,40 +2,136 @@
 
 #include <algorithm>
 
+#include "sim/core/check.h"
+
 namespace servesim {
 
-Replica::Replica(Simulation* sim, const SchedulerConfig& config, RequestTable* table,
-                 const StepModel* step_model, Metrics* metrics)
-    : sim_(sim), scheduler_(config, table), step_model_(step_model), metrics_(metrics) {}
+Replica::Replica(int index, Simulation* sim, const SchedulerConfig& config, int64_t pp,
+                 RequestTable* table, const StepModel* step_model, Metrics* metrics)
+    : index_(index),
+      sim_(sim),
+      step_model_(step_model),
+      metrics_(metrics),
+      stage_free_(static_cast<size_t>(pp), 0) {
+  SERVESIM_CHECK(pp >= 1 && config.num_blocks >= pp);
+  SchedulerConfig per_engine = config;
+  per_engine.num_blocks = config.num_blocks / pp;  // vLLM splits the cache over virtual engines
+  for (int64_t v = 0; v < pp; ++v) engines_.push_back(std::make_unique<Engine>(per_engine, table));
+}
 
 void Replica::Submit(RequestId id) {
-  scheduler_.Enqueue(id);
-  if (busy_ || wake_pending_) return;
-  // Start on a wake event at the same time rather than now, so that every request arriving at
+  size_t best = 0;
+  for (size_t v = 1; v < engines_.size(); ++v) {
+    const Scheduler& s = engines_[v]->scheduler;
+    const Scheduler& b = engines_[best]->scheduler;
+    if (s.NumWaiting() + s.NumRunning() < b.NumWaiting() + b.NumRunning()) best = v;
+  }
+  engines_[best]->scheduler.Enqueue(id);
+  // Launch on a wake event at this same time rather than now, so that every request arriving at
   // this instant joins the first step (events at equal times run in scheduling order).
-  wake_pending_ = true;
-  sim_->ScheduleAt(sim_->Now(), this, kWake);
+  ScheduleWake(sim_->Now());
+}
+
+void Replica::ScheduleWake(SimTime at) {
+  if (wake_at_ >= 0 && wake_at_ <= at) return;  // an earlier or equal wake will look anyway
+  wake_at_ = at;
+  sim_->ScheduleAt(at, this, kWake);
 }
 
 void Replica::OnEvent(SimTime now, uint64_t payload) {
   if (payload == kWake) {
-    wake_pending_ = false;
-    if (!busy_) StartStep(now);
+    if (wake_at_ == now) wake_at_ = -1;
+    TryLaunch(now);
     return;
   }
-  scheduler_.Commit(now, step_duration_, metrics_);
-  busy_ = false;
-  StartStep(now);
+  Engine& e = *engines_[payload - kFirstEngineDone];
+  SERVESIM_CHECK(e.in_flight);
+  e.scheduler.Commit(now, metrics_);
+  e.in_flight = false;
+  if (--in_flight_ == 0) metrics_->OnBusy(index_, now - busy_since_);
+  ReportKv(now);
+  TryLaunch(now);
 }
 
-void Replica::StartStep(SimTime now) {
-  if (!scheduler_.Plan(now, &batch_, metrics_)) return;
-  const StepCost cost = step_model_->Cost(batch_);
-  step_duration_ = std::max<SimTime>(1, SecondsToSimTime(cost.duration_s));
-  metrics_->OnStep(now, step_duration_, batch_, cost, scheduler_.Blocks().Used(),
-                   scheduler_.Blocks().NumBlocks());
-  busy_ = true;
-  sim_->ScheduleIn(step_duration_, this, kStepEnd);
+void Replica::TryLaunch(SimTime now) {
+  // Stage 0 takes one micro-batch at a time; engines are tried round robin.
+  if (stage_free_[0] > now) {
+    ScheduleWake(stage_free_[0]);
+    return;
+  }
+  for (size_t tried = 0; tried < engines_.size(); ++tried) {
+    const size_t v = (next_engine_ + tried) % engines_.size();
+    if (engines_[v]->in_flight || !Launch(now, v)) continue;
+    next_engine_ = (v + 1) % engines_.size();
+    if (engines_.size() > 1) ScheduleWake(stage_free_[0]);
+    return;
+  }
+}
+
+bool Replica::Launch(SimTime now, size_t v) {
+  Engine& e = *engines_[v];
+  if (!e.scheduler.Plan(now, &e.batch, metrics_)) return false;
+  const StepCost cost = step_model_->Cost(e.batch);
+  const SimTime done = Schedule(now, cost);
+  e.in_flight = true;
+  if (in_flight_++ == 0) busy_since_ = now;
+  metrics_->OnStep(index_, now, done - now, e.batch, cost);
+  ReportKv(now);
+  sim_->ScheduleAt(done, this, kFirstEngineDone + v);
+  return true;
+}
+
+SimTime Replica::Schedule(SimTime now, const StepCost& cost) {
+  const size_t pp = stage_free_.size();
+  if (pp == 1) {  // one engine: the step occupies the GPUs for its whole duration
+    stage_free_[0] = now + std::max<SimTime>(1, SecondsToSimTime(cost.duration_s));
+    return stage_free_[0];
+  }
+  // The host prepares the step, then the micro-batch crosses the stages in order, each stage
+  // serving one micro-batch at a time.
+  SimTime t = now + SecondsToSimTime(cost.breakdown.host_s);
+  for (size_t s = 0; s < pp; ++s) {
+    const double stage_s = s + 1 == pp ? cost.last_stage_s : cost.stage_s;
+    const SimTime start = std::max(t, stage_free_[s]);
+    stage_free_[s] = std::max<SimTime>(start + SecondsToSimTime(stage_s), now + 1);
+    t = stage_free_[s] + (s + 1 < pp ? SecondsToSimTime(cost.p2p_s) : 0);
+  }
+  metrics_->OnStageWork(index_,
+                        cost.breakdown.host_s + (pp - 1) * cost.stage_s + cost.last_stage_s);
+  return stage_free_[pp - 1];
+}
+
+void Replica::ReportKv(SimTime now) {
+  metrics_->OnKvUsage(index_, now, KvBlocksUsed(), KvBlocksTotal());
+}
+
+int64_t Replica::Outstanding() const {
+  int64_t n = 0;
+  for (const auto& e : engines_) n += e->scheduler.NumWaiting() + e->scheduler.NumRunning();
+  return n;
+}
+
+int64_t Replica::KvBlocksUsed() const {
+  int64_t n = 0;
+  for (const auto& e : engines_) n += e->scheduler.Blocks().Used();
+  return n;
+}
+
+int64_t Replica::KvBlocksTotal() const {
+  int64_t n = 0;
+  for (const auto& e : engines_) n += e->scheduler.Blocks().NumBlocks();
+  return n;
+}
+
+double Replica::KvUsage() const {
+  return static_cast<double>(KvBlocksUsed()) / static_cast<double>(KvBlocksTotal());
+}
+
+bool Replica::Idle() const {
+  for (const auto& e : engines_) {
+    if (!e->scheduler.Idle() || e->in_flight) return false;
+  }
+  return true;
 }
 
 }  // namespace servesim

@@ -1,9 +1,14 @@
-// Replica: one model instance (one engine) that runs steps back to back while it has work.
-// Each step: the scheduler plans a batch, the StepModel prices it, the replica schedules the
-// step's end on the simulation clock, and at that end the scheduler commits it.
+// Replica: one model instance (tp x pp GPUs) that runs steps while it has work.
+// With pipeline parallelism (pp stages) it keeps up to pp micro-batches in flight, one per
+// virtual engine, as vLLM does: each virtual engine has its own scheduler and 1/pp of the KV
+// blocks, a request stays on the virtual engine it was given, and a micro-batch passes through
+// the stages in order, each stage serving one micro-batch at a time. With pp == 1 this is a
+// single engine running steps back to back.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "models/batch.h"
 #include "models/step_model.h"
@@ -15,27 +20,48 @@ namespace servesim {
 
 class Replica : public EventHandler {
  public:
-  Replica(Simulation* sim, const SchedulerConfig& config, RequestTable* table,
-          const StepModel* step_model, Metrics* metrics);
+  // `config.num_blocks` is the replica's whole KV cache; it is split evenly over pp engines.
+  Replica(int index, Simulation* sim, const SchedulerConfig& config, int64_t pp,
+          RequestTable* table, const StepModel* step_model, Metrics* metrics);
 
-  // Hands a request to this replica's scheduler at the current time.
+  // Hands a request to the virtual engine with the fewest unfinished requests.
   void Submit(RequestId id);
   void OnEvent(SimTime now, uint64_t payload) override;
 
-  const Scheduler& scheduler() const { return scheduler_; }
+  int index() const { return index_; }
+  int64_t Outstanding() const;  // requests submitted and not finished
+  double KvUsage() const;       // used / total KV blocks
+  int64_t KvBlocksUsed() const;
+  int64_t KvBlocksTotal() const;
+  bool Idle() const;
 
  private:
-  enum Payload : uint64_t { kStepEnd = 0, kWake = 1 };
-  void StartStep(SimTime now);
+  struct Engine {
+    explicit Engine(const SchedulerConfig& c, RequestTable* t) : scheduler(c, t) {}
+    Scheduler scheduler;
+    BatchShape batch;
+    bool in_flight = false;
+  };
+  enum Payload : uint64_t { kWake = 0, kFirstEngineDone = 1 };  // done events: 1 + engine index
 
+  void TryLaunch(SimTime now);
+  // Plans engine `e`'s next micro-batch; false if it has nothing to run.
+  bool Launch(SimTime now, size_t e);
+  void ScheduleWake(SimTime at);
+  // Books the pipeline stages for a micro-batch launched now; returns when it completes.
+  SimTime Schedule(SimTime now, const StepCost& cost);
+  void ReportKv(SimTime now);
+
+  int index_;
   Simulation* sim_;
-  Scheduler scheduler_;
   const StepModel* step_model_;
   Metrics* metrics_;
-  BatchShape batch_;
-  bool busy_ = false;         // a step is running
-  bool wake_pending_ = false;  // a kWake event is queued
-  SimTime step_duration_ = 0;
+  std::vector<std::unique_ptr<Engine>> engines_;
+  std::vector<SimTime> stage_free_;  // when each pipeline stage finishes its current work
+  size_t next_engine_ = 0;           // round-robin start for launches
+  int64_t in_flight_ = 0;
+  SimTime busy_since_ = 0;
+  SimTime wake_at_ = -1;  // time of the pending kWake event, -1 if none
 };
 
 }  // namespace servesim

@@ -18,6 +18,7 @@ struct Request {
   SimTime arrival = 0;
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
+  int64_t session = -1;  // conversation id for session-affinity routing; -1: none
 
   // Lifecycle (-1 until it happens).
   SimTime scheduled = -1;    // first admission into a running batch
@@ -25,18 +26,20 @@ struct Request {
   SimTime last_token = -1;   // most recent output token (kept exactly outside the decode set)
   SimTime finish = -1;
   int32_t preemptions = 0;
-  bool rejected = false;     // longer than engine.max_model_len: never served
+  bool rejected = false;  // longer than engine.max_model_len: never served
+  int32_t replica = -1;   // where the router sent it
 
   // Engine state.
-  int64_t generated = 0;      // output tokens emitted so far
-  int64_t computed = 0;       // tokens whose KV is cached (outside the decode set)
-  int64_t prompt_target = 0;  // tokens to prefill before sampling (input, + generated after recompute)
-  int64_t blocks = 0;         // KV blocks held (outside the decode set) or reserved (trtllm)
-  uint64_t admit_seq = 0;     // order of the latest admission; preemption takes the largest
+  int64_t generated = 0;  // output tokens emitted so far
+  int64_t computed = 0;   // tokens whose KV is cached (outside the decode set)
+  int64_t prompt_target =
+      0;                   // tokens to prefill before sampling (input, + generated after recompute)
+  int64_t blocks = 0;      // KV blocks held (outside the decode set) or reserved (trtllm)
+  uint64_t admit_seq = 0;  // order of the latest admission; preemption takes the largest
   // Decode-set bookkeeping (see DecodeSet).
-  int64_t decode_offset = 0;        // computed tokens minus the set's step counter at entry
-  int64_t decode_finish_step = 0;   // step counter value after which the last token is out
-  uint32_t decode_epoch = 0;        // bumped on leaving the set; stale heap entries are skipped
+  int64_t decode_offset = 0;       // computed tokens minus the set's step counter at entry
+  int64_t decode_finish_step = 0;  // step counter value after which the last token is out
+  uint32_t decode_epoch = 0;       // bumped on leaving the set; stale heap entries are skipped
   bool in_decode_set = false;
 };
 

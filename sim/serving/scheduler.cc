@@ -148,10 +148,11 @@ void Scheduler::Preempt(RequestId id, SimTime now, StepObserver* observer) {
   observer->OnPreempt(id, now);
 }
 
-void Scheduler::Commit(SimTime now, SimTime duration, StepObserver* observer) {
+void Scheduler::Commit(SimTime now, StepObserver* observer) {
+  const SimTime gap = now - last_commit_;
   last_commit_ = now;
   if (planned_decodes_ > 0) {
-    observer->OnTokenGaps(duration, planned_decodes_);
+    observer->OnTokenGaps(gap, planned_decodes_);
     finished_scratch_.clear();
     decode_.Advance(&finished_scratch_);
     for (RequestId id : finished_scratch_) {

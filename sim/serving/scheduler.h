@@ -54,8 +54,9 @@ class Scheduler {
   // run. Preemptions decided here are reported to `observer`.
   bool Plan(SimTime now, BatchShape* batch, StepObserver* observer);
 
-  // Applies the planned step, which ran for `duration` and ended at `now`.
-  void Commit(SimTime now, SimTime duration, StepObserver* observer);
+  // Applies the planned step, which ended at `now`. Decode sequences emitted their previous token
+  // at the previous commit, so their inter-token gap is the time since then.
+  void Commit(SimTime now, StepObserver* observer);
 
   bool Idle() const { return waiting_.empty() && prefilling_.empty() && decode_.Empty(); }
   int64_t NumRunning() const { return decode_.Size() + static_cast<int64_t>(prefilling_.size()); }

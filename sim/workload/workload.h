@@ -19,6 +19,7 @@ struct RequestSpec {
   SimTime arrival = 0;
   int64_t input_tokens = 0;   // >= 1
   int64_t output_tokens = 0;  // >= 1
+  int64_t session = -1;       // conversation id (multi-turn workloads); -1: none
 };
 
 // A distribution of token counts. Samples are integers >= 1.

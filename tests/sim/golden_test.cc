@@ -1,11 +1,11 @@
 // Golden runs: every configs/scenarios/NAME.yaml with a tests/golden/NAME.json must reproduce that
 // JSON byte for byte. An intended change of results regenerates them with
 // scripts/update_goldens.sh in the same commit, with the reason in the message.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "sim/config/input_error.h"
 #include "sim/config/scenario.h"
@@ -39,8 +39,22 @@ TEST_P(GoldenTest, ScenarioReproducesItsGoldenJson) {
     throw;
   }
   const std::string json = SummaryToJson(RunScenario(s).summary).dump(2) + "\n";
-  EXPECT_EQ(json, ReadFile(root / "tests/golden" / (GetParam() + ".json")))
-      << "results of " << scenario << " changed; if intended, run scripts/update_goldens.sh";
+  const std::string golden = ReadFile(root / "tests/golden" / (GetParam() + ".json"));
+  if (json == golden) return;
+  // Show the first differing line rather than two whole documents.
+  std::istringstream a(json), b(golden);
+  std::string la, lb;
+  int line = 0;
+  while (true) {
+    const bool more_a = static_cast<bool>(std::getline(a, la));
+    const bool more_b = static_cast<bool>(std::getline(b, lb));
+    ++line;
+    if (!more_a && !more_b) break;
+    if (la != lb || more_a != more_b) break;
+  }
+  ADD_FAILURE() << "results of " << scenario << " changed at line " << line << ":\n  now:    " << la
+                << "\n  golden: " << lb
+                << "\nif intended, run scripts/update_goldens.sh and say why in the commit";
 }
 
 std::vector<std::string> GoldenNames() {

@@ -109,9 +109,30 @@ TEST(ScenarioTest, RejectsUnknownKeysAndNotYetSupportedParallelism) {
             "--set engin.max_num_seqs=4: engin: unknown key (did you mean 'engine'?)");
   EXPECT_EQ(ErrorOf({"slo.ttft=5"}),
             "--set slo.ttft=5: slo.ttft: unknown key (did you mean 'ttft_ms'?)");
-  EXPECT_EQ(ErrorOf({"hardware.num_gpus=2"}),
-            "--set hardware.num_gpus=2: hardware.num_gpus: must equal parallel.tp x parallel.pp "
-            "(1) for now: several replicas arrive with the parallelism work, got 2");
+}
+
+TEST(ScenarioTest, ParallelismAndReplicasAreConsistent) {
+  Scenario s = Load({"hardware.num_gpus=8", "parallel.tp=2"});
+  EXPECT_EQ(s.replicas, 4);
+  EXPECT_EQ(s.engine.shape.tp, 2);
+  s = Load({"parallel.replicas=3", "parallel.pp=2"});
+  EXPECT_EQ(s.num_gpus, 6);
+  EXPECT_EQ(s.router, "round_robin");
+  EXPECT_EQ(Load({"router.policy=least_kv_usage", "hardware.num_gpus=2"}).router, "least_kv_usage");
+  EXPECT_EQ(ErrorOf({"parallel.tp=3"}),
+            "--set parallel.tp=3: parallel.tp: must divide the model's 32 attention heads, got 3");
+  EXPECT_EQ(ErrorOf({"parallel.tp=16"}), "no error");  // 8 KV heads replicated twice
+  EXPECT_EQ(ErrorOf({"parallel.pp=33"}),
+            "--set parallel.pp=33: parallel.pp: must be <= the model's 32 layers, got 33");
+  EXPECT_EQ(ErrorOf({"hardware.num_gpus=3", "parallel.tp=2"}),
+            "--set hardware.num_gpus=3: hardware.num_gpus: must be a multiple of parallel.tp x "
+            "parallel.pp (2), got 3");
+  EXPECT_EQ(ErrorOf({"hardware.num_gpus=4", "parallel.replicas=3"}),
+            "--set hardware.num_gpus=4: hardware.num_gpus: must equal parallel.replicas x tp x pp "
+            "= 3 x 1 = 3, got 4");
+  EXPECT_EQ(ErrorOf({"router.policy=jsq"}),
+            "--set router.policy=jsq: router.policy: must be one of round_robin, "
+            "least_outstanding, least_kv_usage, random, session_affinity, got 'jsq'");
 }
 
 TEST(ScenarioTest, SeedOverrideWins) {

@@ -51,7 +51,7 @@ class Harness {
     EXPECT_LE(scheduler_->Blocks().Used(), scheduler_->Blocks().NumBlocks());
     ++steps_;
     now_ += kStep;
-    scheduler_->Commit(now_, kStep, &obs_);
+    scheduler_->Commit(now_, &obs_);
     return true;
   }
   void RunToIdle() {
@@ -89,7 +89,7 @@ TEST(SchedulerTest, ChunkedPrefillSplitsALongPromptUnderTheTokenBudget) {
   while (h.scheduler_->Plan(h.now_, &h.batch_, &h.obs_)) {
     chunks.push_back(h.batch_.PrefillTokens() + h.batch_.decode_seqs);
     h.now_ += Harness::kStep;
-    h.scheduler_->Commit(h.now_, Harness::kStep, &h.obs_);
+    h.scheduler_->Commit(h.now_, &h.obs_);
   }
   EXPECT_EQ(chunks, (std::vector<int64_t>{4096, 4096, 1808, 1, 1}));
   EXPECT_EQ(h.obs_.first_token[id], 3 * Harness::kStep);  // the step completing the prompt

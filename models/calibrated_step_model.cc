@@ -1,0 +1,157 @@
+// The ops of a dense step and their call counts follow docs/cost_model.md; each is priced by its
+// CalibratedOpTable when the profile has the op, else by the roofline with the engine's
+// efficiencies (StepModelParams) on the scenario's GPU.
+#include "models/calibrated_step_model.h"
+
+#include <algorithm>
+
+#include "sim/core/check.h"
+
+namespace servesim {
+namespace {
+
+constexpr size_t kWorstKept = 5;
+
+}  // namespace
+
+struct CalibratedStepModel::Acc {
+  double s = 0, flops = 0, bytes = 0;
+};
+
+CalibratedStepModel::CalibratedStepModel(const ModelSpec& model, const HardwareSpec& hw,
+                                         const DeploymentShape& shape,
+                                         const StepModelParams& params,
+                                         const CalibrationProfile& profile)
+    : layers_(static_cast<double>(model.num_layers)),
+      dims_(OpDims::From(model, shape)),
+      hw_(hw),
+      shape_(shape),
+      params_(params) {
+  SERVESIM_CHECK(!model.IsMoe() && model.num_layers > 0);
+  for (const OpProfile& op : profile.ops) {
+    tables_[static_cast<size_t>(op.op)].emplace(op, dims_, profile.peaks);
+  }
+  if (shape.tp > 1) roofline_ = std::make_unique<RooflineStepModel>(model, hw, shape, params);
+}
+
+CalibratedStepModel::~CalibratedStepModel() = default;
+
+OpPrice CalibratedStepModel::Roofline(CalOp op, const OpWork& w) const {
+  const std::string_view cls = OpInfo(op).op_class;
+  const StepModelParams& p = params_;
+  double compute_eff = p.gemm_compute_efficiency, memory_eff = p.gemm_memory_efficiency;
+  if (cls == "attention") {
+    compute_eff = p.attention_compute_efficiency;
+    memory_eff = p.attention_memory_efficiency;
+  } else if (cls != "gemm") {
+    compute_eff = 1;
+    memory_eff = p.elementwise_memory_efficiency;
+  }
+  double peak = OpInfo(op).bf16_math ? hw_.peak_flops_bf16 : hw_.PeakFlops(shape_.weight_precision);
+  if (peak <= 0) peak = hw_.peak_flops_bf16;
+  const double t = std::max(w.flops / (peak * compute_eff),
+                            w.bytes / (hw_.memory_bandwidth_bytes_per_s * memory_eff));
+  return {t + p.kernel_launch_overhead_s, PriceOrigin::kRoofline, 1};
+}
+
+OpPrice CalibratedStepModel::Price(CalOp op, double x0, double x1) const {
+  const auto& table = tables_[static_cast<size_t>(op)];
+  if (table) return table->Price(x0, x1);
+  return Roofline(op, WorkOf(op, dims_, x0, x1));
+}
+
+void CalibratedStepModel::Add(Acc* acc, CalOp op, double x0, double x1, double calls) const {
+  const OpPrice price = Price(op, x0, x1);
+  const OpWork work = WorkOf(op, dims_, x0, x1);
+  const double t = price.time_s * calls;
+  acc->s += t;
+  acc->flops += work.flops * calls;
+  acc->bytes += work.bytes * calls;
+  switch (price.origin) {
+    case PriceOrigin::kMeasured: ledger_.measured_s += t; break;
+    case PriceOrigin::kInterpolated: ledger_.interpolated_s += t; break;
+    case PriceOrigin::kRoofline: ledger_.roofline_s += t; break;
+    case PriceOrigin::kExtrapolated: {
+      ledger_.extrapolated_s += t;
+      Worst& w = worst_[static_cast<size_t>(op)];
+      w.time_s += t;
+      if (price.factor > w.factor) {
+        w.factor = price.factor;
+        w.point = tables_[static_cast<size_t>(op)]->Describe(x0, x1);
+      }
+      break;
+    }
+  }
+}
+
+// Two all-reduces of the activations per layer and a gather of the logits (tp > 1): from the
+// profile when it measured collectives, else from the roofline model's collective pricing.
+double CalibratedStepModel::Communication(const BatchShape& batch, double tokens,
+                                          double logits_rows) const {
+  if (shape_.tp == 1) return 0;
+  const bool measured = tables_[static_cast<size_t>(CalOp::kAllReduce)].has_value();
+  if (!measured) {
+    const double t = roofline_->Cost(batch).breakdown.communication_s;
+    ledger_.roofline_s += t;
+    return t;
+  }
+  Acc acc;
+  Add(&acc, CalOp::kAllReduce, tokens * dims_.hidden * dims_.ab, 0, 2 * layers_);
+  if (logits_rows > 0) {
+    Add(&acc, CalOp::kAllGather, logits_rows * dims_.vocab_local * 4, 0, 1);
+  }
+  return acc.s;
+}
+
+StepCost CalibratedStepModel::Cost(const BatchShape& batch) const {
+  SERVESIM_CHECK(!batch.Empty());
+  const double tokens = static_cast<double>(batch.TotalTokens());
+  const double rows = static_cast<double>(batch.LogitsRows());
+  const double seqs = static_cast<double>(batch.decode_seqs);
+  const double l = layers_;
+  Acc gemm, attention, other;
+  for (CalOp op : {CalOp::kGemmQkv, CalOp::kGemmO, CalOp::kGemmGateUp, CalOp::kGemmDown}) {
+    Add(&gemm, op, tokens, 0, l);
+  }
+  if (rows > 0) Add(&gemm, CalOp::kGemmLmHead, rows, 0, 1);
+  if (seqs > 0) {
+    const double kv_len = static_cast<double>(batch.decode_context_tokens) / seqs;
+    Add(&attention, CalOp::kDecodeAttention, seqs, kv_len, l);
+  }
+  for (const PrefillChunk& c : batch.prefills) {
+    Add(&attention, CalOp::kPrefillAttention, static_cast<double>(c.tokens),
+        static_cast<double>(c.context_tokens), l);
+  }
+  Add(&other, CalOp::kRmsNorm, tokens, 0, 2 * l + 1);
+  for (CalOp op : {CalOp::kRotary, CalOp::kSiluMul, CalOp::kKvWrite}) Add(&other, op, tokens, 0, l);
+  Add(&other, CalOp::kEmbedding, tokens, 0, 1);
+  if (rows > 0) Add(&other, CalOp::kSampling, rows, 0, 1);
+
+  StepCost cost;
+  cost.breakdown.gemm_s = gemm.s;
+  cost.breakdown.attention_s = attention.s;
+  cost.breakdown.other_s = other.s;
+  cost.breakdown.communication_s = Communication(batch, tokens, rows);
+  cost.breakdown.host_s = params_.host_overhead_per_step_s +
+                          params_.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
+  cost.duration_s = cost.breakdown.Total();
+  cost.flops = gemm.flops + attention.flops + other.flops;
+  cost.bytes = gemm.bytes + attention.bytes + other.bytes;
+  return cost;
+}
+
+const CoverageLedger* CalibratedStepModel::Coverage() const {
+  ledger_.worst.clear();
+  for (size_t i = 0; i < worst_.size(); ++i) {
+    const Worst& w = worst_[i];
+    if (w.factor <= 0) continue;
+    ledger_.worst.push_back({std::string(OpInfo(static_cast<CalOp>(i)).name), w.point, w.factor,
+                             w.time_s});
+  }
+  std::stable_sort(ledger_.worst.begin(), ledger_.worst.end(),
+                   [](const auto& a, const auto& b) { return a.factor > b.factor; });
+  if (ledger_.worst.size() > kWorstKept) ledger_.worst.resize(kWorstKept);
+  return &ledger_;
+}
+
+}  // namespace servesim

@@ -1,0 +1,56 @@
+// CalibratedStepModel: prices every op of a step from a calibration profile (measured or
+// interpolated inside the profile's grid, the fitted roofline outside it, the plain roofline for
+// ops the profile lacks) and keeps a CoverageLedger of where the simulated time came from.
+// Host overhead stays an engine parameter (StepModelParams) and is not part of the ledger.
+// One instance per simulation: Cost() updates the ledger (not thread-safe).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/calibrated_op_table.h"
+#include "models/calibration_profile.h"
+#include "models/step_model.h"
+
+namespace servesim {
+
+class CalibratedStepModel : public StepModel {
+ public:
+  // REQUIRES: a dense model; the profile was checked against model, shape and dims
+  // (calibrate/profile_io CheckProfileUsable).
+  CalibratedStepModel(const ModelSpec& model, const HardwareSpec& hw, const DeploymentShape& shape,
+                      const StepModelParams& params, const CalibrationProfile& profile);
+  ~CalibratedStepModel() override;
+
+  StepCost Cost(const BatchShape& batch) const override;
+  const CoverageLedger* Coverage() const override;
+
+  // One call of `op` at axis values (x0, x1), without touching the ledger.
+  OpPrice Price(CalOp op, double x0, double x1) const;
+
+ private:
+  struct Acc;
+  struct Worst {
+    double factor = 0;
+    std::string point;
+    double time_s = 0;
+  };
+  void Add(Acc* acc, CalOp op, double x0, double x1, double calls) const;
+  OpPrice Roofline(CalOp op, const OpWork& work) const;
+  double Communication(const BatchShape& batch, double tokens, double logits_rows) const;
+
+  double layers_;
+  OpDims dims_;
+  HardwareSpec hw_;
+  DeploymentShape shape_;
+  StepModelParams params_;
+  std::array<std::optional<CalibratedOpTable>, kNumCalOps> tables_;
+  std::unique_ptr<RooflineStepModel> roofline_;  // communication when tp > 1 and not measured
+  mutable CoverageLedger ledger_;
+  mutable std::array<Worst, kNumCalOps> worst_;
+};
+
+}  // namespace servesim

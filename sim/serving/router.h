@@ -1,0 +1,49 @@
+// Router: picks the replica each arriving request goes to.
+//   round_robin        replicas in turn
+//   least_outstanding  fewest unfinished requests (join the shortest queue); ties: lowest index
+//   least_kv_usage     lowest KV-cache use; ties: fewest unfinished, then lowest index
+//   random             uniform, from the run's "router" random stream
+//   session_affinity   a session's requests stick to the replica its first request went to
+//                      (chosen least_outstanding); requests without a session: least_outstanding
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/core/rng.h"
+#include "sim/serving/replica.h"
+#include "sim/serving/request.h"
+
+namespace servesim {
+
+enum class RouterPolicy {
+  kRoundRobin,
+  kLeastOutstanding,
+  kLeastKvUsage,
+  kRandom,
+  kSessionAffinity
+};
+
+const std::vector<std::string>& RouterPolicyNames();
+// REQUIRES: name is one of RouterPolicyNames().
+RouterPolicy ParseRouterPolicy(const std::string& name);
+
+class Router {
+ public:
+  Router(RouterPolicy policy, uint64_t seed);
+  size_t Route(const Request& request, const std::vector<std::unique_ptr<Replica>>& replicas);
+
+ private:
+  size_t LeastOutstanding(const std::vector<std::unique_ptr<Replica>>& replicas) const;
+  size_t LeastKvUsage(const std::vector<std::unique_ptr<Replica>>& replicas) const;
+
+  RouterPolicy policy_;
+  Rng rng_;
+  size_t next_ = 0;
+  std::unordered_map<int64_t, size_t> session_replica_;
+};
+
+}  // namespace servesim

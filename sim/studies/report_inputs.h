@@ -1,0 +1,54 @@
+// ReportInputs: the result files `servesim report` plots, recognised by their content:
+//   a sweep directory or its results.csv      -> latency vs load (one line per other input)
+//   capacity JSON (servesim capacity --json)  -> latency vs load with SLO lines and the knee
+//   per-request CSV (run --requests-csv)      -> latency CDFs
+//   Trace Event JSON (run --chrome-trace)     -> batch size and KV utilisation over time
+// Extension point: scaling results (JSON with "points") and purchase plans (JSON with "options")
+// get a struct and a vector here, a recogniser in LoadReportInput and a section in report.cc.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/studies/chrome_trace.h"
+
+namespace servesim {
+
+struct SweepResults {
+  std::string path;                              // the results.csv
+  std::vector<std::string> input_keys;           // swept/set keys, in column order
+  std::vector<std::string> columns;              // all columns
+  std::vector<std::vector<std::string>> rows;    // cells by column
+  // Column index of `name`, or -1.
+  int Column(const std::string& name) const;
+};
+
+struct CapacityCurve {
+  std::string path;
+  nlohmann::json doc;  // as written by `servesim capacity --json`
+};
+
+struct RequestLatencies {
+  std::string path;
+  std::vector<double> ttft_ms, tpot_ms, e2el_ms;  // completed requests
+};
+
+struct StepTimeline {
+  std::string path;
+  std::vector<TracedStep> steps;
+};
+
+struct ReportInputs {
+  std::vector<SweepResults> sweeps;
+  std::vector<CapacityCurve> capacities;
+  std::vector<RequestLatencies> requests;
+  std::vector<StepTimeline> timelines;
+};
+
+// Recognises and loads `path` into `inputs`. Throws InputError "PATH: ..." for a file that is
+// none of the kinds above, or malformed.
+void LoadReportInput(const std::string& path, ReportInputs* inputs);
+
+}  // namespace servesim

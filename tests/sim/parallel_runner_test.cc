@@ -1,0 +1,106 @@
+// Replicas behind a router and pipeline-parallel replicas, end to end.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "sim/config/input_error.h"
+#include "sim/runner.h"
+
+namespace servesim {
+namespace {
+
+Scenario FromYaml(const std::vector<std::string>& sets) {
+  const char* base = R"(
+model: llama-3.1-8b
+hardware: {gpu: h100-sxm-80gb}
+workload:
+  arrival: {process: poisson, rate: 40}
+  num_requests: 800
+  input_tokens: {dist: uniform, min: 50, max: 1500}
+  output_tokens: {dist: uniform, min: 1, max: 300}
+seed: 5
+)";
+  return ParseScenario(ApplyOverrides(ConfigNode::LoadString(base, "p.yaml"), sets), std::nullopt);
+}
+
+TEST(ParallelRunnerTest, ReplicasConserveEveryRequestUnderEveryRouter) {
+  for (const std::string policy :
+       {"round_robin", "least_outstanding", "least_kv_usage", "random", "session_affinity"}) {
+    const RunResult r = RunScenario(FromYaml({"hardware.num_gpus=4", "router.policy=" + policy}));
+    EXPECT_EQ(r.summary.completed, 800) << policy;
+    EXPECT_EQ(r.summary.num_replicas, 4);
+    std::map<int, int> per_replica;
+    for (const Request& q : r.requests) {
+      ASSERT_GE(q.replica, 0);
+      ASSERT_LT(q.replica, 4);
+      ++per_replica[q.replica];
+    }
+    EXPECT_EQ(per_replica.size(), 4u) << policy << ": every replica served some requests";
+    if (policy == "round_robin") {
+      for (const auto& [replica, n] : per_replica) EXPECT_EQ(n, 200) << replica;
+    }
+  }
+}
+
+TEST(ParallelRunnerTest, LeastOutstandingBalancesBetterThanRandom) {
+  // Under load, join-shortest-queue keeps the replicas' busy time closer together.
+  const auto spread = [](const Summary& s) {
+    double lo = 1, hi = 0;
+    for (const auto& r : s.replicas) {
+      lo = std::min(lo, r.busy_fraction);
+      hi = std::max(hi, r.busy_fraction);
+    }
+    return hi - lo;
+  };
+  const Summary jsq =
+      RunScenario(FromYaml({"hardware.num_gpus=4", "router.policy=least_outstanding",
+                            "workload.arrival.rate=25"}))
+          .summary;
+  const Summary rnd = RunScenario(FromYaml({"hardware.num_gpus=4", "router.policy=random",
+                                            "workload.arrival.rate=25"}))
+                          .summary;
+  EXPECT_LT(spread(jsq), spread(rnd));
+  EXPECT_LE(jsq.ttft.p99_ms, rnd.ttft.p99_ms);
+}
+
+TEST(ParallelRunnerTest, TwoReplicasServeTwiceTheLoadOfOne) {
+  // Offline (burst): throughput is capacity; two independent replicas double it.
+  const std::vector<std::string> burst = {"workload.arrival={process: burst}",
+                                          "workload.num_requests=600"};
+  std::vector<std::string> two = burst;
+  two.push_back("hardware.num_gpus=2");
+  const double one_rps = RunScenario(FromYaml(burst)).summary.request_throughput;
+  const double two_rps = RunScenario(FromYaml(two)).summary.request_throughput;
+  EXPECT_NEAR(two_rps / one_rps, 2.0, 0.15);
+}
+
+TEST(ParallelRunnerTest, PipelineShowsBubblesAtLowLoadAndFillsThemAtHighLoad) {
+  const Summary idle = RunScenario(FromYaml({"parallel.pp=2", "workload.arrival={process: burst}",
+                                             "workload.num_requests=1", "workload.input_tokens=200",
+                                             "workload.output_tokens=100"}))
+                           .summary;
+  EXPECT_EQ(idle.pp, 2);
+  EXPECT_EQ(idle.num_gpus, 2);
+  // One sequence: one micro-batch at a time, so each stage idles while the other works.
+  EXPECT_GT(idle.pipeline_bubble_fraction, 0.4);
+  const Summary busy = RunScenario(FromYaml({"parallel.pp=2", "workload.arrival={process: burst}",
+                                             "workload.num_requests=600"}))
+                           .summary;
+  EXPECT_LT(busy.pipeline_bubble_fraction, 0.15);
+  // Two stages each holding half the layers serve about twice one GPU's offline throughput.
+  const Summary one =
+      RunScenario(FromYaml({"workload.arrival={process: burst}", "workload.num_requests=600"}))
+          .summary;
+  EXPECT_GT(busy.output_throughput, 1.6 * one.output_throughput);
+}
+
+TEST(ParallelRunnerTest, PipelineHalvesWeightsAndKvBytesPerGpu) {
+  const Scenario one = FromYaml({});
+  const Scenario two = FromYaml({"parallel.pp=2"});
+  EXPECT_NEAR(two.memory.kv_bytes_per_token, one.memory.kv_bytes_per_token / 2, 1);
+  EXPECT_LT(two.memory.weight_bytes, 0.6 * one.memory.weight_bytes);
+  EXPECT_GT(two.memory.num_kv_blocks, 2 * one.memory.num_kv_blocks);
+}
+
+}  // namespace
+}  // namespace servesim
