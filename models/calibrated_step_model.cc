@@ -23,15 +23,20 @@ CalibratedStepModel::CalibratedStepModel(const ModelSpec& model, const HardwareS
                                          const StepModelParams& params,
                                          const CalibrationProfile& profile)
     : layers_(static_cast<double>(model.num_layers)),
+      stage_layers_(static_cast<double>((model.num_layers + shape.pp - 1) / shape.pp)),
+      pp_(static_cast<double>(shape.pp)),
       dims_(OpDims::From(model, shape)),
       hw_(hw),
       shape_(shape),
       params_(params) {
   SERVESIM_CHECK(!model.IsMoe() && model.num_layers > 0);
+  SERVESIM_CHECK(shape.pp >= 1 && shape.pp <= model.num_layers);
   for (const OpProfile& op : profile.ops) {
     tables_[static_cast<size_t>(op.op)].emplace(op, dims_, profile.peaks);
   }
-  if (shape.tp > 1) roofline_ = std::make_unique<RooflineStepModel>(model, hw, shape, params);
+  if (shape.tp > 1 || shape.pp > 1) {
+    roofline_ = std::make_unique<RooflineStepModel>(model, hw, shape, params);
+  }
 }
 
 CalibratedStepModel::~CalibratedStepModel() = default;
@@ -60,13 +65,16 @@ OpPrice CalibratedStepModel::Price(CalOp op, double x0, double x1) const {
   return Roofline(op, WorkOf(op, dims_, x0, x1));
 }
 
-void CalibratedStepModel::Add(Acc* acc, CalOp op, double x0, double x1, double calls) const {
+// Adds `calls` calls of `op` to `acc`; the ledger counts `ledger_calls` of them (the calls of
+// all layers when `acc` holds one layer).
+void CalibratedStepModel::Add(Acc* acc, CalOp op, double x0, double x1, double calls,
+                              double ledger_calls) const {
   const OpPrice price = Price(op, x0, x1);
   const OpWork work = WorkOf(op, dims_, x0, x1);
-  const double t = price.time_s * calls;
-  acc->s += t;
+  acc->s += price.time_s * calls;
   acc->flops += work.flops * calls;
   acc->bytes += work.bytes * calls;
+  const double t = price.time_s * ledger_calls;
   switch (price.origin) {
     case PriceOrigin::kMeasured: ledger_.measured_s += t; break;
     case PriceOrigin::kInterpolated: ledger_.interpolated_s += t; break;
@@ -84,23 +92,25 @@ void CalibratedStepModel::Add(Acc* acc, CalOp op, double x0, double x1, double c
   }
 }
 
-// Two all-reduces of the activations per layer and a gather of the logits (tp > 1): from the
-// profile when it measured collectives, else from the roofline model's collective pricing.
-double CalibratedStepModel::Communication(const BatchShape& batch, double tokens,
-                                          double logits_rows) const {
-  if (shape_.tp == 1) return 0;
-  const bool measured = tables_[static_cast<size_t>(CalOp::kAllReduce)].has_value();
-  if (!measured) {
-    const double t = roofline_->Cost(batch).breakdown.communication_s;
-    ledger_.roofline_s += t;
-    return t;
+// Tensor-parallel collectives of one layer (two all-reduces of the activations) and pipeline
+// sends: from the profile when it measured collectives, else from the roofline model's
+// collective pricing (counted as roofline in the ledger).
+CalibratedStepModel::Comm CalibratedStepModel::Communication(const BatchShape& batch,
+                                                             double tokens) const {
+  Comm comm;
+  if (!roofline_) return comm;
+  const StepCost rc = roofline_->Cost(batch);
+  comm.p2p_s = rc.p2p_s;
+  ledger_.roofline_s += (pp_ - 1) * rc.p2p_s;
+  if (tables_[static_cast<size_t>(CalOp::kAllReduce)].has_value() && shape_.tp > 1) {
+    Acc acc;
+    Add(&acc, CalOp::kAllReduce, tokens * dims_.hidden * dims_.ab, 0, 2, 2 * layers_);
+    comm.layer_s = acc.s;
+    return comm;
   }
-  Acc acc;
-  Add(&acc, CalOp::kAllReduce, tokens * dims_.hidden * dims_.ab, 0, 2 * layers_);
-  if (logits_rows > 0) {
-    Add(&acc, CalOp::kAllGather, logits_rows * dims_.vocab_local * 4, 0, 1);
-  }
-  return acc.s;
+  comm.layer_s = (rc.breakdown.communication_s - (pp_ - 1) * rc.p2p_s) / layers_;
+  ledger_.roofline_s += comm.layer_s * layers_;
+  return comm;
 }
 
 StepCost CalibratedStepModel::Cost(const BatchShape& batch) const {
@@ -109,34 +119,49 @@ StepCost CalibratedStepModel::Cost(const BatchShape& batch) const {
   const double rows = static_cast<double>(batch.LogitsRows());
   const double seqs = static_cast<double>(batch.decode_seqs);
   const double l = layers_;
-  Acc gemm, attention, other;
+  // One layer, then the ops done once per step (first and last pipeline stage).
+  Acc gemm, attention, other, once_gemm, once_other;
   for (CalOp op : {CalOp::kGemmQkv, CalOp::kGemmO, CalOp::kGemmGateUp, CalOp::kGemmDown}) {
-    Add(&gemm, op, tokens, 0, l);
+    Add(&gemm, op, tokens, 0, 1, l);
   }
-  if (rows > 0) Add(&gemm, CalOp::kGemmLmHead, rows, 0, 1);
   if (seqs > 0) {
     const double kv_len = static_cast<double>(batch.decode_context_tokens) / seqs;
-    Add(&attention, CalOp::kDecodeAttention, seqs, kv_len, l);
+    Add(&attention, CalOp::kDecodeAttention, seqs, kv_len, 1, l);
   }
   for (const PrefillChunk& c : batch.prefills) {
     Add(&attention, CalOp::kPrefillAttention, static_cast<double>(c.tokens),
-        static_cast<double>(c.context_tokens), l);
+        static_cast<double>(c.context_tokens), 1, l);
   }
-  Add(&other, CalOp::kRmsNorm, tokens, 0, 2 * l + 1);
-  for (CalOp op : {CalOp::kRotary, CalOp::kSiluMul, CalOp::kKvWrite}) Add(&other, op, tokens, 0, l);
-  Add(&other, CalOp::kEmbedding, tokens, 0, 1);
-  if (rows > 0) Add(&other, CalOp::kSampling, rows, 0, 1);
+  Add(&other, CalOp::kRmsNorm, tokens, 0, 2, 2 * l);
+  for (CalOp op : {CalOp::kRotary, CalOp::kSiluMul, CalOp::kKvWrite}) {
+    Add(&other, op, tokens, 0, 1, l);
+  }
+  Add(&once_other, CalOp::kEmbedding, tokens, 0, 1, 1);
+  Add(&once_other, CalOp::kRmsNorm, tokens, 0, 1, 1);
+  if (rows > 0) {
+    Add(&once_gemm, CalOp::kGemmLmHead, rows, 0, 1, 1);
+    Add(&once_other, CalOp::kSampling, rows, 0, 1, 1);
+  }
+  const Comm comm = Communication(batch, tokens);
+  const double layer_s = gemm.s + attention.s + other.s + comm.layer_s;
 
   StepCost cost;
-  cost.breakdown.gemm_s = gemm.s;
-  cost.breakdown.attention_s = attention.s;
-  cost.breakdown.other_s = other.s;
-  cost.breakdown.communication_s = Communication(batch, tokens, rows);
+  cost.last_stage_s = stage_layers_ * layer_s + once_gemm.s + once_other.s;
+  cost.stage_s = pp_ > 1 ? stage_layers_ * layer_s : 0;
+  cost.p2p_s = pp_ > 1 ? comm.p2p_s : 0;
+  cost.breakdown.gemm_s = gemm.s * l + once_gemm.s;
+  cost.breakdown.attention_s = attention.s * l;
+  cost.breakdown.other_s = other.s * l + once_other.s;
+  cost.breakdown.communication_s = comm.layer_s * l + (pp_ - 1) * cost.p2p_s;
   cost.breakdown.host_s = params_.host_overhead_per_step_s +
                           params_.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
   cost.duration_s = cost.breakdown.Total();
-  cost.flops = gemm.flops + attention.flops + other.flops;
-  cost.bytes = gemm.bytes + attention.bytes + other.bytes;
+  // Per-GPU work of all layers times tp: the whole replica's work.
+  const double tp = static_cast<double>(shape_.tp);
+  cost.flops = tp * ((gemm.flops + attention.flops + other.flops) * l + once_gemm.flops +
+                     once_other.flops);
+  cost.bytes = tp * ((gemm.bytes + attention.bytes + other.bytes) * l + once_gemm.bytes +
+                     once_other.bytes);
   return cost;
 }
 

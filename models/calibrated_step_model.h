@@ -38,17 +38,23 @@ class CalibratedStepModel : public StepModel {
     std::string point;
     double time_s = 0;
   };
-  void Add(Acc* acc, CalOp op, double x0, double x1, double calls) const;
+  struct Comm {
+    double layer_s = 0;  // collectives of one layer
+    double p2p_s = 0;    // one pipeline send
+  };
+  void Add(Acc* acc, CalOp op, double x0, double x1, double calls, double ledger_calls) const;
   OpPrice Roofline(CalOp op, const OpWork& work) const;
-  double Communication(const BatchShape& batch, double tokens, double logits_rows) const;
+  Comm Communication(const BatchShape& batch, double tokens) const;
 
   double layers_;
+  double stage_layers_;  // ceil(layers / pp)
+  double pp_;
   OpDims dims_;
   HardwareSpec hw_;
   DeploymentShape shape_;
   StepModelParams params_;
   std::array<std::optional<CalibratedOpTable>, kNumCalOps> tables_;
-  std::unique_ptr<RooflineStepModel> roofline_;  // communication when tp > 1 and not measured
+  std::unique_ptr<RooflineStepModel> roofline_;  // collectives when tp > 1 or pp > 1
   mutable CoverageLedger ledger_;
   mutable std::array<Worst, kNumCalOps> worst_;
 };

@@ -32,7 +32,7 @@ class WorkloadDriver : public EventHandler {
 
   void Start() {
     if (gen_->config().ClosedLoop()) {
-      for (int64_t i = 0; i < gen_->config().concurrency; ++i) IssueClosedLoop(0);
+      for (int64_t i = 0; i < gen_->config().concurrency; ++i) IssueClosedLoop(0, false);
       return;
     }
     pending_ = gen_->NextArrival();
@@ -41,7 +41,7 @@ class WorkloadDriver : public EventHandler {
 
   // Called when request `id` leaves the system (finished or rejected).
   void OnRequestDone(SimTime now) {
-    if (gen_->config().ClosedLoop()) IssueClosedLoop(now);
+    if (gen_->config().ClosedLoop()) IssueClosedLoop(now, true);
   }
 
   void OnEvent(SimTime now, uint64_t payload) override {
@@ -74,8 +74,8 @@ class WorkloadDriver : public EventHandler {
     return static_cast<RequestId>(table_->size() - 1);
   }
 
-  void IssueClosedLoop(SimTime now) {
-    const std::optional<RequestSpec> spec = gen_->NextClosedLoop(now);
+  void IssueClosedLoop(SimTime now, bool after_completion) {
+    const std::optional<RequestSpec> spec = gen_->NextClosedLoop(now, after_completion);
     if (!spec) return;
     const RequestId id = NewRequest(*spec);
     sim_->ScheduleAt(spec->arrival, this, static_cast<uint64_t>(id) + kFirstId);
@@ -146,7 +146,8 @@ void Summarize(const Scenario& scenario, const StepModel& step_model, const Metr
 
 }  // namespace
 
-RunResult RunScenario(const Scenario& scenario, const StepModel& step_model) {
+RunResult RunScenario(const Scenario& scenario, const StepModel& step_model,
+                      StepTraceSink* step_trace) {
   RunResult result;
   Simulation sim;
   RequestGenerator generator(scenario.workload, scenario.seed);
@@ -156,6 +157,7 @@ RunResult RunScenario(const Scenario& scenario, const StepModel& step_model) {
     replicas.push_back(std::make_unique<Replica>(static_cast<int>(i), &sim,
                                                  scenario.engine.batching, scenario.pp,
                                                  &result.requests, &step_model, &metrics));
+    replicas.back()->SetStepTrace(step_trace);
   }
   Router router(ParseRouterPolicy(scenario.router), scenario.seed);
   const SchedulerConfig& batching = scenario.engine.batching;

@@ -9,6 +9,7 @@
 #include "sim/config/scenario.h"
 #include "sim/report/summary.h"
 #include "sim/serving/request.h"
+#include "sim/serving/step_trace.h"
 
 namespace servesim {
 
@@ -19,7 +20,9 @@ struct RunResult {
 
 // Runs `scenario` with the step model it asks for (roofline or calibration profile).
 RunResult RunScenario(const Scenario& scenario);
-// Runs `scenario` with a given step model (tests use fakes with fixed step times).
-RunResult RunScenario(const Scenario& scenario, const StepModel& step_model);
+// Runs `scenario` with a given step model (tests use fakes with fixed step times). With
+// `step_trace`, every replica reports each step it launches there.
+RunResult RunScenario(const Scenario& scenario, const StepModel& step_model,
+                      StepTraceSink* step_trace = nullptr);
 
 }  // namespace servesim

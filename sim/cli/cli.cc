@@ -17,11 +17,22 @@
 namespace servesim {
 namespace po = boost::program_options;
 
+static uint64_t ParseSeedFlag(const std::string& text) {
+  // The same range as the `seed:` key: integers in [0, 9e15].
+  const ConfigNode node = ConfigNode::LoadString(text, "--seed");
+  try {
+    return static_cast<uint64_t>(node.AsInt(Between(0, 9.0e15)));
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    throw InputError(fmt::format("--seed {}: {}", text, what.substr(what.find(": ") + 2)));
+  }
+}
+
 int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
   po::options_description desc("run options");
   desc.add_options()("scenario", po::value<std::string>(), "scenario YAML")(
       "set", po::value<std::vector<std::string>>()->composing(), "dotted.key=value override")(
-      "seed", po::value<uint64_t>(), "run seed (overrides `seed:`)")(
+      "seed", po::value<std::string>(), "run seed (overrides `seed:`)")(
       "json", po::value<std::string>(), "write the summary JSON here ('-' for stdout)")(
       "requests-csv", po::value<std::string>(), "write one row per request here")(
       "quiet", po::bool_switch(), "do not print the summary table");
@@ -34,7 +45,7 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
   std::optional<uint64_t> seed;
-  if (vm.count("seed")) seed = vm["seed"].as<uint64_t>();
+  if (vm.count("seed")) seed = ParseSeedFlag(vm["seed"].as<std::string>());
   const Scenario scenario = LoadScenario(vm["scenario"].as<std::string>(), sets, seed);
   const RunResult result = RunScenario(scenario);
 
@@ -46,15 +57,13 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
     WriteRequestsCsv(result.requests, s);
     csv = s.str();
   }
+  std::vector<std::pair<std::string, std::string>> files;
+  const bool json_to_stdout = vm.count("json") && vm["json"].as<std::string>() == "-";
+  if (vm.count("json") && !json_to_stdout) files.emplace_back(vm["json"].as<std::string>(), json);
+  if (vm.count("requests-csv")) files.emplace_back(vm["requests-csv"].as<std::string>(), csv);
+  WriteFilesAtomically(files);  // all or nothing, before anything is printed
   if (!vm["quiet"].as<bool>()) PrintSummary(result.summary, out);
-  if (vm.count("json")) {
-    const std::string path = vm["json"].as<std::string>();
-    if (path == "-")
-      out << json;
-    else
-      WriteFileAtomically(path, json);
-  }
-  if (vm.count("requests-csv")) WriteFileAtomically(vm["requests-csv"].as<std::string>(), csv);
+  if (json_to_stdout) out << json;
   return 0;
 }
 
@@ -102,15 +111,24 @@ const std::vector<Command>& Commands() {
       {"models", "models                       list the model zoo (configs/models)", CommandModels},
       {"hardware", "hardware                     list the GPU zoo (configs/hardware)",
        CommandHardware},
-      {"collectives", "collectives [--reference CSV]... [--markdown] [--fit]\n"
+      {"collectives",
+       "collectives [--reference CSV]... [--markdown] [--fit]\n"
        "                               check the collective model against measured NCCL times",
        CommandCollectives},
       {"sweep",
        "sweep SWEEP.yaml [-j N] [--out DIR] [--resume] [--shard i/N] [--quiet]\n"
        "                               run every point of a sweep file (docs/studies.md)",
        CommandSweep},
-      {"merge", "merge DIR... --out DIR       combine the shards of a sweep, checking none is missing",
+      {"merge",
+       "merge DIR... --out DIR       combine the shards of a sweep, checking none is missing",
        CommandMerge},
+      {"capacity",
+       "capacity SCENARIO.yaml --slo KEY=MS,... [--attainment F] [--tolerance F]\n"
+       "      [--start-rate R] [--replications R] [--set key=value]... [--seed N] [--json FILE]\n"
+       "      [--quiet]                    highest Poisson arrival rate that meets the SLO",
+       CommandCapacity},
+      {"report", "report RESULTS... --html DIR  HTML page with gnuplot plots of study results",
+       CommandReport},
   };
   return commands;
 }

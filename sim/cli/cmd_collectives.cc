@@ -27,21 +27,22 @@ std::string Percent(double x, bool sign) {
 
 void PrintTable(const std::vector<ErrorGroup>& groups, bool markdown, std::ostream& out) {
   if (markdown) {
-    fmt::print(out, "| collective | span | size | rows | median abs error | max abs error | bias |\n");
-    fmt::print(out, "|---|---|---|---:|---:|---:|---:|\n");
+    fmt::print(out,
+               "| collective | GPU | span | size | rows | median abs error | max abs error | "
+               "bias |\n|---|---|---|---|---:|---:|---:|---:|\n");
   } else {
-    fmt::print(out, "{:<12}{:<9}{:<14}{:>5}{:>13}{:>10}{:>8}\n", "collective", "span", "size",
-               "rows", "median|err|", "max|err|", "bias");
+    fmt::print(out, "{:<12}{:<15}{:<9}{:<14}{:>5}{:>13}{:>10}{:>8}\n", "collective", "gpu", "span",
+               "size", "rows", "median|err|", "max|err|", "bias");
   }
   for (const ErrorGroup& g : groups) {
     const std::string median = Percent(g.median_abs, false), max = Percent(g.max_abs, false);
     const std::string bias = Percent(g.bias, true);
     if (markdown) {
-      fmt::print(out, "| {} | {} | {} | {} | {} | {} | {} |\n", g.collective, g.span,
+      fmt::print(out, "| {} | {} | {} | {} | {} | {} | {} | {} |\n", g.collective, g.gpu, g.span,
                  g.size_range, g.count, median, max, bias);
     } else {
-      fmt::print(out, "{:<12}{:<9}{:<14}{:>5}{:>13}{:>10}{:>8}\n", g.collective, g.span,
-                 g.size_range, g.count, median, max, bias);
+      fmt::print(out, "{:<12}{:<15}{:<9}{:<14}{:>5}{:>13}{:>10}{:>8}\n", g.collective, g.gpu,
+                 g.span, g.size_range, g.count, median, max, bias);
     }
   }
 }

@@ -38,5 +38,7 @@ int CommandCollectives(const std::vector<std::string>& args,
                        std::ostream& out);  // cmd_collectives.cc
 int CommandSweep(const std::vector<std::string>& args, std::ostream& out);  // cmd_sweep.cc
 int CommandMerge(const std::vector<std::string>& args, std::ostream& out);  // cmd_sweep.cc
+int CommandCapacity(const std::vector<std::string>& args, std::ostream& out);  // cmd_capacity.cc
+int CommandReport(const std::vector<std::string>& args, std::ostream& out);    // cmd_report.cc
 
 }  // namespace servesim

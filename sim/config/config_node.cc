@@ -43,6 +43,12 @@ bool InRange(double v, const Range& r) {
 
 }  // namespace
 
+std::string ConfigNode::KeyText(const YAML::Node& key) const {
+  if (key.IsScalar()) return key.Scalar();
+  ConfigNode at(key, source_, path_, mark_);
+  at.Fail("keys must be plain names, not lists or mappings");
+}
+
 std::string JoinPath(std::string_view parent, std::string_view key) {
   if (parent.empty()) return std::string(key);
   return fmt::format("{}.{}", parent, key);
@@ -102,7 +108,7 @@ std::vector<ConfigNode> ConfigNode::Elements() const {
 std::vector<std::string> ConfigNode::Keys() const {
   std::vector<std::string> keys;
   if (!node_.IsMap()) return keys;
-  for (const auto& kv : node_) keys.push_back(kv.first.as<std::string>());
+  for (const auto& kv : node_) keys.push_back(KeyText(kv.first));
   return keys;
 }
 
@@ -113,7 +119,7 @@ void ConfigNode::ExpectMap() const {
 void ConfigNode::CheckKeys(const std::vector<std::string>& allowed) const {
   ExpectMap();
   for (const auto& kv : node_) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = KeyText(kv.first);
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     ConfigNode at(kv.second, source_, JoinPath(path_, key), kv.first.Mark());
     at.mark_ = kv.first.Mark();

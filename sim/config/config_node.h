@@ -93,6 +93,7 @@ class ConfigNode {
 
  private:
   std::string ScalarText() const;  // errors unless a scalar
+  std::string KeyText(const YAML::Node& key) const;  // errors unless a plain scalar key
   std::string Describe() const;    // the value as the user wrote it, for messages
 
   YAML::Node node_;

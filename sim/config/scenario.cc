@@ -92,12 +92,19 @@ void ParseBatching(const ConfigNode& engine, bool trtllm, SchedulerConfig* b) {
   b->enable_chunked_prefill = engine.GetBool("enable_chunked_prefill", !trtllm);
   b->block_size = engine.GetInt("block_size", trtllm ? 64 : 16, Between(1, 1 << 20));
   if (b->max_num_batched_tokens < b->max_num_seqs) {
-    const char* key = engine.Has("max_num_tokens") ? "max_num_tokens" : "max_num_batched_tokens";
-    ConfigNode at = engine.Child(key).Defined() ? engine.Child(key) : engine;
-    at.Fail(
-        fmt::format("must be >= max_num_seqs ({}) so every running sequence can decode each "
-                    "step, got {}",
-                    b->max_num_seqs, b->max_num_batched_tokens));
+    // Point at whichever of the two keys the user gave (the token budget if both).
+    const char* budget_key =
+        engine.Has("max_num_tokens") ? "max_num_tokens" : "max_num_batched_tokens";
+    const char* seqs_key = engine.Has("max_batch_size") ? "max_batch_size" : "max_num_seqs";
+    if (engine.Has(budget_key)) {
+      engine.Child(budget_key)
+          .Fail(fmt::format(
+              "must be >= {} ({}) so every running sequence can decode each step, got {}", seqs_key,
+              b->max_num_seqs, b->max_num_batched_tokens));
+    }
+    engine.Child(seqs_key).Fail(
+        fmt::format("must be <= {} ({}) so every running sequence can decode each step, got {}",
+                    budget_key, b->max_num_batched_tokens, b->max_num_seqs));
   }
 }
 
@@ -123,14 +130,17 @@ EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const
   ParseBatching(engine, trtllm, &e.batching);
   ParsePrecisions(engine, hw, &e.shape);
   ParseMemoryKnobs(engine, trtllm, &e);
-  e.max_model_len = engine.GetInt("max_model_len", model.max_position_embeddings, Between(2, 1e8));
+  // Like vLLM, refuse a max_model_len beyond the model's context length.
+  e.max_model_len = engine.GetInt("max_model_len", model.max_position_embeddings,
+                                  Between(2, static_cast<double>(model.max_position_embeddings)));
   // vLLM refuses this configuration at start-up; TensorRT-LLM instead refuses prompts longer than
   // max_num_tokens at arrival (see the runner).
   if (!trtllm && !e.batching.enable_chunked_prefill &&
       e.batching.max_num_batched_tokens < e.max_model_len) {
-    ConfigNode at =
-        engine.Has("max_num_batched_tokens") ? engine.Child("max_num_batched_tokens") : engine;
-    at.Fail(
+    const char* key = engine.Has("max_num_batched_tokens") ? "max_num_batched_tokens"
+                      : engine.Has("max_model_len")        ? "max_model_len"
+                                                           : "enable_chunked_prefill";
+    engine.Child(key).Fail(
         fmt::format("with chunked prefill disabled, max_num_batched_tokens ({}) must be >= "
                     "max_model_len ({}) so every prompt fits in one step",
                     e.batching.max_num_batched_tokens, e.max_model_len));

@@ -9,25 +9,43 @@
 #include "sim/config/input_error.h"
 
 namespace servesim {
+namespace {
 
-void WriteFileAtomically(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(fmt::format("{}: cannot write file", path));
-    out << content;
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw InputError(fmt::format("{}: write failed", path));
+std::string TempPath(const std::string& path) { return path + ".tmp"; }
+
+// Writes the temporary; false on failure (and nothing left behind).
+bool WriteTemp(const std::string& path, const std::string& content) {
+  const std::string tmp = TempPath(path);
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) return false;
+  out << content;
+  out.flush();
+  if (out) return true;
+  out.close();
+  std::remove(tmp.c_str());
+  return false;
+}
+
+}  // namespace
+
+void WriteFilesAtomically(const std::vector<std::pair<std::string, std::string>>& files) {
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (WriteTemp(files[i].first, files[i].second)) continue;
+    for (size_t j = 0; j < i; ++j) std::remove(TempPath(files[j].first).c_str());
+    throw InputError(fmt::format("{}: cannot write file", files[i].first));
+  }
+  for (const auto& [path, content] : files) {
+    std::error_code ec;
+    std::filesystem::rename(TempPath(path), path, ec);
+    if (ec) {
+      std::remove(TempPath(path).c_str());
+      throw InputError(fmt::format("{}: cannot write file: {}", path, ec.message()));
     }
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw InputError(fmt::format("{}: cannot write file: {}", path, ec.message()));
-  }
+}
+
+void WriteFileAtomically(const std::string& path, const std::string& content) {
+  WriteFilesAtomically({{path, content}});
 }
 
 }  // namespace servesim

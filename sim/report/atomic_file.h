@@ -1,12 +1,20 @@
 // Atomic output files: content is written to a temporary file beside the target and renamed over
-// it only when complete, so a failed or killed run never leaves a torn or partial output.
+// it only when complete, so a failed or killed run never leaves a torn or partial output. Several
+// files are written all-or-nothing as far as the file system allows: every temporary is written
+// before any is renamed.
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace servesim {
 
 // Writes `content` to `path` atomically. Throws InputError if the directory is not writable.
 void WriteFileAtomically(const std::string& path, const std::string& content);
+
+// Writes each (path, content); if any temporary cannot be written, nothing is renamed and every
+// temporary is removed. Throws InputError naming the failing path.
+void WriteFilesAtomically(const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace servesim

@@ -166,6 +166,7 @@ CollectiveEvaluation EvaluateCollectives(const std::vector<CollectiveReference>&
     }
     CollectiveComparison c;
     c.ref = ref;
+    c.gpu = gpu;
     c.topology = topologies[gpu];
     c.topology.gpus_per_node = ref.gpus_per_node;
     c.predicted = CollectiveTime(c.topology, ref.op, ref.num_gpus, ref.bytes, params);
@@ -184,20 +185,21 @@ std::string SizeRange(double bytes) {
 }
 
 std::vector<ErrorGroup> SummarizeErrors(const std::vector<CollectiveComparison>& rows) {
-  // Key: (collective, nodes, size-range index) orders the groups.
-  std::map<std::tuple<int, int64_t, size_t>, std::vector<double>> errors;
+  // Key: (collective, GPU, nodes, size-range index) orders the groups.
+  std::map<std::tuple<int, std::string, int64_t, size_t>, std::vector<double>> errors;
   for (const CollectiveComparison& c : rows) {
     const std::string range = SizeRange(c.ref.bytes);
     const size_t index = static_cast<size_t>(
         std::find(kSizeRanges.begin(), kSizeRanges.end(), range) - kSizeRanges.begin());
-    errors[{static_cast<int>(c.ref.op), c.ref.nodes, index}].push_back(c.rel_error);
+    errors[{static_cast<int>(c.ref.op), c.gpu, c.ref.nodes, index}].push_back(c.rel_error);
   }
   std::vector<ErrorGroup> out;
   for (const auto& [key, e] : errors) {
     ErrorGroup g;
     g.collective = std::string(CollectiveName(static_cast<Collective>(std::get<0>(key))));
-    g.span = Span(std::get<1>(key));
-    g.size_range = kSizeRanges[std::get<2>(key)];
+    g.gpu = std::get<1>(key);
+    g.span = Span(std::get<2>(key));
+    g.size_range = kSizeRanges[std::get<3>(key)];
     g.count = static_cast<int64_t>(e.size());
     std::vector<double> abs_e;
     for (double x : e) abs_e.push_back(std::abs(x));

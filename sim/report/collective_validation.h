@@ -39,6 +39,7 @@ std::string ZooGpuForCluster(std::string_view cluster);
 
 struct CollectiveComparison {
   CollectiveReference ref;
+  std::string gpu;    // ZooGpuForCluster(ref.cluster)
   Topology topology;  // the GPU's, with gpus_per_node from the row
   CollectiveCost predicted;
   double rel_error = 0;  // (predicted - measured) / measured
@@ -57,6 +58,7 @@ std::string SizeRange(double bytes);
 
 struct ErrorGroup {
   std::string collective;  // "all_reduce"
+  std::string gpu;         // the zoo GPU standing for the measured cluster
   std::string span;        // "1 node", "2 nodes"
   std::string size_range;
   int64_t count = 0;
@@ -64,7 +66,7 @@ struct ErrorGroup {
   double max_abs = 0;
   double bias = 0;  // median signed relative error (> 0: the model is slow)
 };
-// Groups ordered by collective, span, then size.
+// Groups ordered by collective, GPU, span, then size.
 std::vector<ErrorGroup> SummarizeErrors(const std::vector<CollectiveComparison>& rows);
 
 // Median |relative error| over rows of at least `min_bytes`, all or single-node only; 0 rows -> 0.

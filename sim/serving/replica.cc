@@ -77,6 +77,9 @@ bool Replica::Launch(SimTime now, size_t v) {
   if (in_flight_++ == 0) busy_since_ = now;
   metrics_->OnStep(index_, now, done - now, e.batch, cost);
   ReportKv(now);
+  if (step_trace_) {
+    step_trace_->OnStep(index_, now, done - now, e.batch, KvBlocksUsed(), KvBlocksTotal());
+  }
   sim_->ScheduleAt(done, this, kFirstEngineDone + v);
   return true;
 }

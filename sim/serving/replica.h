@@ -15,6 +15,7 @@
 #include "sim/core/simulation.h"
 #include "sim/serving/metrics.h"
 #include "sim/serving/scheduler.h"
+#include "sim/serving/step_trace.h"
 
 namespace servesim {
 
@@ -34,6 +35,8 @@ class Replica : public EventHandler {
   int64_t KvBlocksUsed() const;
   int64_t KvBlocksTotal() const;
   bool Idle() const;
+  // Reports every launched step to `sink` (null, the default: nothing is reported).
+  void SetStepTrace(StepTraceSink* sink) { step_trace_ = sink; }
 
  private:
   struct Engine {
@@ -56,6 +59,7 @@ class Replica : public EventHandler {
   Simulation* sim_;
   const StepModel* step_model_;
   Metrics* metrics_;
+  StepTraceSink* step_trace_ = nullptr;
   std::vector<std::unique_ptr<Engine>> engines_;
   std::vector<SimTime> stage_free_;  // when each pipeline stage finishes its current work
   size_t next_engine_ = 0;           // round-robin start for launches

@@ -201,10 +201,12 @@ std::optional<RequestSpec> RequestGenerator::NextArrival() {
   return Issue(*arrival);
 }
 
-std::optional<RequestSpec> RequestGenerator::NextClosedLoop(SimTime now) {
+std::optional<RequestSpec> RequestGenerator::NextClosedLoop(SimTime now, bool after_completion) {
   SERVESIM_CHECK(config_.ClosedLoop() && now >= 0);
   if (Done()) return std::nullopt;
-  const std::optional<SimTime> arrival = Offset(now, config_.think_time_s);
+  // The first wave starts at once; later requests follow a completion after the think time.
+  const std::optional<SimTime> arrival =
+      Offset(now, after_completion ? config_.think_time_s : 0.0);
   if (!arrival) return Finish();
   return Issue(*arrival);
 }

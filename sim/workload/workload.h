@@ -76,9 +76,10 @@ class RequestGenerator {
   // Malformed trace rows throw InputError "file:line: ...".
   std::optional<RequestSpec> NextArrival();
 
-  // Closed loop: the request issued because a slot freed at `now` (arrival = now + think time),
-  // or nullopt when num_requests have been issued or the arrival would be past duration_s.
-  std::optional<RequestSpec> NextClosedLoop(SimTime now);
+  // Closed loop: the request issued because a slot freed at `now` (arrival = now + think time;
+  // for the first wave, after_completion = false, arrival = now), or nullopt when num_requests
+  // have been issued or the arrival would be past duration_s.
+  std::optional<RequestSpec> NextClosedLoop(SimTime now, bool after_completion = true);
 
   const WorkloadConfig& config() const { return config_; }
 

@@ -132,6 +132,28 @@ TEST_F(CliTest, MissingScenarioFileAndUsageErrorsExitWithTwo) {
   EXPECT_NE(o.err.find("unrecognised option '--bogus'"), std::string::npos) << o.err;
 }
 
+TEST_F(CliTest, SeedFlagHasTheSameRangeAsTheKey) {
+  const fs::path scenario = Write("s.yaml", kScenario);
+  Outcome o = Run("run " + scenario.string() + " --seed abc");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err, "servesim: error: --seed abc: expected an integer, got 'abc'\n");
+  o = Run("run " + scenario.string() + " --seed=-1");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err, "servesim: error: --seed -1: must be in [0, 9000000000000000], got -1\n");
+}
+
+TEST_F(CliTest, OneUnwritableOutputMeansNoOutputAtAll) {
+  const fs::path scenario = Write("s.yaml", kScenario);
+  const Outcome o = Run("run " + scenario.string() + " --json " + (dir_ / "out.json").string() +
+                        " --requests-csv " + (dir_ / "missing_dir/req.csv").string());
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err, "servesim: error: " + (dir_ / "missing_dir/req.csv").string() +
+                       ": cannot write file\n");
+  EXPECT_FALSE(fs::exists(dir_ / "out.json"));
+  EXPECT_FALSE(fs::exists(dir_ / "out.json.tmp"));
+  EXPECT_EQ(o.out, "");  // nothing printed either
+}
+
 TEST_F(CliTest, ModelsAndHardwareListTheZoo) {
   Outcome o = Run("models");
   ASSERT_EQ(o.code, 0);

@@ -180,6 +180,14 @@ TEST(ConfigNodeTest, ValuesFromTheFileKeepTheirPositionAfterOverrides) {
   EXPECT_EQ(out.Child("seed").AsInt(), 2);
 }
 
+TEST(ConfigNodeTest, NonScalarKeysAreRejectedNotCrashed) {
+  const ConfigNode root = Doc("ok: 1\n[a, b]: 2\n");
+  EXPECT_EQ(ErrorOf([&] { root.CheckKeys({"ok"}); }),
+            "configs/x.yaml:2:1: keys must be plain names, not lists or mappings");
+  EXPECT_EQ(ErrorOf([&] { root.Keys(); }),
+            "configs/x.yaml:2:1: keys must be plain names, not lists or mappings");
+}
+
 TEST(ConfigNodeTest, MalformedOverridesAreRejected) {
   const ConfigNode root = Doc("engine:\n  max_num_seqs: 8\nmodel: llama\n");
   EXPECT_EQ(ErrorOf([&] { ApplyOverrides(root, {"novalue"}); }),

@@ -79,9 +79,23 @@ TEST(ScenarioTest, RejectsBadEngineSettingsWithLocatedMessages) {
             "--set engine.max_batch_size=8: engine.max_batch_size: give either max_num_seqs or "
             "max_batch_size, not both");
   EXPECT_EQ(ErrorOf({"engine.enable_chunked_prefill=false"}),
-            "--set engine.enable_chunked_prefill=false: engine: with chunked prefill disabled, "
-            "max_num_batched_tokens (8192) "
+            "--set engine.enable_chunked_prefill=false: engine.enable_chunked_prefill: with "
+            "chunked prefill disabled, max_num_batched_tokens (8192) "
             "must be >= max_model_len (131072) so every prompt fits in one step");
+}
+
+TEST(ScenarioTest, ErrorsAboutTwoKeysPointAtTheOneTheUserGave) {
+  EXPECT_EQ(ErrorOf({"engine.max_num_seqs=10000"}),
+            "--set engine.max_num_seqs=10000: engine.max_num_seqs: must be <= "
+            "max_num_batched_tokens (8192) so every running sequence can decode each step, got "
+            "10000");
+  EXPECT_EQ(ErrorOf({"engine.max_model_len=200000"}),
+            "--set engine.max_model_len=200000: engine.max_model_len: must be in [2, 131072], got "
+            "200000");
+  EXPECT_EQ(ErrorOf({"engine.enable_chunked_prefill=false", "engine.max_model_len=9000"}),
+            "--set engine.max_model_len=9000: engine.max_model_len: with chunked prefill "
+            "disabled, max_num_batched_tokens (8192) must be >= max_model_len (9000) so every "
+            "prompt fits in one step");
 }
 
 TEST(ScenarioTest, RejectsWhatTheHardwareCannotDo) {
@@ -94,8 +108,8 @@ TEST(ScenarioTest, RejectsWhatTheHardwareCannotDo) {
                          0),
             0u)
       << no_fit;
-  EXPECT_EQ(ErrorOf({"engine.max_model_len=100000000", "engine.gpu_memory_utilization=0.3"}),
-            "--set engine.max_model_len=100000000: engine.max_model_len: 100000000 is more than "
+  EXPECT_EQ(ErrorOf({"engine.max_model_len=100000", "engine.gpu_memory_utilization=0.3"}),
+            "--set engine.max_model_len=100000: engine.max_model_len: 100000 is more than "
             "the KV cache holds (58480 tokens); set it <= 58480 or give the KV cache more memory");
   EXPECT_EQ(
       ErrorOf({"hardware.gpu=l40s-48gb", "engine.gpu_memory_utilization=0.45"}),

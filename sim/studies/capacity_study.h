@@ -1,0 +1,38 @@
+// The capacity study around FindCapacity (sim/studies/capacity.h): runs a scenario at a given
+// Poisson arrival rate (replacing its workload.arrival; lengths, limits and everything else
+// unchanged), and renders the result as JSON (`max_rate`, `goodput`, `curve`, ...) and as a
+// console table.
+#pragma once
+
+#include <optional>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/config/scenario.h"
+#include "sim/studies/capacity.h"
+#include "sim/studies/slo.h"
+
+namespace servesim {
+
+// The scenario at `rate` req/s (Poisson), its per-request SLO targets set from `slo` (TTFT/TPOT
+// targets of `slo` replace the scenario's own slo: where given; with --attainment exactly those
+// are used). A trace workload keeps its lengths and gets Poisson arrivals.
+Scenario ScenarioAtRate(const Scenario& base, double rate_per_s, const CapacitySlo& slo);
+
+// Throws InputError unless the scenario has open-loop arrivals whose rate can be varied.
+void CheckCapacityScenario(const Scenario& scenario);
+
+// The first rate tried: the scenario's own arrival rate if it has one, else 1 req/s.
+double DefaultStartRate(const Scenario& scenario);
+
+// Runs the search on simulations of `base`; with `progress`, one line per simulation there.
+CapacityResult RunCapacity(const Scenario& base, const CapacitySlo& slo,
+                           const CapacityOptions& options, std::ostream* progress = nullptr);
+
+nlohmann::ordered_json CapacityToJson(const CapacityResult& r, const CapacitySlo& slo,
+                                      const CapacityOptions& options);
+void PrintCapacity(const CapacityResult& r, const CapacitySlo& slo, const CapacityOptions& options,
+                   std::ostream& out);
+
+}  // namespace servesim
