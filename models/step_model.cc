@@ -19,6 +19,9 @@
 // - host_overhead_per_step_s 300 us and host_overhead_per_seq_s 2 us: vLLM V1 spends a few
 //   hundred microseconds of CPU per step (scheduling, input preparation, detokenisation) plus a
 //   small amount per sequence in the batch.
+// - tp_collective_latency_s 8 us: in-node all-reduce of decode-sized messages with the engines'
+//   custom kernels inside CUDA graphs costs single-digit microseconds on NVLink; the bandwidth
+//   term still comes from the NCCL model (models/collectives.h).
 // These are engineering estimates, not measurements; a calibration profile replaces them.
 #include "models/step_model.h"
 
@@ -28,6 +31,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "models/collectives.h"
+#include "models/topology.h"
 #include "sim/core/check.h"
 
 namespace servesim {
@@ -76,6 +81,10 @@ struct RooflineStepModel::Impl {
   double stage_layers = 0;  // layers of one pipeline stage: ceil(layers / pp)
   double pp = 1;
   double gpus = 1;  // tp x pp: GPUs of the replica
+  int64_t tp_ranks = 1;
+  int64_t replica_ranks = 1;  // tp x pp, placed contiguously on the nodes
+  Topology topology;
+  CollectiveParams tp_collectives;  // NCCL's model, with the engine's in-node fixed cost
   double hidden = 0;
   double ab = 0;      // activation bytes per element
   double kb = 0;      // KV-cache bytes per element
@@ -112,6 +121,9 @@ struct RooflineStepModel::Impl {
   OpCost PrefillAttention(double pairs, double kv_tokens, double tokens) const;
   OpCost LayerElementwise(double tokens) const;
   OpCost StepElementwise(double tokens, double logits_rows) const;
+  double LayerCommunication(double tokens) const;
+  double LogitsGather(double logits_rows) const;
+  double StageHop(double tokens) const;
 };
 
 RooflineStepModel::Impl::Impl(const ModelSpec& m, const HardwareSpec& hw, const DeploymentShape& d,
@@ -126,6 +138,11 @@ RooflineStepModel::Impl::Impl(const ModelSpec& m, const HardwareSpec& hw, const 
   stage_layers = static_cast<double>(DivCeil(m.num_layers, d.pp));
   pp = static_cast<double>(d.pp);
   gpus = static_cast<double>(d.tp * d.pp);
+  tp_ranks = d.tp;
+  replica_ranks = d.tp * d.pp;
+  if (replica_ranks > 1) topology = TopologyFor(hw);
+  tp_collectives = DefaultCollectiveParams();
+  if (topology.NodesFor(tp_ranks) == 1) tp_collectives.launch_s = p.tp_collective_latency_s;
   hidden = static_cast<double>(m.hidden_size);
   ab = BytesPerElement(d.activation_precision);
   kb = BytesPerElement(d.kv_precision);
@@ -273,6 +290,31 @@ OpCost RooflineStepModel::Impl::StepElementwise(double tokens, double logits_row
   return c;
 }
 
+// Tensor parallelism: the row-parallel O and down projections each end in an all-reduce of the
+// tokens' hidden states among the tp ranks.
+double RooflineStepModel::Impl::LayerCommunication(double tokens) const {
+  if (tp_ranks == 1) return 0;
+  const double bytes = tokens * hidden * ab;
+  return 2 *
+         CollectiveTime(topology, Collective::kAllReduce, tp_ranks, bytes, tp_collectives).time_s;
+}
+
+// The vocab-parallel LM head's logits (one row per sampled sequence) are gathered across tp.
+double RooflineStepModel::Impl::LogitsGather(double logits_rows) const {
+  if (tp_ranks == 1 || logits_rows == 0) return 0;
+  return CollectiveTime(topology, Collective::kAllGather, tp_ranks, logits_rows * vocab * ab,
+                        tp_collectives)
+      .time_s;
+}
+
+// Pipeline parallelism: each stage sends the tokens' hidden states to the next; priced on the
+// network when the replica's ranks span nodes.
+double RooflineStepModel::Impl::StageHop(double tokens) const {
+  if (pp == 1) return 0;
+  return CollectiveTime(topology, Collective::kSendRecv, replica_ranks, tokens * hidden * ab)
+      .time_s;
+}
+
 RooflineStepModel::RooflineStepModel(const ModelSpec& model, const HardwareSpec& hw,
                                      const DeploymentShape& shape, const StepModelParams& params)
     : impl_(std::make_shared<const Impl>(model, hw, shape, params)) {}
@@ -304,21 +346,19 @@ StepCost RooflineStepModel::Cost(const BatchShape& batch) const {
   OpCost once_other = m.StepElementwise(tokens, logits_rows);
   OpCost once_gemm;
   if (logits_rows > 0) once_gemm = m.GemmCost(m.lm_head, logits_rows, m.lm_head_roof);
-  // Tensor parallelism (tp > 1) adds two all-reduces of tokens x hidden activations per layer
-  // (after O and after down); the collective model of the topology prices them. Pipeline
-  // parallelism sends tokens x hidden activations from each stage to the next.
-  const double layer_comm_s = 0;
-  const double p2p_s = 0;
+  const double layer_comm_s = m.LayerCommunication(tokens);
+  const double once_comm_s = m.LogitsGather(logits_rows);
+  const double p2p_s = m.StageHop(tokens);
 
   const double layer_s = layer_gemm.s + layer_attention.s + layer_other.s + layer_comm_s;
   StepCost cost;
-  cost.last_stage_s = m.stage_layers * layer_s + once_gemm.s + once_other.s;
+  cost.last_stage_s = m.stage_layers * layer_s + once_gemm.s + once_other.s + once_comm_s;
   cost.stage_s = m.pp > 1 ? m.stage_layers * layer_s : 0;
   cost.p2p_s = m.pp > 1 ? p2p_s : 0;
   cost.breakdown.gemm_s = layer_gemm.s * m.layers + once_gemm.s;
   cost.breakdown.attention_s = layer_attention.s * m.layers;
   cost.breakdown.other_s = layer_other.s * m.layers + once_other.s;
-  cost.breakdown.communication_s = layer_comm_s * m.layers + (m.pp - 1) * cost.p2p_s;
+  cost.breakdown.communication_s = layer_comm_s * m.layers + once_comm_s + (m.pp - 1) * cost.p2p_s;
   cost.breakdown.host_s = m.params.host_overhead_per_step_s +
                           m.params.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
   cost.duration_s = cost.breakdown.Total();

@@ -17,7 +17,7 @@ const std::vector<std::string> kTopKeys = {"name",   "description", "model",    
 const std::vector<std::string> kCostKeys = {
     "gemm_compute_efficiency",     "gemm_memory_efficiency",        "attention_compute_efficiency",
     "attention_memory_efficiency", "elementwise_memory_efficiency", "kernel_launch_overhead_us",
-    "host_overhead_per_step_us",   "host_overhead_per_seq_us"};
+    "host_overhead_per_step_us",   "host_overhead_per_seq_us",      "tp_collective_latency_us"};
 
 std::vector<std::string> EngineKeys() {
   std::vector<std::string> keys = {
@@ -60,6 +60,9 @@ StepModelParams ParseCost(const ConfigNode& engine) {
                               Between(0, 1e7));
   p.host_overhead_per_seq_s =
       1e-6 * engine.GetDouble("host_overhead_per_seq_us", 1e6 * p.host_overhead_per_seq_s,
+                              Between(0, 1e6));
+  p.tp_collective_latency_s =
+      1e-6 * engine.GetDouble("tp_collective_latency_us", 1e6 * p.tp_collective_latency_s,
                               Between(0, 1e6));
   return p;
 }
@@ -174,8 +177,9 @@ void ParseParallel(const ConfigNode& root, Scenario* s) {
 
 void ParseHardware(const ConfigNode& root, Scenario* s) {
   const ConfigNode hw = root.Require("hardware");
-  hw.CheckKeys({"gpu", "num_gpus"});
+  hw.CheckKeys({"gpu", "num_gpus", "gpus_per_node", "interconnect"});
   s->hardware = LoadHardware(hw.Require("gpu"));
+  ApplyInterconnectOverrides(hw, &s->hardware);
 }
 
 // hardware.num_gpus = parallel.replicas x tp x pp; either may be given, or both if consistent.

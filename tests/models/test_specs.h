@@ -50,6 +50,13 @@ inline HardwareSpec H100() {
   hw.memory_bandwidth_bytes_per_s = 3.35e12;
   hw.peak_flops_bf16 = 989.5e12;
   hw.peak_flops_fp8 = 1979e12;
+  hw.scaleup_link = "NVLink4";
+  hw.scaleup_bandwidth_bytes_per_s = 900e9;  // bidirectional
+  // An HGX H100 node: 8 GPUs on NVSwitch (450 GB/s per direction), one 400 Gb/s NIC per GPU.
+  hw.topology.gpus_per_node = 8;
+  hw.topology.scale_up = {"nvlink4", 450e9, 1e-6};
+  hw.topology.scale_out = {"infiniband-ndr", 50e9, 5e-6};
+  hw.topology.nvls = true;
   return hw;
 }
 

@@ -94,6 +94,36 @@ TEST(ParallelRunnerTest, PipelineShowsBubblesAtLowLoadAndFillsThemAtHighLoad) {
   EXPECT_GT(busy.output_throughput, 1.6 * one.output_throughput);
 }
 
+TEST(ParallelRunnerTest, TensorParallelIsFasterPerStepButLessThanLinear) {
+  const std::vector<std::string> one_request = {
+      "workload.arrival={process: burst}", "workload.num_requests=1", "workload.input_tokens=500",
+      "workload.output_tokens=200"};
+  const auto tpot = [&](int tp) {
+    std::vector<std::string> sets = one_request;
+    sets.push_back("parallel.tp=" + std::to_string(tp));
+    sets.push_back("hardware.num_gpus=" + std::to_string(tp));
+    return RunScenario(FromYaml(sets)).summary;
+  };
+  const Summary tp1 = tpot(1), tp2 = tpot(2), tp8 = tpot(8), tp16 = tpot(16);
+  EXPECT_LT(tp2.tpot.mean_ms, tp1.tpot.mean_ms);
+  EXPECT_GT(tp2.tpot.mean_ms, tp1.tpot.mean_ms / 2);  // all-reduces and fixed costs remain
+  EXPECT_EQ(tp1.communication_s, 0);
+  EXPECT_GT(tp2.communication_s, 0);
+  EXPECT_GT(tp8.communication_s / tp8.duration_s, tp2.communication_s / tp2.duration_s);
+  // Sixteen GPUs span two 8-GPU nodes: every all-reduce crosses the network.
+  EXPECT_GT(tp16.tpot.mean_ms, tp8.tpot.mean_ms);
+}
+
+TEST(ParallelRunnerTest, TensorParallelSplitsTheKvCacheAndFitsALargerModel) {
+  const Scenario s = FromYaml({"model=llama-3.1-70b", "parallel.tp=4", "hardware.num_gpus=4"});
+  EXPECT_LT(s.memory.weight_bytes, 40e9);  // ~141 GB of bf16 weights over 4 GPUs
+  EXPECT_EQ(s.memory.kv_bytes_per_token, 2.0 * 80 * 2 * 128 * 2);  // 8 KV heads / 4 = 2 per GPU
+  const RunResult r = RunScenario(FromYaml({"model=llama-3.1-70b", "parallel.tp=4",
+                                            "hardware.num_gpus=4", "workload.num_requests=100"}));
+  EXPECT_EQ(r.summary.completed, 100);
+  EXPECT_GT(r.summary.mfu, 0);
+}
+
 TEST(ParallelRunnerTest, PipelineHalvesWeightsAndKvBytesPerGpu) {
   const Scenario one = FromYaml({});
   const Scenario two = FromYaml({"parallel.pp=2"});
