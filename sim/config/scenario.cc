@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "models/topology.h"
 #include "sim/config/input_error.h"
 #include "sim/config/zoo.h"
 #include "sim/serving/router.h"
@@ -201,6 +202,15 @@ void ParseDeployment(const ConfigNode& root, Scenario* s) {
                                 per_replica, s->num_gpus));
     }
     s->replicas = s->num_gpus / per_replica;
+  }
+  const Topology topo = TopologyFor(s->hardware);
+  if (topo.NodesFor(per_replica) > 1 && topo.scale_out.bandwidth_bytes_per_s <= 0) {
+    root.Child("parallel")
+        .Fail(fmt::format("a replica of tp x pp = {} GPUs spans {} nodes of {} GPUs, but {} has no "
+                          "network between "
+                          "nodes (set hardware.interconnect.scale_out.bandwidth_gb_s)",
+                          per_replica, topo.NodesFor(per_replica), topo.gpus_per_node,
+                          s->hardware.name));
   }
   const ConfigNode router = root.Child("router");
   if (router.Defined()) router.CheckKeys({"policy"});

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "sim/config/input_error.h"
 
 namespace servesim {
@@ -147,6 +150,23 @@ TEST(ScenarioTest, ParallelismAndReplicasAreConsistent) {
   EXPECT_EQ(ErrorOf({"router.policy=jsq"}),
             "--set router.policy=jsq: router.policy: must be one of round_robin, "
             "least_outstanding, least_kv_usage, random, session_affinity, got 'jsq'");
+}
+
+TEST(ScenarioTest, AGroupSpanningNodesNeedsANetwork) {
+  // A hardware file without an `interconnect:` section is one node of 8 with no network.
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "servesim_nonet.yaml").string();
+  std::ofstream(path) << "name: servesim_nonet\ndisplay_name: x\nsource: test\nmemory_gib: 80\n"
+                         "memory_bandwidth_gb_s: 3350\npeak_tflops: {bf16: 989}\n"
+                         "scaleup: {link: NVLink4, bandwidth_gb_s: 900}\n"
+                         "host_link: {name: PCIe, bandwidth_gb_s: 128}\ntdp_w: 700\n"
+                         "price: {usd_per_gpu_hour: 1, source: test}\n";
+  EXPECT_EQ(ErrorOf({"hardware.gpu=" + path, "parallel.tp=16", "hardware.num_gpus=16"}),
+            "--set parallel.tp=16: parallel: a replica of tp x pp = 16 GPUs spans 2 nodes of 8 "
+            "GPUs, but servesim_nonet has no network between nodes (set "
+            "hardware.interconnect.scale_out.bandwidth_gb_s)");
+  EXPECT_EQ(ErrorOf({"hardware.gpu=" + path, "parallel.tp=8", "hardware.num_gpus=8"}), "no error");
+  std::filesystem::remove(path);
 }
 
 TEST(ScenarioTest, SeedOverrideWins) {
