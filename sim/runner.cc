@@ -5,105 +5,14 @@
 
 #include "sim/core/check.h"
 #include "sim/core/simulation.h"
+#include "sim/serving/cluster.h"
 #include "sim/serving/metrics.h"
-#include "sim/serving/replica.h"
-#include "sim/serving/router.h"
+#include "sim/serving/workload_driver.h"
 #include "sim/step_model_factory.h"
 #include "sim/workload/workload.h"
 
 namespace servesim {
 namespace {
-
-// Turns the workload's requests into arrival events and hands them to the replica. Open loop:
-// one pending arrival at a time (the trace is streamed). Closed loop: a new request each time
-// one finishes.
-class WorkloadDriver : public EventHandler {
- public:
-  WorkloadDriver(Simulation* sim, RequestGenerator* gen, RequestTable* table,
-                 const std::vector<std::unique_ptr<Replica>>* replicas, Router* router,
-                 int64_t max_model_len, int64_t max_prompt_len)
-      : sim_(sim),
-        gen_(gen),
-        table_(table),
-        replicas_(replicas),
-        router_(router),
-        max_model_len_(max_model_len),
-        max_prompt_len_(max_prompt_len) {}
-
-  void Start() {
-    if (gen_->config().ClosedLoop()) {
-      for (int64_t i = 0; i < gen_->config().concurrency; ++i) IssueClosedLoop(0, false);
-      return;
-    }
-    pending_ = gen_->NextArrival();
-    if (pending_) sim_->ScheduleAt(pending_->arrival, this, kOpenLoop);
-  }
-
-  // Called when request `id` leaves the system (finished or rejected).
-  void OnRequestDone(SimTime now) {
-    if (gen_->config().ClosedLoop()) IssueClosedLoop(now, true);
-  }
-
-  void OnEvent(SimTime now, uint64_t payload) override {
-    if (payload != kOpenLoop) {
-      Admit(static_cast<RequestId>(payload - kFirstId), now);
-      return;
-    }
-    // Admit every request that arrives at this instant, then wait for the next one.
-    while (pending_ && pending_->arrival == now) {
-      Admit(NewRequest(*pending_), now);
-      pending_ = gen_->NextArrival();
-    }
-    if (pending_) {
-      SERVESIM_CHECK(pending_->arrival > now);
-      sim_->ScheduleAt(pending_->arrival, this, kOpenLoop);
-    }
-  }
-
- private:
-  static constexpr uint64_t kOpenLoop = 0;
-  static constexpr uint64_t kFirstId = 1;  // closed-loop payloads are id + 1
-
-  RequestId NewRequest(const RequestSpec& spec) {
-    Request r;
-    r.arrival = spec.arrival;
-    r.input_tokens = spec.input_tokens;
-    r.output_tokens = spec.output_tokens;
-    r.session = spec.session;
-    table_->push_back(r);
-    return static_cast<RequestId>(table_->size() - 1);
-  }
-
-  void IssueClosedLoop(SimTime now, bool after_completion) {
-    const std::optional<RequestSpec> spec = gen_->NextClosedLoop(now, after_completion);
-    if (!spec) return;
-    const RequestId id = NewRequest(*spec);
-    sim_->ScheduleAt(spec->arrival, this, static_cast<uint64_t>(id) + kFirstId);
-  }
-
-  void Admit(RequestId id, SimTime now) {
-    Request& r = (*table_)[id];
-    // Like vLLM, a request whose prompt plus max_tokens exceeds max_model_len is refused; like
-    // TensorRT-LLM without chunked context, so is a prompt longer than the token budget.
-    if (r.input_tokens + r.output_tokens > max_model_len_ || r.input_tokens > max_prompt_len_) {
-      r.rejected = true;
-      OnRequestDone(now);
-      return;
-    }
-    const size_t target = router_->Route(r, *replicas_);
-    r.replica = static_cast<int32_t>(target);
-    (*replicas_)[target]->Submit(id);
-  }
-
-  Simulation* sim_;
-  RequestGenerator* gen_;
-  RequestTable* table_;
-  const std::vector<std::unique_ptr<Replica>>* replicas_;
-  Router* router_;
-  int64_t max_model_len_;
-  int64_t max_prompt_len_;
-  std::optional<RequestSpec> pending_;
-};
 
 // Every request finished exactly once with exactly its output tokens, or was rejected.
 void CheckConservation(const RequestTable& table, const Metrics& metrics) {
@@ -120,65 +29,126 @@ void CheckConservation(const RequestTable& table, const Metrics& metrics) {
   SERVESIM_CHECK(finished == metrics.Completed());
 }
 
-void Summarize(const Scenario& scenario, const StepModel& step_model, const Metrics& metrics,
-               const Simulation& sim, Summary* s) {
+// What ran: the colocated deployment, or the two pools of a disaggregated one.
+void DescribeDeployment(const Scenario& scenario, const Cluster& cluster, Summary* s,
+                        Metrics::Capacity* capacity) {
+  const Precision precision = scenario.engine.shape.weight_precision;
+  if (!scenario.disaggregation) {
+    s->gpu = scenario.hardware.name;
+    s->num_gpus = scenario.num_gpus;
+    s->num_replicas = scenario.replicas;
+    s->tp = scenario.engine.shape.tp;
+    s->pp = scenario.pp;
+    s->ep = scenario.engine.shape.ep;
+    s->kv_cache_blocks = scenario.memory.num_kv_blocks;
+    s->kv_cache_tokens = scenario.memory.kv_capacity_tokens;
+    capacity->peak_flops_per_gpu = scenario.hardware.PeakFlops(precision);
+    capacity->bandwidth_bytes_per_s_per_gpu = scenario.hardware.memory_bandwidth_bytes_per_s;
+    capacity->num_gpus = scenario.num_gpus;
+    capacity->pp = scenario.pp;
+    return;
+  }
+  const DisaggregationConfig& d = *scenario.disaggregation;
+  double flops = 0, bandwidth = 0;
+  for (const PoolSpec* pool : {&d.prefill, &d.decode}) {
+    flops += pool->hardware.PeakFlops(precision) * static_cast<double>(pool->num_gpus);
+    bandwidth += pool->hardware.memory_bandwidth_bytes_per_s * static_cast<double>(pool->num_gpus);
+    s->pools.push_back({pool->role, pool->hardware.name, pool->num_gpus, pool->replicas, pool->tp,
+                        pool->pp, pool->memory.num_kv_blocks, 0, 0});
+  }
+  s->gpu = d.prefill.hardware.name == d.decode.hardware.name
+               ? d.prefill.hardware.name
+               : d.prefill.hardware.name + "+" + d.decode.hardware.name;
+  s->num_gpus = d.prefill.num_gpus + d.decode.num_gpus;
+  s->num_replicas = d.prefill.replicas + d.decode.replicas;
+  capacity->num_gpus = s->num_gpus;
+  capacity->peak_flops_per_gpu = flops / static_cast<double>(s->num_gpus);
+  capacity->bandwidth_bytes_per_s_per_gpu = bandwidth / static_cast<double>(s->num_gpus);
+  (void)cluster;
+}
+
+// Per-pool busy time and batch size from the per-replica stats; KV transfer statistics.
+void SummarizePools(const Cluster& cluster, Summary* s) {
+  if (s->pools.empty()) return;
+  for (size_t p = 0; p < cluster.pools().size(); ++p) {
+    const Pool& pool = cluster.pools()[p];
+    double busy = 0, batch = 0;
+    for (size_t i = 0; i < pool.replicas.size(); ++i) {
+      const Summary::ReplicaStats& r = s->replicas[static_cast<size_t>(pool.first_index) + i];
+      busy += r.busy_fraction;
+      batch += r.mean_batch_size;
+    }
+    const double n = static_cast<double>(pool.replicas.size());
+    s->pools[p].busy_fraction = busy / n;
+    s->pools[p].mean_batch_size = batch / n;
+  }
+  const KvTransferStats& t = cluster.transfer()->stats();
+  std::vector<double> ms;
+  for (SimTime x : t.times) ms.push_back(SimTimeToMs(x));
+  std::sort(ms.begin(), ms.end());
+  s->kv_transfer.count = t.count;
+  s->kv_transfer.total_gb = t.total_bytes / 1e9;
+  if (t.count > 0) {
+    s->kv_transfer.mean_ms = 1e3 * t.sum_time_s / static_cast<double>(t.count);
+    s->kv_transfer.mean_queue_ms = 1e3 * t.sum_queue_s / static_cast<double>(t.count);
+    s->kv_transfer.p99_ms = Percentile(ms, 99);
+  }
+}
+
+void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& models,
+               const Cluster& cluster, const Metrics& metrics, const Simulation& sim, Summary* s) {
   s->scenario = scenario.name;
   s->model = scenario.model.name;
-  s->gpu = scenario.hardware.name;
-  s->num_gpus = scenario.num_gpus;
-  s->num_replicas = scenario.replicas;
-  s->tp = scenario.engine.shape.tp;
-  s->pp = scenario.pp;
   s->router = scenario.router;
   s->scheduler = scenario.engine.scheduler;
+  s->prefix_caching = scenario.engine.batching.prefix_caching;
   s->seed = scenario.seed;
-  s->kv_cache_blocks = scenario.memory.num_kv_blocks;
-  s->kv_cache_tokens = scenario.memory.kv_capacity_tokens;
   s->events = sim.EventsProcessed();
   Metrics::Capacity capacity;
-  capacity.peak_flops_per_gpu = scenario.hardware.PeakFlops(scenario.engine.shape.weight_precision);
-  capacity.bandwidth_bytes_per_s_per_gpu = scenario.hardware.memory_bandwidth_bytes_per_s;
-  capacity.num_gpus = scenario.num_gpus;
-  capacity.pp = scenario.pp;
+  DescribeDeployment(scenario, cluster, s, &capacity);
   metrics.Summarize({scenario.slo.ttft_ms, scenario.slo.tpot_ms}, capacity, s);
-  if (const CoverageLedger* ledger = step_model.Coverage()) s->coverage = *ledger;
+  SummarizePools(cluster, s);
+  if (const CoverageLedger* ledger = models.front()->Coverage()) s->coverage = *ledger;
+}
+
+RunResult Run(const Scenario& scenario, const std::vector<const StepModel*>& models,
+              StepTraceSink* step_trace) {
+  RunResult result;
+  Simulation sim;
+  RequestGenerator generator(scenario.workload, scenario.seed);
+  Metrics metrics(&result.requests, Cluster::NumReplicas(scenario));
+  Cluster cluster(scenario, models, &sim, &result.requests, &metrics, step_trace);
+  const SchedulerConfig& batching = scenario.engine.batching;
+  const int64_t max_prompt_len =
+      batching.enable_chunked_prefill
+          ? scenario.engine.max_model_len
+          : std::min(scenario.engine.max_model_len, batching.max_num_batched_tokens);
+  WorkloadDriver driver(
+      &sim, &generator, &result.requests, [&cluster](RequestId id) { cluster.Submit(id); },
+      scenario.engine.max_model_len, max_prompt_len);
+  metrics.SetOnFinish([&driver](RequestId id, SimTime now) { driver.OnRequestDone(id, now); });
+  metrics.SetOnHandoff([&cluster](RequestId id) { cluster.OnPrefillDone(id); });
+  driver.Start();
+  sim.Run();
+  SERVESIM_CHECK(cluster.Idle());
+  CheckConservation(result.requests, metrics);
+  Summarize(scenario, models, cluster, metrics, sim, &result.summary);
+  return result;
 }
 
 }  // namespace
 
 RunResult RunScenario(const Scenario& scenario, const StepModel& step_model,
                       StepTraceSink* step_trace) {
-  RunResult result;
-  Simulation sim;
-  RequestGenerator generator(scenario.workload, scenario.seed);
-  Metrics metrics(&result.requests, static_cast<int>(scenario.replicas));
-  std::vector<std::unique_ptr<Replica>> replicas;
-  for (int64_t i = 0; i < scenario.replicas; ++i) {
-    replicas.push_back(std::make_unique<Replica>(static_cast<int>(i), &sim,
-                                                 scenario.engine.batching, scenario.pp,
-                                                 &result.requests, &step_model, &metrics));
-    replicas.back()->SetStepTrace(step_trace);
-  }
-  Router router(ParseRouterPolicy(scenario.router), scenario.seed);
-  const SchedulerConfig& batching = scenario.engine.batching;
-  const int64_t max_prompt_len =
-      batching.enable_chunked_prefill
-          ? scenario.engine.max_model_len
-          : std::min(scenario.engine.max_model_len, batching.max_num_batched_tokens);
-  WorkloadDriver driver(&sim, &generator, &result.requests, &replicas, &router,
-                        scenario.engine.max_model_len, max_prompt_len);
-  metrics.SetOnFinish([&driver](RequestId, SimTime now) { driver.OnRequestDone(now); });
-  driver.Start();
-  sim.Run();
-  for (const auto& r : replicas) SERVESIM_CHECK(r->Idle() && r->KvBlocksUsed() == 0);
-  CheckConservation(result.requests, metrics);
-  Summarize(scenario, step_model, metrics, sim, &result.summary);
-  return result;
+  const size_t pools = scenario.disaggregation ? 2 : 1;
+  return Run(scenario, std::vector<const StepModel*>(pools, &step_model), step_trace);
 }
 
-RunResult RunScenario(const Scenario& scenario) {
-  const std::unique_ptr<StepModel> model = MakeStepModel(scenario);
-  return RunScenario(scenario, *model);
+RunResult RunScenario(const Scenario& scenario, StepTraceSink* step_trace) {
+  const std::vector<std::unique_ptr<StepModel>> owned = MakeStepModels(scenario);
+  std::vector<const StepModel*> models;
+  for (const auto& m : owned) models.push_back(m.get());
+  return Run(scenario, models, step_trace);
 }
 
 }  // namespace servesim

@@ -18,10 +18,11 @@ struct RunResult {
   RequestTable requests;
 };
 
-// Runs `scenario` with the step model it asks for (roofline or calibration profile).
-RunResult RunScenario(const Scenario& scenario);
-// Runs `scenario` with a given step model (tests use fakes with fixed step times). With
-// `step_trace`, every replica reports each step it launches there.
+// Runs `scenario` with the step models it asks for (roofline or calibration profile; one per
+// pool when disaggregated). With `step_trace`, every replica reports each step it launches.
+RunResult RunScenario(const Scenario& scenario, StepTraceSink* step_trace = nullptr);
+// Runs `scenario` with a given step model for every replica (tests use fakes with fixed step
+// times).
 RunResult RunScenario(const Scenario& scenario, const StepModel& step_model,
                       StepTraceSink* step_trace = nullptr);
 

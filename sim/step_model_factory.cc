@@ -14,19 +14,19 @@ namespace {
 std::unique_ptr<StepModel> MakeCalibratedStepModel(const Scenario& scenario) {
   const std::string& path = scenario.calibration_path;
   if (scenario.model.IsMoe()) {
-    throw InputError(fmt::format("{}: calibration: profiles cannot price MoE models yet (model '{}')",
-                                 scenario.file, scenario.model.name));
+    throw InputError(
+        fmt::format("{}: calibration: profiles cannot price MoE models yet (model '{}')",
+                    scenario.file, scenario.model.name));
   }
   const CalibrationProfile profile = LoadProfile(path);
-  const std::string mismatch = ProfileMismatch(profile, path, scenario.model,
-                                               scenario.engine.shape, scenario.hardware.name);
+  const std::string mismatch =
+      ProfileMismatch(profile, path, scenario.model, scenario.engine.shape, scenario.hardware.name);
   if (!mismatch.empty()) {
     throw InputError(fmt::format("{}: calibration: {}", scenario.file, mismatch));
   }
   CheckProfileUsable(profile, path, OpDims::From(scenario.model, scenario.engine.shape));
-  return std::make_unique<CalibratedStepModel>(scenario.model, scenario.hardware,
-                                               scenario.engine.shape, scenario.engine.cost,
-                                               profile);
+  return std::make_unique<CalibratedStepModel>(
+      scenario.model, scenario.hardware, scenario.engine.shape, scenario.engine.cost, profile);
 }
 
 }  // namespace
@@ -35,6 +35,30 @@ std::unique_ptr<StepModel> MakeStepModel(const Scenario& scenario) {
   if (!scenario.calibration_path.empty()) return MakeCalibratedStepModel(scenario);
   return std::make_unique<RooflineStepModel>(scenario.model, scenario.hardware,
                                              scenario.engine.shape, scenario.engine.cost);
+}
+
+std::vector<std::unique_ptr<StepModel>> MakeStepModels(const Scenario& scenario) {
+  std::vector<std::unique_ptr<StepModel>> models;
+  if (!scenario.disaggregation) {
+    models.push_back(MakeStepModel(scenario));
+    return models;
+  }
+  if (!scenario.calibration_path.empty()) {
+    throw InputError(fmt::format(
+        "{}: calibration: a profile describes one GPU and parallelism; it cannot price both pools "
+        "of a disaggregated scenario",
+        scenario.file));
+  }
+  for (const PoolSpec* pool :
+       {&scenario.disaggregation->prefill, &scenario.disaggregation->decode}) {
+    DeploymentShape shape = scenario.engine.shape;
+    shape.tp = pool->tp;
+    shape.pp = pool->pp;
+    shape.ep = 1;
+    models.push_back(std::make_unique<RooflineStepModel>(scenario.model, pool->hardware, shape,
+                                                         scenario.engine.cost));
+  }
+  return models;
 }
 
 }  // namespace servesim

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "models/topology.h"
@@ -14,18 +15,21 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"name",   "description", "model",      "hardware",
                                            "engine", "parallel",    "router",     "workload",
-                                           "slo",    "seed",        "calibration"};
+                                           "slo",    "seed",        "calibration",
+                                           "disaggregation", "prefix_caching"};
 const std::vector<std::string> kCostKeys = {
     "gemm_compute_efficiency",     "gemm_memory_efficiency",        "attention_compute_efficiency",
     "attention_memory_efficiency", "elementwise_memory_efficiency", "kernel_launch_overhead_us",
-    "host_overhead_per_step_us",   "host_overhead_per_seq_us",      "tp_collective_latency_us"};
+    "host_overhead_per_step_us",   "host_overhead_per_seq_us",      "tp_collective_latency_us",
+    "moe_imbalance_factor"};
 
 std::vector<std::string> EngineKeys() {
   std::vector<std::string> keys = {
       "scheduler",      "max_num_seqs",           "max_num_batched_tokens",
       "max_batch_size", "max_num_tokens",         "enable_chunked_prefill",
       "block_size",     "gpu_memory_utilization", "kv_cache_free_gpu_mem_fraction",
-      "precision",      "kv_cache_precision",     "max_model_len"};
+      "precision",      "kv_cache_precision",     "max_model_len",
+      "chunk_size"};
   keys.insert(keys.end(), kCostKeys.begin(), kCostKeys.end());
   return keys;
 }
@@ -65,6 +69,8 @@ StepModelParams ParseCost(const ConfigNode& engine) {
   p.tp_collective_latency_s =
       1e-6 * engine.GetDouble("tp_collective_latency_us", 1e6 * p.tp_collective_latency_s,
                               Between(0, 1e6));
+  p.moe_imbalance_factor =
+      engine.GetDouble("moe_imbalance_factor", p.moe_imbalance_factor, Between(1, 1e3));
   return p;
 }
 
@@ -85,8 +91,39 @@ void ParsePrecisions(const ConfigNode& engine, const HardwareSpec& hw, Deploymen
   }
 }
 
-void ParseBatching(const ConfigNode& engine, bool trtllm, SchedulerConfig* b) {
-  b->policy = trtllm ? SchedulerPolicy::kTrtllm : SchedulerPolicy::kVllm;
+SchedulerPolicy PolicyOf(const std::string& scheduler) {
+  if (scheduler == "trtllm") return SchedulerPolicy::kTrtllm;
+  if (scheduler == "orca") return SchedulerPolicy::kOrca;
+  if (scheduler == "sarathi") return SchedulerPolicy::kSarathi;
+  if (scheduler == "static") return SchedulerPolicy::kStatic;
+  return SchedulerPolicy::kVllm;
+}
+
+// orca and static never chunk; sarathi always does, with engine.chunk_size as its token budget.
+void ParseChunking(const ConfigNode& engine, const std::string& scheduler, SchedulerConfig* b) {
+  if (scheduler != "sarathi" && engine.Has("chunk_size")) {
+    engine.Child("chunk_size").Fail("only used by scheduler sarathi (its per-step token budget)");
+  }
+  if (scheduler == "sarathi") {
+    for (const char* key : {"max_num_batched_tokens", "max_num_tokens"}) {
+      if (engine.Has(key)) {
+        engine.Child(key).Fail("not used by scheduler sarathi; its token budget is chunk_size");
+      }
+    }
+    b->max_num_batched_tokens = engine.GetInt("chunk_size", 512, Between(1, 1e8));
+  }
+  const bool always = scheduler == "sarathi", never = scheduler == "orca" || scheduler == "static";
+  if ((always || never) && engine.Has("enable_chunked_prefill") &&
+      engine.GetBool("enable_chunked_prefill", always) != always) {
+    engine.Child("enable_chunked_prefill")
+        .Fail(fmt::format("scheduler {} {} chunks prompts", scheduler, always ? "always" : "never"));
+  }
+  if (always || never) b->enable_chunked_prefill = always;
+}
+
+void ParseBatching(const ConfigNode& engine, const std::string& scheduler, SchedulerConfig* b) {
+  const bool trtllm = scheduler == "trtllm";
+  b->policy = PolicyOf(scheduler);
   // Defaults: vLLM max_num_seqs 256 and V1's 8192-token budget; TensorRT-LLM BuildConfig
   // max_batch_size 2048 and max_num_tokens 8192, tokens_per_block 64, no chunked context.
   b->max_num_seqs =
@@ -95,10 +132,12 @@ void ParseBatching(const ConfigNode& engine, bool trtllm, SchedulerConfig* b) {
       GetAliased(engine, "max_num_batched_tokens", "max_num_tokens", 8192, Between(1, 1e8));
   b->enable_chunked_prefill = engine.GetBool("enable_chunked_prefill", !trtllm);
   b->block_size = engine.GetInt("block_size", trtllm ? 64 : 16, Between(1, 1 << 20));
+  ParseChunking(engine, scheduler, b);
   if (b->max_num_batched_tokens < b->max_num_seqs) {
     // Point at whichever of the two keys the user gave (the token budget if both).
-    const char* budget_key =
-        engine.Has("max_num_tokens") ? "max_num_tokens" : "max_num_batched_tokens";
+    const char* budget_key = scheduler == "sarathi"         ? "chunk_size"
+                             : engine.Has("max_num_tokens") ? "max_num_tokens"
+                                                            : "max_num_batched_tokens";
     const char* seqs_key = engine.Has("max_batch_size") ? "max_batch_size" : "max_num_seqs";
     if (engine.Has(budget_key)) {
       engine.Child(budget_key)
@@ -129,9 +168,10 @@ void ParseMemoryKnobs(const ConfigNode& engine, bool trtllm, EngineConfig* e) {
 EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const HardwareSpec& hw) {
   if (engine.Defined()) engine.CheckKeys(EngineKeys());
   EngineConfig e;
-  e.scheduler = engine.GetEnum("scheduler", "vllm", {"vllm", "trtllm"});
+  e.scheduler =
+      engine.GetEnum("scheduler", "vllm", {"vllm", "trtllm", "orca", "sarathi", "static"});
   const bool trtllm = e.scheduler == "trtllm";
-  ParseBatching(engine, trtllm, &e.batching);
+  ParseBatching(engine, e.scheduler, &e.batching);
   ParsePrecisions(engine, hw, &e.shape);
   ParseMemoryKnobs(engine, trtllm, &e);
   // Like vLLM, refuse a max_model_len beyond the model's context length.
@@ -139,7 +179,7 @@ EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const
                                   Between(2, static_cast<double>(model.max_position_embeddings)));
   // vLLM refuses this configuration at start-up; TensorRT-LLM instead refuses prompts longer than
   // max_num_tokens at arrival (see the runner).
-  if (!trtllm && !e.batching.enable_chunked_prefill &&
+  if (e.scheduler == "vllm" && !e.batching.enable_chunked_prefill &&
       e.batching.max_num_batched_tokens < e.max_model_len) {
     const char* key = engine.Has("max_num_batched_tokens") ? "max_num_batched_tokens"
                       : engine.Has("max_model_len")        ? "max_model_len"
@@ -153,27 +193,73 @@ EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const
   return e;
 }
 
-void ParseParallel(const ConfigNode& root, Scenario* s) {
-  const ConfigNode parallel = root.Child("parallel");
-  if (parallel.Defined()) parallel.CheckKeys({"tp", "pp", "replicas"});
-  const ModelSpec& m = s->model;
-  const int64_t tp = parallel.GetInt("tp", 1, Between(1, 1024));
-  const int64_t pp = parallel.GetInt("pp", 1, Between(1, 1024));
+}  // namespace
+
+void CheckParallelShape(const ConfigNode& node, const ModelSpec& m, int64_t tp, int64_t pp) {
   if (m.num_attention_heads % tp != 0) {
-    parallel.Child("tp").Fail(fmt::format("must divide the model's {} attention heads, got {}",
-                                          m.num_attention_heads, tp));
+    node.Child("tp").Fail(fmt::format("must divide the model's {} attention heads, got {}",
+                                      m.num_attention_heads, tp));
   }
   if (tp % m.num_kv_heads != 0 && m.num_kv_heads % tp != 0) {
-    parallel.Child("tp").Fail(
+    node.Child("tp").Fail(
         fmt::format("must divide the model's {} KV heads or be a multiple of them, got {}",
                     m.num_kv_heads, tp));
   }
   if (pp > m.num_layers) {
-    parallel.Child("pp").Fail(
+    node.Child("pp").Fail(
         fmt::format("must be <= the model's {} layers, got {}", m.num_layers, pp));
   }
+}
+
+namespace {
+
+// parallel.ep: the routed experts spread over ep GPUs of each stage's tensor-parallel group
+// (docs/config.md#parallel); engine.moe_imbalance_factor is checked here, where ep is known.
+// REQUIRES: s->engine.shape.tp is set.
+void ParseExpertParallel(const ConfigNode& root, Scenario* s) {
+  const ModelSpec& m = s->model;
+  const ConfigNode parallel = root.Child("parallel");
+  const int64_t ep = parallel.GetInt("ep", 1, Between(1, 1024));
+  const int64_t tp = s->engine.shape.tp;
+  if (ep > 1 && !m.IsMoe()) {
+    parallel.Child("ep").Fail(fmt::format("only for MoE models ({} is dense), got {}", m.name, ep));
+  }
+  if (ep > 1 && m.moe_num_experts % ep != 0) {
+    parallel.Child("ep").Fail(
+        fmt::format("must divide the model's {} experts, got {}", m.moe_num_experts, ep));
+  }
+  if (tp % ep != 0) {
+    parallel.Child("ep").Fail(fmt::format(
+        "must divide parallel.tp ({}): the experts are spread over the GPUs of a tensor-parallel "
+        "group, got {}",
+        tp, ep));
+  }
+  s->engine.shape.ep = ep;
+  const ConfigNode factor = root.Child("engine").Child("moe_imbalance_factor");
+  if (!factor.Defined()) return;
+  if (!m.IsMoe()) factor.Fail(fmt::format("only for MoE models ({} is dense)", m.name));
+  // The busiest GPU computes at most every token's rows for its experts: top_k or its
+  // num_experts / ep experts per token, whichever is fewer, against top_k / ep on average.
+  // With ep == 1 the factor has no effect (every GPU computes a slice of every expert).
+  const double most = std::min(static_cast<double>(ep), static_cast<double>(m.moe_num_experts) /
+                                                            static_cast<double>(m.moe_top_k));
+  if (ep > 1 && s->engine.cost.moe_imbalance_factor > most) {
+    factor.Fail(fmt::format(
+        "must be <= min(parallel.ep, experts / top_k) = {:g} (the busiest GPU cannot get more "
+        "than every token's rows for its experts), got {}",
+        most, factor.AsString()));
+  }
+}
+
+void ParseParallel(const ConfigNode& root, Scenario* s) {
+  const ConfigNode parallel = root.Child("parallel");
+  if (parallel.Defined()) parallel.CheckKeys({"tp", "pp", "ep", "replicas"});
+  const int64_t tp = parallel.GetInt("tp", 1, Between(1, 1024));
+  const int64_t pp = parallel.GetInt("pp", 1, Between(1, 1024));
+  CheckParallelShape(parallel, s->model, tp, pp);
   s->engine.shape.tp = tp;
   s->engine.shape.pp = s->pp = pp;
+  ParseExpertParallel(root, s);
 }
 
 void ParseHardware(const ConfigNode& root, Scenario* s) {
@@ -247,6 +333,13 @@ void PlanKvCache(const ConfigNode& root, Scenario* s) {
   }
 }
 
+bool ParsePrefixCaching(const ConfigNode& root) {
+  const ConfigNode node = root.Child("prefix_caching");
+  if (!node.Defined()) return false;
+  node.CheckKeys({"enabled"});
+  return node.GetBool("enabled", false);
+}
+
 SloConfig ParseSlo(const ConfigNode& root) {
   SloConfig slo;
   const ConfigNode node = root.Child("slo");
@@ -267,9 +360,14 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
   s.model = LoadModel(root.Require("model"));
   ParseHardware(root, &s);
   s.engine = ParseEngine(root.Child("engine"), s.model, s.hardware);
-  ParseParallel(root, &s);
-  ParseDeployment(root, &s);
-  PlanKvCache(root, &s);
+  s.engine.batching.prefix_caching = ParsePrefixCaching(root);
+  if (root.Has("disaggregation")) {
+    s.disaggregation = ParseDisaggregation(root, s);
+  } else {
+    ParseParallel(root, &s);
+    ParseDeployment(root, &s);
+    PlanKvCache(root, &s);
+  }
   s.workload = ParseWorkload(root.Require("workload"));
   s.slo = ParseSlo(root);
   if (root.Has("calibration")) {

@@ -12,13 +12,14 @@
 #include "models/memory_model.h"
 #include "models/model_spec.h"
 #include "models/step_model.h"
+#include "sim/config/disaggregation.h"
 #include "sim/serving/scheduler.h"
 #include "sim/workload/workload.h"
 
 namespace servesim {
 
 struct EngineConfig {
-  std::string scheduler = "vllm";  // vllm | trtllm
+  std::string scheduler = "vllm";  // vllm | trtllm | orca | sarathi | static
   SchedulerConfig batching;        // max_num_seqs, token budget, chunking, block size
   DeploymentShape shape;           // precisions, tp
   double gpu_memory_utilization = 0.9;  // vllm
@@ -47,12 +48,17 @@ struct Scenario {
   SloConfig slo;
   uint64_t seed = 0;
   std::string calibration_path;  // `calibration:` (resolved); empty = roofline only
+  // Prefill/decode pools; when set, hardware/parallel above describe no deployment of their own.
+  std::optional<DisaggregationConfig> disaggregation;
 };
 
 // Loads, applies overrides, validates. `seed_override` (from --seed) replaces `seed:`.
 // Throws InputError with file:line:col, dotted key and rule on any problem.
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& sets,
                       std::optional<uint64_t> seed_override = std::nullopt);
+
+// Rejects a tp/pp the model cannot be split by (errors located at node.tp / node.pp).
+void CheckParallelShape(const ConfigNode& node, const ModelSpec& model, int64_t tp, int64_t pp);
 
 // Same, from an already parsed document (tests, sweeps).
 Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_override);

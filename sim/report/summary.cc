@@ -42,6 +42,10 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
   j["mean_kv_utilization"] = s.mean_kv_utilization;
   j["max_kv_utilization"] = s.max_kv_utilization;
   j["preemptions"] = s.preemptions;
+  if (s.prefix_caching) {
+    j["prefix_cache_hit_tokens"] = s.prefix_cache_hit_tokens;
+    j["prefix_cache_hit_rate"] = s.prefix_cache_hit_rate;
+  }
   j["mfu"] = s.mfu;
   j["memory_bandwidth_utilization"] = s.memory_bandwidth_utilization;
   j["busy_fraction"] = s.busy_fraction;
@@ -65,12 +69,33 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
                                  {"roofline", c.roofline_s / total},
                                  {"worst_extrapolations", worst}};
   }
+  if (!s.pools.empty()) {
+    nlohmann::ordered_json pools = nlohmann::ordered_json::array();
+    for (const Summary::PoolStats& p : s.pools) {
+      pools.push_back({{"role", p.role},
+                       {"gpu", p.gpu},
+                       {"num_gpus", p.num_gpus},
+                       {"replicas", p.replicas},
+                       {"tp", p.tp},
+                       {"pp", p.pp},
+                       {"kv_cache_blocks", p.kv_cache_blocks},
+                       {"busy_fraction", p.busy_fraction},
+                       {"mean_batch_size", p.mean_batch_size}});
+    }
+    j["pools"] = pools;
+    j["kv_transfer"] = {{"count", s.kv_transfer.count},
+                        {"total_gb", s.kv_transfer.total_gb},
+                        {"mean_ms", s.kv_transfer.mean_ms},
+                        {"p99_ms", s.kv_transfer.p99_ms},
+                        {"mean_queue_ms", s.kv_transfer.mean_queue_ms}};
+  }
   j["scenario"] = s.scenario;
   j["model"] = s.model;
   j["gpu"] = s.gpu;
   j["num_gpus"] = s.num_gpus;
   j["tp"] = s.tp;
   j["pp"] = s.pp;
+  if (s.ep > 1) j["ep"] = s.ep;
   j["num_replicas"] = s.num_replicas;
   if (s.num_replicas > 1) {
     j["router"] = s.router;
@@ -90,9 +115,21 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
 }
 
 void PrintSummary(const Summary& s, std::ostream& out) {
-  fmt::print(out, "servesim: {} on {} x{} (tp {}, pp {}, {} replica{}, {}), seed {}\n", s.model,
-             s.gpu, s.num_gpus, s.tp, s.pp, s.num_replicas, s.num_replicas > 1 ? "s" : "",
-             s.scheduler, s.seed);
+  if (s.pools.empty()) {
+    fmt::print(out, "servesim: {} on {} x{} (tp {}, pp {}, {}{} replica{}, {}), seed {}\n", s.model,
+               s.gpu, s.num_gpus, s.tp, s.pp, s.ep > 1 ? fmt::format("ep {}, ", s.ep) : "",
+               s.num_replicas, s.num_replicas > 1 ? "s" : "", s.scheduler, s.seed);
+  } else {
+    fmt::print(out, "servesim: {} disaggregated ({}), seed {}\n", s.model, s.scheduler, s.seed);
+    for (const Summary::PoolStats& p : s.pools) {
+      fmt::print(out, "  {:<8} {} x {} (tp {}, pp {}): busy {:.1f}%, mean batch {:.1f}\n", p.role,
+                 p.num_gpus, p.gpu, p.tp, p.pp, 100.0 * p.busy_fraction, p.mean_batch_size);
+    }
+    fmt::print(out,
+               "  KV transfers: {}, {:.1f} GB, mean {:.2f} ms (queued {:.2f}), p99 {:.2f} ms\n",
+               s.kv_transfer.count, s.kv_transfer.total_gb, s.kv_transfer.mean_ms,
+               s.kv_transfer.mean_queue_ms, s.kv_transfer.p99_ms);
+  }
   fmt::print(out, "{:<34}{:>14}\n", "Completed requests:", s.completed);
   if (s.failed > 0) fmt::print(out, "{:<34}{:>14}\n", "Failed (too long):", s.failed);
   fmt::print(out, "{:<34}{:>14.2f}\n", "Duration (s):", s.duration_s);
@@ -119,6 +156,10 @@ void PrintSummary(const Summary& s, std::ostream& out) {
              "KV cache use (mean / max):", 100.0 * s.mean_kv_utilization,
              100.0 * s.max_kv_utilization);
   fmt::print(out, "{:<34}{:>14}\n", "Preemptions:", s.preemptions);
+  if (s.prefix_caching) {
+    fmt::print(out, "{:<34}{:>13.1f}%\n",
+               "Prefix cache hit rate:", 100.0 * s.prefix_cache_hit_rate);
+  }
   if (s.pp > 1) {
     fmt::print(out, "{:<34}{:>13.1f}%\n", "Pipeline bubbles:", 100.0 * s.pipeline_bubble_fraction);
   }

@@ -60,12 +60,18 @@ struct Summary {
   double mean_kv_utilization = 0;  // time-weighted over the run
   double max_kv_utilization = 0;
   int64_t preemptions = 0;
+  // Prefix caching (reported when prefix_caching is on): prompt tokens of completed requests found
+  // in the cache at their first admission, and their share of all their prompt tokens.
+  bool prefix_caching = false;
+  int64_t prefix_cache_hit_tokens = 0;
+  double prefix_cache_hit_rate = 0;
   double mfu = 0;  // FLOPs done / (duration x dense peak), per GPU
   double memory_bandwidth_utilization = 0;
   double busy_fraction = 0;  // share of the duration with a step running (mean over replicas)
   double pipeline_bubble_fraction = 0;  // pp > 1: stage time idle while work was in flight
   int64_t num_replicas = 1;
   int64_t tp = 1, pp = 1;
+  int64_t ep = 1;  // expert-parallel degree (MoE); in the JSON only when > 1
   std::string router;
   struct ReplicaStats {
     int64_t steps = 0;
@@ -73,6 +79,25 @@ struct Summary {
     double busy_fraction = 0;
   };
   std::vector<ReplicaStats> replicas;  // per replica, in index order
+  // Disaggregated runs: the prefill and decode pools, and the KV transfers between them.
+  struct PoolStats {
+    std::string role;
+    std::string gpu;
+    int64_t num_gpus = 0;
+    int64_t replicas = 0;
+    int64_t tp = 1, pp = 1;
+    int64_t kv_cache_blocks = 0;  // per replica
+    double busy_fraction = 0;
+    double mean_batch_size = 0;
+  };
+  std::vector<PoolStats> pools;
+  struct TransferStats {
+    int64_t count = 0;
+    double total_gb = 0;
+    double mean_ms = 0;  // queueing + latency + transfer
+    double p99_ms = 0;
+    double mean_queue_ms = 0;  // waiting for a busy link
+  } kv_transfer;
   // Summed step time per op class, seconds.
   double gemm_s = 0, attention_s = 0, communication_s = 0, other_s = 0, host_s = 0;
   uint64_t events = 0;

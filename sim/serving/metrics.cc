@@ -122,6 +122,12 @@ void Metrics::OnTokenGaps(SimTime gap, int64_t count) {
 }
 
 void Metrics::OnFinish(RequestId id, SimTime now) {
+  const Request& r = (*table_)[id];
+  if (r.generated < r.output_tokens) {  // a prefill-only replica's hand-off
+    SERVESIM_CHECK(on_handoff_ != nullptr);
+    on_handoff_(id);
+    return;
+  }
   ++completed_;
   last_finish_ = std::max(last_finish_, now);
   if (on_finish_) on_finish_(id, now);
@@ -137,6 +143,7 @@ void Metrics::SummarizeRequests(const SloTargets& slo, Summary* s) const {
     if (r.finish < 0) continue;
     s->total_input_tokens += r.input_tokens;
     s->total_output_tokens += r.output_tokens;
+    s->prefix_cache_hit_tokens += r.prefix_hit_tokens;
     const double ttft_ms = SimTimeToMs(r.first_token - r.arrival);
     const double e2el_ms = SimTimeToMs(r.finish - r.arrival);
     ttft.push_back(ttft_ms);
@@ -151,6 +158,10 @@ void Metrics::SummarizeRequests(const SloTargets& slo, Summary* s) const {
     good += ok ? 1 : 0;
   }
   s->completed = completed_;
+  if (s->total_input_tokens > 0) {
+    s->prefix_cache_hit_rate = static_cast<double>(s->prefix_cache_hit_tokens) /
+                               static_cast<double>(s->total_input_tokens);
+  }
   s->duration_s = SimTimeToSeconds(last_finish_);
   const double d = s->duration_s > 0 ? s->duration_s : 1.0;
   s->request_throughput = s->duration_s > 0 ? completed_ / d : 0;

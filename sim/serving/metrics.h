@@ -29,6 +29,9 @@ class Metrics : public StepObserver {
 
   // Called for every finished request after it is recorded (closed-loop workloads use this).
   void SetOnFinish(std::function<void(RequestId, SimTime)> fn) { on_finish_ = std::move(fn); }
+  // Disaggregation: called instead when a prefill-only replica hands request `id` over after its
+  // first token (a hand-off is not a completion).
+  void SetOnHandoff(std::function<void(RequestId)> fn) { on_handoff_ = std::move(fn); }
 
   // A step (micro-batch) launched at `start` that completes `latency` later.
   void OnStep(int replica, SimTime start, SimTime latency, const BatchShape& batch,
@@ -75,6 +78,7 @@ class Metrics : public StepObserver {
 
   const RequestTable* table_;
   std::function<void(RequestId, SimTime)> on_finish_;
+  std::function<void(RequestId)> on_handoff_;
   std::vector<PerReplica> replicas_;
   std::vector<std::pair<SimTime, int64_t>> token_gaps_;
   int64_t completed_ = 0;

@@ -19,16 +19,25 @@ Replica::Replica(int index, Simulation* sim, const SchedulerConfig& config, int6
   for (int64_t v = 0; v < pp; ++v) engines_.push_back(std::make_unique<Engine>(per_engine, table));
 }
 
-void Replica::Submit(RequestId id) {
+Scheduler& Replica::LeastLoadedEngine() {
   size_t best = 0;
   for (size_t v = 1; v < engines_.size(); ++v) {
     const Scheduler& s = engines_[v]->scheduler;
     const Scheduler& b = engines_[best]->scheduler;
     if (s.NumWaiting() + s.NumRunning() < b.NumWaiting() + b.NumRunning()) best = v;
   }
-  engines_[best]->scheduler.Enqueue(id);
+  return engines_[best]->scheduler;
+}
+
+void Replica::Submit(RequestId id) {
+  LeastLoadedEngine().Enqueue(id);
   // Launch on a wake event at this same time rather than now, so that every request arriving at
   // this instant joins the first step (events at equal times run in scheduling order).
+  ScheduleWake(sim_->Now());
+}
+
+void Replica::SubmitPrefilled(RequestId id) {
+  LeastLoadedEngine().EnqueuePrefilled(id);
   ScheduleWake(sim_->Now());
 }
 

@@ -27,6 +27,8 @@ class Replica : public EventHandler {
 
   // Hands a request to the virtual engine with the fewest unfinished requests.
   void Submit(RequestId id);
+  // Disaggregation: a request whose prompt was prefilled elsewhere and whose KV has arrived.
+  void SubmitPrefilled(RequestId id);
   void OnEvent(SimTime now, uint64_t payload) override;
 
   int index() const { return index_; }
@@ -47,6 +49,7 @@ class Replica : public EventHandler {
   };
   enum Payload : uint64_t { kWake = 0, kFirstEngineDone = 1 };  // done events: 1 + engine index
 
+  Scheduler& LeastLoadedEngine();
   void TryLaunch(SimTime now);
   // Plans engine `e`'s next micro-batch; false if it has nothing to run.
   bool Launch(SimTime now, size_t e);

@@ -134,3 +134,81 @@ TEST(ParallelRunnerTest, PipelineHalvesWeightsAndKvBytesPerGpu) {
 
 }  // namespace
 }  // namespace servesim
+
+namespace servesim {
+namespace {
+
+Scenario Disaggregated(const std::vector<std::string>& sets) {
+  const char* base = R"(
+model: llama-3.1-8b
+hardware: {gpu: h100-sxm-80gb, num_gpus: 3}
+disaggregation:
+  prefill: {num_gpus: 1}
+  decode: {gpu: h200-sxm-141gb, num_gpus: 2}
+workload:
+  arrival: {process: poisson, rate: 10}
+  num_requests: 300
+  input_tokens: {dist: uniform, min: 500, max: 3000}
+  output_tokens: {dist: uniform, min: 2, max: 200}
+seed: 2
+)";
+  return ParseScenario(ApplyOverrides(ConfigNode::LoadString(base, "d.yaml"), sets), std::nullopt);
+}
+
+TEST(DisaggregationTest, EveryRequestIsPrefilledMovedAndDecoded) {
+  const Scenario s = Disaggregated({});
+  const RunResult r = RunScenario(s);
+  EXPECT_EQ(r.summary.completed, 300);
+  ASSERT_EQ(r.summary.pools.size(), 2u);
+  EXPECT_EQ(r.summary.pools[0].role, "prefill");
+  EXPECT_EQ(r.summary.pools[1].gpu, "h200-sxm-141gb");
+  EXPECT_EQ(r.summary.kv_transfer.count, 300);
+  // Bytes moved = prompt tokens x the whole model's KV bytes per token (bf16: 2 x 32 x 8 x 128 x
+  // 2).
+  double tokens = 0;
+  for (const Request& q : r.requests) {
+    tokens += static_cast<double>(q.input_tokens);
+    EXPECT_GE(q.replica, 1);  // ended on a decode replica (indices 1 and 2)
+  }
+  EXPECT_NEAR(r.summary.kv_transfer.total_gb, tokens * 131072 / 1e9, 1e-9);
+}
+
+TEST(DisaggregationTest, KvTransferTimeIsCharged) {
+  const Summary fast = RunScenario(Disaggregated({})).summary;
+  const Summary slow =
+      RunScenario(Disaggregated({"disaggregation.transfer.bandwidth_gb_s=0.5"})).summary;
+  EXPECT_GT(slow.kv_transfer.mean_ms, 20 * fast.kv_transfer.mean_ms);
+  EXPECT_GT(slow.kv_transfer.mean_queue_ms, fast.kv_transfer.mean_queue_ms);
+  // TTFT is the prefill replica's first token; the transfer delays every later token.
+  EXPECT_NEAR(slow.ttft.mean_ms, fast.ttft.mean_ms, 1e-6);
+  EXPECT_GT(slow.tpot.mean_ms, fast.tpot.mean_ms);
+  EXPECT_GT(slow.e2el.mean_ms, fast.e2el.mean_ms + slow.kv_transfer.mean_ms * 0.5);
+}
+
+TEST(DisaggregationTest, BadPoolsAreRejected) {
+  const auto error = [](const std::vector<std::string>& sets) {
+    try {
+      Disaggregated(sets);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error({"hardware.num_gpus=2"}),
+            "--set hardware.num_gpus=2: hardware.num_gpus: the pools need 3 GPUs (prefill 1 + "
+            "decode 2) but the cluster has 2");
+  EXPECT_EQ(error({"parallel.tp=2"}),
+            "--set parallel.tp=2: parallel: not used with disaggregation; give tp and pp per pool "
+            "(disaggregation.prefill.tp, ...)");
+  EXPECT_EQ(
+      error({"disaggregation.decode.tp=3", "disaggregation.decode.num_gpus=3"}),
+      "--set disaggregation.decode.tp=3: disaggregation.decode.tp: must divide the model's 32 "
+      "attention heads, got 3");
+  EXPECT_EQ(
+      error({"disaggregation.prefil={num_gpus: 1}"}),
+      "--set disaggregation.prefil={num_gpus: 1}: disaggregation.prefil: unknown key (did you "
+      "mean 'prefill'?)");
+}
+
+}  // namespace
+}  // namespace servesim

@@ -1,0 +1,90 @@
+#include "sim/serving/workload_driver.h"
+
+#include "sim/core/check.h"
+
+namespace servesim {
+
+WorkloadDriver::WorkloadDriver(Simulation* sim, RequestGenerator* gen, RequestTable* table,
+                               std::function<void(RequestId)> submit, int64_t max_model_len,
+                               int64_t max_prompt_len)
+    : sim_(sim),
+      gen_(gen),
+      table_(table),
+      submit_(std::move(submit)),
+      max_model_len_(max_model_len),
+      max_prompt_len_(max_prompt_len) {
+  // A conversation ends before a turn the engine would refuse.
+  gen_->SetContextLimit(max_model_len, max_prompt_len);
+}
+
+void WorkloadDriver::Start() {
+  if (gen_->config().ClosedLoop()) {
+    for (int64_t i = 0; i < gen_->config().concurrency; ++i) IssueClosedLoop(0, false);
+    return;
+  }
+  pending_ = gen_->NextArrival();
+  if (pending_) sim_->ScheduleAt(pending_->arrival, this, kOpenLoop);
+}
+
+void WorkloadDriver::OnRequestDone(RequestId id, SimTime now) {
+  const Request& r = (*table_)[id];
+  if (gen_->config().sessions && r.session >= 0) {
+    // The session's next turn follows this one; a closed loop starts a new session only when
+    // this one is over.
+    if (const std::optional<RequestSpec> next = gen_->NextTurn(r.session, now)) {
+      const RequestId turn = NewRequest(*next);
+      sim_->ScheduleAt(next->arrival, this, static_cast<uint64_t>(turn) + kFirstId);
+      return;
+    }
+  }
+  if (gen_->config().ClosedLoop()) IssueClosedLoop(now, true);
+}
+
+void WorkloadDriver::OnEvent(SimTime now, uint64_t payload) {
+  if (payload != kOpenLoop) {
+    Admit(static_cast<RequestId>(payload - kFirstId), now);
+    return;
+  }
+  // Admit every request that arrives at this instant, then wait for the next one.
+  while (pending_ && pending_->arrival == now) {
+    Admit(NewRequest(*pending_), now);
+    pending_ = gen_->NextArrival();
+  }
+  if (pending_) {
+    SERVESIM_CHECK(pending_->arrival > now);
+    sim_->ScheduleAt(pending_->arrival, this, kOpenLoop);
+  }
+}
+
+RequestId WorkloadDriver::NewRequest(const RequestSpec& spec) {
+  Request r;
+  r.arrival = spec.arrival;
+  r.input_tokens = spec.input_tokens;
+  r.output_tokens = spec.output_tokens;
+  r.session = spec.session;
+  r.prefix_group = spec.prefix_group;
+  r.prefix_tokens = spec.prefix_tokens;
+  table_->push_back(r);
+  return static_cast<RequestId>(table_->size() - 1);
+}
+
+void WorkloadDriver::IssueClosedLoop(SimTime now, bool after_completion) {
+  const std::optional<RequestSpec> spec = gen_->NextClosedLoop(now, after_completion);
+  if (!spec) return;
+  const RequestId id = NewRequest(*spec);
+  sim_->ScheduleAt(spec->arrival, this, static_cast<uint64_t>(id) + kFirstId);
+}
+
+void WorkloadDriver::Admit(RequestId id, SimTime now) {
+  Request& r = (*table_)[id];
+  // Like vLLM, a request whose prompt plus max_tokens exceeds max_model_len is refused; like
+  // TensorRT-LLM without chunked context, so is a prompt longer than the token budget.
+  if (r.input_tokens + r.output_tokens > max_model_len_ || r.input_tokens > max_prompt_len_) {
+    r.rejected = true;
+    OnRequestDone(id, now);
+    return;
+  }
+  submit_(id);
+}
+
+}  // namespace servesim
