@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -153,7 +154,11 @@ std::vector<OpProfile> ReadOps(const JsonAt& ops) {
   for (int i = 0; i < kNumCalOps; ++i) names.emplace_back(OpInfo(static_cast<CalOp>(i)).name);
   ops.CheckKeys(names);
   std::vector<OpProfile> out;
-  for (const std::string& name : ops.Keys()) out.push_back(ReadOp(ops.Child(name), *CalOpFromName(name)));
+  for (const std::string& name : ops.Keys()) {
+    out.push_back(ReadOp(ops.Child(name), *CalOpFromName(name)));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const OpProfile& a, const OpProfile& b) { return a.op < b.op; });
   return out;
 }
 

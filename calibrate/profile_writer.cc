@@ -144,7 +144,10 @@ std::string ProfileToJson(const CalibrationProfile& p) {
     j["projected"] = nullptr;
   }
   Json ops = Json::object();
-  for (const OpProfile& op : p.ops) ops[std::string(OpInfo(op.op).name)] = OpJson(op, p.peaks);
+  for (int i = 0; i < kNumCalOps; ++i) {  // in CalOp order, whatever the order of p.ops
+    const OpProfile* op = p.Find(static_cast<CalOp>(i));
+    if (op) ops[std::string(OpInfo(op->op).name)] = OpJson(*op, p.peaks);
+  }
   j["ops"] = ops;
   j["step_check"] = StepsJson(p);
   return j.dump(2) + "\n";

@@ -25,10 +25,10 @@ constexpr std::array<CalOpInfo, kNumCalOps> kOps = {{
     {CalOp::kSiluMul, "other.silu_mul", "other", 1, {"tokens", ""}, FitForm::kMemory, true},
     {CalOp::kKvWrite, "other.kv_write", "other", 1, {"tokens", ""}, FitForm::kMemory, true},
     {CalOp::kSampling, "other.sampling", "other", 1, {"rows", ""}, FitForm::kMemory, true},
-    {CalOp::kCopy, "memory.copy", "memory", 1, {"bytes", ""}, FitForm::kMemory, true},
-    {CalOp::kAllReduce, "comm.all_reduce", "communication", 1, {"bytes", ""}, FitForm::kLink,
+    {CalOp::kCopy, "memory.copy", "memory", 1, {"size_bytes", ""}, FitForm::kMemory, true},
+    {CalOp::kAllReduce, "comm.all_reduce", "communication", 1, {"message_bytes", ""}, FitForm::kLink,
      true},
-    {CalOp::kAllGather, "comm.all_gather", "communication", 1, {"bytes", ""}, FitForm::kLink,
+    {CalOp::kAllGather, "comm.all_gather", "communication", 1, {"message_bytes", ""}, FitForm::kLink,
      true},
 }};
 

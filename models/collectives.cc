@@ -11,7 +11,7 @@ namespace servesim {
 namespace {
 
 // The constants. Per-step latencies are not here: they belong to the link (LinkSpec::latency_s,
-// from the hardware file: NCCL's ring LL128 hardware latencies). docs/collectives.md has the
+// from the hardware file: NCCL's LL128 hardware latencies). docs/collectives.md has the
 // derivations and the error table.
 //
 // Fitted by weighted least squares (relative error) on the single-node rows >= 1 MiB of the Vidur
@@ -117,8 +117,7 @@ Candidate Tree(const Topology& topo, const Placement& p, double bytes, const Col
 
 // NVLink SHARP: the switch reduces and multicasts, so each GPU sends and receives the buffer once
 // in two steps (ld_reduce of its slice, multicast store of the result).
-Candidate Nvls(const Topology& topo, const Placement& p, double bytes,
-               const CollectiveParams& c) {
+Candidate Nvls(const Topology& topo, const Placement& p, double bytes, const CollectiveParams& c) {
   const double latency = c.launch_s + 2 * topo.scale_up.latency_s;
   return {latency + bytes / (c.nvls_alg_bw_fraction * ScaleUpBw(topo, p.local_max)), "nvls"};
 }
@@ -150,9 +149,9 @@ Candidate SendRecv(const Topology& topo, const Placement& p, double bytes,
     return {c.p2p_launch_s + topo.scale_out.latency_s + bytes / (c.net_bw_fraction * NicBw(topo)),
             "direct"};
   }
-  return {c.p2p_launch_s + topo.scale_up.latency_s +
-              bytes / (c.p2p_bw_fraction * ScaleUpBw(topo, 2)),
-          "direct"};
+  return {
+      c.p2p_launch_s + topo.scale_up.latency_s + bytes / (c.p2p_bw_fraction * ScaleUpBw(topo, 2)),
+      "direct"};
 }
 
 std::vector<Candidate> Candidates(const Topology& topo, Collective op, const Placement& p,
@@ -217,16 +216,15 @@ CollectiveCost CollectiveTime(const Topology& topo, Collective op, int64_t group
   return CollectiveTime(topo, op, group_size, bytes, DefaultCollectiveParams());
 }
 
-CollectiveCost CollectiveTime(const Topology& topo, Collective op, int64_t group_size,
-                              double bytes, const CollectiveParams& params) {
+CollectiveCost CollectiveTime(const Topology& topo, Collective op, int64_t group_size, double bytes,
+                              const CollectiveParams& params) {
   SERVESIM_CHECK(group_size >= 1 && bytes >= 0 && std::isfinite(bytes));
   const Placement p = Place(topo, group_size);
   if (group_size == 1 || bytes == 0) return {0, "none", p.nodes};
   const std::vector<Candidate> all = Candidates(topo, op, p, bytes, params);
   // The fastest, as NCCL's tuner picks; on a tie the first listed (the ring).
-  const Candidate best = *std::min_element(all.begin(), all.end(), [](const auto& a, const auto& b) {
-    return a.time_s < b.time_s;
-  });
+  const Candidate best = *std::min_element(
+      all.begin(), all.end(), [](const auto& a, const auto& b) { return a.time_s < b.time_s; });
   return {best.time_s, best.algorithm, p.nodes};
 }
 

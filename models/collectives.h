@@ -54,7 +54,7 @@ const CollectiveParams& DefaultCollectiveParams();
 // when ranks share a node and a positive scale_out bandwidth when the group spans nodes.
 CollectiveCost CollectiveTime(const Topology& topo, Collective op, int64_t group_size,
                               double bytes);
-CollectiveCost CollectiveTime(const Topology& topo, Collective op, int64_t group_size,
-                              double bytes, const CollectiveParams& params);
+CollectiveCost CollectiveTime(const Topology& topo, Collective op, int64_t group_size, double bytes,
+                              const CollectiveParams& params);
 
 }  // namespace servesim

@@ -29,7 +29,9 @@ int64_t KvHeadsPerGpu(const ModelSpec& m, int64_t tp) { return DivCeil(m.num_kv_
 // Weights held by the busiest GPU (ceil(num_layers / pp) layers of the pipeline). Linear layers are
 // split over tp (KV projections are replicated when tp > num_kv_heads) and stored in the weight
 // precision; norms, the MoE router, the embedding and the LM head stay in the activation precision
-// (vLLM does not quantise them). The embedding and LM head are vocab-parallel.
+// (vLLM does not quantise them). The embedding and LM head are vocab-parallel. Routed experts:
+// num_experts / ep per GPU, each split over tp / ep GPUs (ep == 1: all experts split over tp);
+// shared experts split over tp.
 double WeightBytesPerGpu(const ModelSpec& m, const DeploymentShape& d) {
   const double wb = BytesPerElement(d.weight_precision);
   const double ab = BytesPerElement(d.activation_precision);
@@ -41,8 +43,10 @@ double WeightBytesPerGpu(const ModelSpec& m, const DeploymentShape& d) {
   if (!m.IsMoe()) {
     linear += 3 * h * static_cast<double>(DivCeil(m.intermediate_size, d.tp));
   } else {
-    const double experts = static_cast<double>(m.moe_num_experts + m.moe_shared_experts);
-    linear += experts * 3 * h * static_cast<double>(DivCeil(m.moe_intermediate_size, d.tp));
+    const double routed = static_cast<double>(m.moe_num_experts / d.ep);
+    const double shared = static_cast<double>(m.moe_shared_experts);
+    linear += routed * 3 * h * static_cast<double>(DivCeil(m.moe_intermediate_size, d.tp / d.ep)) +
+              shared * 3 * h * static_cast<double>(DivCeil(m.moe_intermediate_size, d.tp));
     small += h * static_cast<double>(m.moe_num_experts);  // router, replicated
   }
   // With pipeline parallelism the first stage holds the embedding and the last the LM head; the
@@ -128,6 +132,8 @@ bool CheckFit(const HardwareSpec& hw, const MemoryRequest& r, double budget, Mem
 
 MemoryPlan PlanMemory(const ModelSpec& model, const HardwareSpec& hw, const MemoryRequest& req) {
   SERVESIM_CHECK(req.shape.tp >= 1 && req.shape.pp >= 1 && req.block_size_tokens >= 1);
+  SERVESIM_CHECK(req.shape.ep >= 1 && req.shape.tp % req.shape.ep == 0);
+  SERVESIM_CHECK(req.shape.ep == 1 || (model.IsMoe() && model.moe_num_experts % req.shape.ep == 0));
   SERVESIM_CHECK(model.num_layers > 0 && model.num_kv_heads > 0 && hw.memory_bytes > 0);
   MemoryPlan plan;
   plan.weight_bytes = WeightBytesPerGpu(model, req.shape);

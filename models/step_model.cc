@@ -22,6 +22,8 @@
 // - tp_collective_latency_s 8 us: in-node all-reduce of decode-sized messages with the engines'
 //   custom kernels inside CUDA graphs costs single-digit microseconds on NVLink; the bandwidth
 //   term still comes from the NCCL model (models/collectives.h).
+// - moe_imbalance_factor 1.0: perfectly balanced routing, a neutral default rather than a
+//   measurement (hot experts depend on the traffic); only used with expert parallelism.
 // These are engineering estimates, not measurements; a calibration profile replaces them.
 #include "models/step_model.h"
 
@@ -95,10 +97,16 @@ struct RooflineStepModel::Impl {
   // gate_up and down (MoE).
   std::array<Gemm, 5> layer_gemms;
   int num_layer_gemms = 0;
-  // Routed experts (MoE only); each expert is split over tp along its FFN width.
+  // Routed experts (MoE only). ep == 1: every GPU holds a 1/tp slice of every expert. ep > 1:
+  // each GPU holds experts / ep whole experts' slices of width ceil(F / (tp / ep)).
   bool moe = false;
   double experts = 0;
   double top_k = 0;
+  double ep = 1;                    // expert-parallel degree
+  int64_t ep_ranks = 1;             // GPUs of one expert-parallel group (contiguous)
+  double local_experts = 0;         // experts / ep: routed experts held by one GPU
+  double imbalance = 1;             // busiest GPU's expert rows over the mean (ep > 1 only)
+  CollectiveParams ep_collectives;  // like tp_collectives, for the EP group's all-to-alls
   double expert_weight_bytes = 0;   // one expert, gate_up + down, per GPU
   double expert_flops_per_row = 0;  // one token through one expert
   double expert_act_bytes_per_row = 0;
@@ -122,6 +130,7 @@ struct RooflineStepModel::Impl {
   OpCost LayerElementwise(double tokens) const;
   OpCost StepElementwise(double tokens, double logits_rows) const;
   double LayerCommunication(double tokens) const;
+  double ExpertParallelCommunication(double tokens) const;
   double LogitsGather(double logits_rows) const;
   double StageHop(double tokens) const;
 };
@@ -134,6 +143,8 @@ RooflineStepModel::Impl::Impl(const ModelSpec& m, const HardwareSpec& hw, const 
   SERVESIM_CHECK(m.num_attention_heads > 0 && m.num_kv_heads > 0 && m.vocab_size > 0);
   SERVESIM_CHECK(!m.IsMoe() || (m.moe_top_k > 0 && m.moe_intermediate_size > 0));
   SERVESIM_CHECK(m.IsMoe() || m.intermediate_size > 0);
+  SERVESIM_CHECK(d.ep >= 1 && d.tp % d.ep == 0 && (d.ep == 1 || m.moe_num_experts % d.ep == 0));
+  SERVESIM_CHECK(p.moe_imbalance_factor >= 1);
   layers = static_cast<double>(m.num_layers);
   stage_layers = static_cast<double>(DivCeil(m.num_layers, d.pp));
   pp = static_cast<double>(d.pp);
@@ -143,6 +154,11 @@ RooflineStepModel::Impl::Impl(const ModelSpec& m, const HardwareSpec& hw, const 
   if (replica_ranks > 1) topology = TopologyFor(hw);
   tp_collectives = DefaultCollectiveParams();
   if (topology.NodesFor(tp_ranks) == 1) tp_collectives.launch_s = p.tp_collective_latency_s;
+  ep = static_cast<double>(d.ep);
+  ep_ranks = d.ep;
+  imbalance = d.ep > 1 ? p.moe_imbalance_factor : 1.0;
+  ep_collectives = DefaultCollectiveParams();
+  if (topology.NodesFor(ep_ranks) == 1) ep_collectives.launch_s = p.tp_collective_latency_s;
   hidden = static_cast<double>(m.hidden_size);
   ab = BytesPerElement(d.activation_precision);
   kb = BytesPerElement(d.kv_precision);
@@ -190,14 +206,18 @@ void RooflineStepModel::Impl::InitGemms(const ModelSpec& m, const DeploymentShap
     moe = true;
     experts = static_cast<double>(m.moe_num_experts);
     top_k = static_cast<double>(m.moe_top_k);
-    const double fe = static_cast<double>(DivCeil(m.moe_intermediate_size, d.tp));
+    local_experts = static_cast<double>(m.moe_num_experts / d.ep);
+    // Routed experts: split over the tp / ep GPUs that hold the same experts.
+    const double fe = static_cast<double>(DivCeil(m.moe_intermediate_size, d.tp / d.ep));
     expert_weight_bytes = 3 * hidden * fe * wb;
     expert_flops_per_row = 2 * (hidden * 2 * fe + fe * hidden);
     expert_act_bytes_per_row = ((hidden + 2 * fe) + (fe + hidden)) * ab;
     // The router stays unquantised (bf16) in vLLM; it is replicated on every GPU.
     add(hidden, experts, ab);
     if (m.moe_shared_experts > 0) {
-      const double fs = static_cast<double>(m.moe_shared_experts) * fe;
+      // Shared experts see every token: tensor-parallel over tp whatever ep is.
+      const double fs = static_cast<double>(m.moe_shared_experts) *
+                        static_cast<double>(DivCeil(m.moe_intermediate_size, d.tp));
       add(hidden, 2 * fs, wb);  // shared experts' gate_up
       add(fs, hidden, wb);      // shared experts' down
     }
@@ -217,13 +237,17 @@ void RooflineStepModel::Impl::InitElementwise(const ModelSpec& m, const Deployme
     bytes += 3 * f * ab;  // SiLU-and-mul: read gate and up (2f), write f
     kernels += 1;
   } else {
-    const double fe = static_cast<double>(DivCeil(m.moe_intermediate_size, d.tp));
-    // SiLU-and-mul on top_k expert rows; top-k softmax and expert alignment (2 small kernels,
-    // bytes ignored); combine of the top_k expert outputs (read top_k rows, write one).
-    bytes += top_k * 3 * fe * ab + (top_k + 1) * hidden * ab;
+    const double fe = static_cast<double>(DivCeil(m.moe_intermediate_size, d.tp / d.ep));
+    const double fs = static_cast<double>(DivCeil(m.moe_intermediate_size, d.tp));
+    // SiLU-and-mul on the GPU's expert rows (top_k per token; with ep > 1 the busiest GPU's
+    // imbalance x top_k / ep); top-k softmax and expert alignment (2 small kernels, bytes
+    // ignored); combine of the top_k expert outputs (read top_k rows, write one) for the tokens
+    // the GPU owns (1 / ep of them with ep > 1).
+    const double rows_per_token = d.ep > 1 ? top_k * imbalance / ep : top_k;
+    bytes += rows_per_token * 3 * fe * ab + (top_k + 1) * hidden * ab / ep;
     kernels += 4;
     if (m.moe_shared_experts > 0) {
-      bytes += 3 * static_cast<double>(m.moe_shared_experts) * fe * ab;
+      bytes += 3 * static_cast<double>(m.moe_shared_experts) * fs * ab;
       kernels += 1;
     }
   }
@@ -246,13 +270,27 @@ OpCost RooflineStepModel::Impl::LayerGemms(double tokens) const {
 
 // Routed experts as two grouped GEMMs (gate_up, down). Weight traffic covers the expected number
 // of distinct experts hit by `tokens` tokens choosing top_k of `experts` uniformly at random.
-// Approximate: no expert parallelism, no load imbalance.
+// With ep > 1 the step waits for the busiest GPU: imbalance x the mean rows (tokens x top_k /
+// ep), and its share of the distinct experts hit, at least one whole local expert (some GPU
+// always reads one) and at most all of them. The returned flops and bytes are the mean GPU's
+// (the replica's work / tp), the time the busiest GPU's.
 OpCost RooflineStepModel::Impl::Experts(double tokens) const {
   const double hit = experts * (1 - std::pow(1 - top_k / experts, tokens));
-  const double rows = tokens * top_k;
-  const double flops = rows * expert_flops_per_row;
-  const double bytes = hit * expert_weight_bytes + rows * expert_act_bytes_per_row;
-  return Roofline(flops, bytes, gemm, 2, params.kernel_launch_overhead_s);
+  if (ep_ranks == 1) {
+    const double rows = tokens * top_k;
+    const double flops = rows * expert_flops_per_row;
+    const double bytes = hit * expert_weight_bytes + rows * expert_act_bytes_per_row;
+    return Roofline(flops, bytes, gemm, 2, params.kernel_launch_overhead_s);
+  }
+  const double rows = tokens * top_k / ep;
+  const double busy_rows = imbalance * rows;
+  const double busy_hit = std::min(local_experts, std::max(1.0, hit / ep));
+  OpCost c = Roofline(busy_rows * expert_flops_per_row,
+                      busy_hit * expert_weight_bytes + busy_rows * expert_act_bytes_per_row, gemm,
+                      2, params.kernel_launch_overhead_s);
+  c.flops = rows * expert_flops_per_row;
+  c.bytes = hit / ep * expert_weight_bytes + rows * expert_act_bytes_per_row;
+  return c;
 }
 
 // One paged-attention kernel over all decode sequences: reads every sequence's K and V, reads q
@@ -294,9 +332,39 @@ OpCost RooflineStepModel::Impl::StepElementwise(double tokens, double logits_row
 // tokens' hidden states among the tp ranks.
 double RooflineStepModel::Impl::LayerCommunication(double tokens) const {
   if (tp_ranks == 1) return 0;
+  if (ep_ranks > 1) return ExpertParallelCommunication(tokens);
   const double bytes = tokens * hidden * ab;
   return 2 *
          CollectiveTime(topology, Collective::kAllReduce, tp_ranks, bytes, tp_collectives).time_s;
+}
+
+// Expert parallelism, priced as all-to-all MoE backends (DeepEP-style) run it: each GPU of an
+// EP group owns tokens / ep of the tokens and dispatches their top_k hidden-state rows to the
+// GPUs holding the chosen experts (all-to-all), which send the expert outputs back (a second
+// all-to-all). CollectiveTime's all-to-all `bytes` is a rank's send buffer: its tokens / ep
+// tokens x top_k rows x hidden x ab (over the EP group, tokens x top_k x hidden x ab per
+// all-to-all), times the imbalance factor (the busiest GPU receives and returns that much more).
+// Around the MoE block: with ep == tp, the attention output is reduce-scattered (each GPU gets
+// its owned tokens) and the MoE outputs all-gathered (every GPU needs all tokens for the next
+// attention); with ep < tp the GPUs holding slices of the same experts also sum partial outputs,
+// so both stay all-reduces of tokens x hidden x ab over tp.
+double RooflineStepModel::Impl::ExpertParallelCommunication(double tokens) const {
+  const double bytes = tokens * hidden * ab;
+  const double a2a_bytes = imbalance * tokens / ep * top_k * hidden * ab;
+  const double a2a_s =
+      CollectiveTime(topology, Collective::kAllToAll, ep_ranks, a2a_bytes, ep_collectives).time_s;
+  double around_s = 0;
+  if (ep_ranks == tp_ranks) {
+    around_s =
+        CollectiveTime(topology, Collective::kReduceScatter, tp_ranks, bytes, tp_collectives)
+            .time_s +
+        CollectiveTime(topology, Collective::kAllGather, tp_ranks, bytes, tp_collectives).time_s;
+  } else {
+    around_s =
+        2 *
+        CollectiveTime(topology, Collective::kAllReduce, tp_ranks, bytes, tp_collectives).time_s;
+  }
+  return around_s + 2 * a2a_s;
 }
 
 // The vocab-parallel LM head's logits (one row per sampled sequence) are gathered across tp.

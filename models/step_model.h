@@ -31,6 +31,10 @@ struct StepModelParams {
   // TensorRT-LLM's all-reduce plugin): a few microseconds, not NCCL's ~30 us kernel time.
   // Across nodes the NCCL model of models/collectives applies unchanged.
   double tp_collective_latency_s = 8.0e-6;
+  // MoE with expert parallelism (ep > 1): rows on the busiest GPU's experts over the mean
+  // (1 = perfectly balanced routing). No effect when ep == 1. docs/cost_model.md, "Expert
+  // parallelism".
+  double moe_imbalance_factor = 1.0;
 };
 
 // How one replica runs the model.
@@ -40,6 +44,11 @@ struct DeploymentShape {
   Precision kv_precision = Precision::kBf16;
   int64_t tp = 1;  // tensor-parallel degree: heads, FFN and vocab split over tp GPUs
   int64_t pp = 1;  // pipeline stages: ceil(num_layers / pp) layers per stage
+  // Expert-parallel degree (MoE only): each stage's tp GPUs form tp / ep groups of ep GPUs; a
+  // group spreads the routed experts, num_experts / ep per GPU, each expert split over tp / ep
+  // GPUs. ep == 1: every expert split over tp (tensor-parallel experts). REQUIRES: ep divides tp
+  // and num_experts.
+  int64_t ep = 1;
 };
 
 struct StepBreakdown {

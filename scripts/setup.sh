@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config
           libeigen3-dev libyaml-cpp-dev libboost-program-options-dev libfmt-dev
-          libgtest-dev nlohmann-json3-dev)
+          libgtest-dev nlohmann-json3-dev
+          gnuplot-nox)
 
 missing=()
 for p in "${packages[@]}"; do

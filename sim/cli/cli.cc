@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "sim/cli/commands.h"
+#include "sim/cli/run_studies.h"
 #include "sim/config/input_error.h"
 #include "sim/config/scenario.h"
 #include "sim/config/zoo.h"
@@ -36,6 +37,7 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
       "json", po::value<std::string>(), "write the summary JSON here ('-' for stdout)")(
       "requests-csv", po::value<std::string>(), "write one row per request here")(
       "quiet", po::bool_switch(), "do not print the summary table");
+  AddRunStudyOptions(&desc);
   po::positional_options_description positional;
   positional.add("scenario", 1);
   const po::variables_map vm = ParseCommandLine("run", args, desc, positional);
@@ -47,10 +49,11 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
   std::optional<uint64_t> seed;
   if (vm.count("seed")) seed = ParseSeedFlag(vm["seed"].as<std::string>());
   const Scenario scenario = LoadScenario(vm["scenario"].as<std::string>(), sets, seed);
-  const RunResult result = RunScenario(scenario);
+  const RunStudies studies = RunWithStudies(scenario, vm);  // the run (+ trace, replications)
+  const RunResult& result = studies.base;
 
   // Render everything first; write files only once all of it succeeded.
-  const std::string json = SummaryToJson(result.summary).dump(2) + "\n";
+  const std::string json = studies.SummaryJson().dump(2) + "\n";
   std::string csv;
   if (vm.count("requests-csv")) {
     std::ostringstream s;
@@ -61,8 +64,10 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
   const bool json_to_stdout = vm.count("json") && vm["json"].as<std::string>() == "-";
   if (vm.count("json") && !json_to_stdout) files.emplace_back(vm["json"].as<std::string>(), json);
   if (vm.count("requests-csv")) files.emplace_back(vm["requests-csv"].as<std::string>(), csv);
+  studies.AddFiles(&files);
   WriteFilesAtomically(files);  // all or nothing, before anything is printed
   if (!vm["quiet"].as<bool>()) PrintSummary(result.summary, out);
+  if (!vm["quiet"].as<bool>()) studies.Print(out);
   if (json_to_stdout) out << json;
   return 0;
 }
@@ -106,6 +111,7 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"run",
        "run SCENARIO.yaml [--set key=value]... [--seed N] [--json FILE] [--requests-csv FILE]\n"
+       "      [--replications R] [--chrome-trace FILE]\n"
        "      [--quiet]                    simulate a scenario and print its summary",
        CommandRun},
       {"models", "models                       list the model zoo (configs/models)", CommandModels},
@@ -129,6 +135,14 @@ const std::vector<Command>& Commands() {
        CommandCapacity},
       {"report", "report RESULTS... --html DIR  HTML page with gnuplot plots of study results",
        CommandReport},
+      {"validate",
+       "validate TABLE.csv... [--json FILE] [--csv FILE] [--set key=value]... [-j N] [--quiet]\n"
+       "                               predicted vs published numbers (docs/validation.md)",
+       CommandValidate},
+      {"compare",
+       "compare --scenario SCENARIO.yaml --measured RESULT.json [--set key=value]... [--json FILE]\n"
+       "                               a vLLM benchmark_serving result vs the simulation",
+       CommandCompare},
   };
   return commands;
 }

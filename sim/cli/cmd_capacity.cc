@@ -47,10 +47,11 @@ CapacityOptions SearchOptions(const po::variables_map& vm, const Scenario& scena
   if (!(o.tolerance > 0 && o.tolerance < 1)) {
     throw InputError(fmt::format("--tolerance {}: must be in (0, 1)", o.tolerance));
   }
-  o.start_rate = vm.count("start-rate") ? vm["start-rate"].as<double>() : DefaultStartRate(scenario);
+  o.start_rate =
+      vm.count("start-rate") ? vm["start-rate"].as<double>() : DefaultStartRate(scenario);
   if (!(o.start_rate >= o.min_rate && o.start_rate <= o.max_rate)) {
-    throw InputError(fmt::format("--start-rate {}: must be in [{}, {}]", o.start_rate, o.min_rate,
-                                 o.max_rate));
+    throw InputError(
+        fmt::format("--start-rate {}: must be in [{}, {}]", o.start_rate, o.min_rate, o.max_rate));
   }
   return o;
 }
@@ -78,7 +79,8 @@ int CommandCapacity(const std::vector<std::string>& args, std::ostream& out) {
   const po::variables_map vm =
       ParseCommandLine("capacity", args, CapacityOptionsDescription(), positional);
   if (!vm.count("scenario") || !vm.count("slo")) {
-    throw InputError(fmt::format("servesim capacity: need SCENARIO.yaml and --slo\n{}", UsageText()));
+    throw InputError(
+        fmt::format("servesim capacity: need SCENARIO.yaml and --slo\n{}", UsageText()));
   }
   std::optional<double> attainment;
   if (vm.count("attainment")) attainment = vm["attainment"].as<double>();

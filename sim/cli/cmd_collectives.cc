@@ -65,11 +65,13 @@ void PrintFit(const CollectiveEvaluation& e, std::ostream& out) {
   const CollectiveFit fit = FitCollectiveConstants(e);
   const CollectiveParams& now = DefaultCollectiveParams();
   fmt::print(out, "least-squares fit (relative error, single-node rows >= 1 MiB):\n");
-  fmt::print(out, "  ring all-reduce ({} rows): launch {:.1f} us (model {:.1f}), bus bw fraction "
+  fmt::print(out,
+             "  ring all-reduce ({} rows): launch {:.1f} us (model {:.1f}), bus bw fraction "
              "{:.3f} (model {:.3f})\n",
              fit.ring_rows, fit.launch_s * 1e6, now.launch_s * 1e6, fit.ring_bus_bw_fraction,
              now.ring_bus_bw_fraction);
-  fmt::print(out, "  send/recv ({} rows): launch {:.1f} us (model {:.1f}), bw fraction {:.3f} "
+  fmt::print(out,
+             "  send/recv ({} rows): launch {:.1f} us (model {:.1f}), bw fraction {:.3f} "
              "(model {:.3f})\n\n",
              fit.p2p_rows, fit.p2p_launch_s * 1e6, now.p2p_launch_s * 1e6, fit.p2p_bw_fraction,
              now.p2p_bw_fraction);
@@ -80,8 +82,8 @@ void PrintFit(const CollectiveEvaluation& e, std::ostream& out) {
 int CommandCollectives(const std::vector<std::string>& args, std::ostream& out) {
   po::options_description desc("collectives options");
   desc.add_options()("reference", po::value<std::vector<std::string>>()->composing(),
-                     "measured NCCL timings CSV (repeatable)")(
-      "markdown", po::bool_switch(), "print the table as Markdown")(
+                     "measured NCCL timings CSV (repeatable)")("markdown", po::bool_switch(),
+                                                               "print the table as Markdown")(
       "fit", po::bool_switch(), "also re-fit the fitted constants");
   const po::variables_map vm = ParseCommandLine("collectives", args, desc, {});
   std::vector<std::string> paths = {
@@ -89,10 +91,10 @@ int CommandCollectives(const std::vector<std::string>& args, std::ostream& out) 
   if (vm.count("reference")) {
     paths = vm["reference"].as<std::vector<std::string>>();
   } else if (!std::filesystem::is_regular_file(paths[0])) {
-    throw InputError(fmt::format(
-        "servesim collectives: no reference file at {} (the Vidur NCCL timings, "
-        "shared/reference/nccl_collectives_vidur.csv); pass --reference CSV",
-        paths[0]));
+    throw InputError(
+        fmt::format("servesim collectives: no reference file at {} (the Vidur NCCL timings, "
+                    "shared/reference/nccl_collectives_vidur.csv); pass --reference CSV",
+                    paths[0]));
   }
   std::vector<CollectiveReference> refs;
   for (const std::string& path : paths) {

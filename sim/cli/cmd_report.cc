@@ -20,7 +20,8 @@ int CommandReport(const std::vector<std::string>& args, std::ostream& out) {
   positional.add("results", -1);
   const po::variables_map vm = ParseCommandLine("report", args, desc, positional);
   if (!vm.count("results") || !vm.count("html")) {
-    throw InputError(fmt::format("servesim report: need RESULTS... and --html DIR\n{}", UsageText()));
+    throw InputError(
+        fmt::format("servesim report: need RESULTS... and --html DIR\n{}", UsageText()));
   }
   const ReportOutput r =
       BuildReport(vm["results"].as<std::vector<std::string>>(), vm["html"].as<std::string>());

@@ -41,12 +41,10 @@ int CommandSweep(const std::vector<std::string>& args, std::ostream& out) {
   o.progress_in_place = isatty(STDERR_FILENO) != 0;
   const SweepReport r = RunSweep(o, std::cerr);
   if (o.progress) {
-    fmt::print(out, "sweep: {} points{}: {} computed, {} already done; results in {}\n",
-               r.shard_points,
-               o.shard.count > 1 ? fmt::format(" (shard {} of {})", o.shard.ToString(),
-                                               r.num_points)
-                                 : "",
-               r.computed, r.reused, o.out_dir);
+    fmt::print(
+        out, "sweep: {} points{}: {} computed, {} already done; results in {}\n", r.shard_points,
+        o.shard.count > 1 ? fmt::format(" (shard {} of {})", o.shard.ToString(), r.num_points) : "",
+        r.computed, r.reused, o.out_dir);
   }
   return 0;
 }

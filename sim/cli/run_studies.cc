@@ -2,7 +2,6 @@
 
 #include <thread>
 
-#include "sim/step_model_factory.h"
 #include "sim/studies/chrome_trace.h"
 
 namespace servesim {

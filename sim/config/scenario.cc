@@ -13,10 +13,9 @@
 namespace servesim {
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",   "description", "model",      "hardware",
-                                           "engine", "parallel",    "router",     "workload",
-                                           "slo",    "seed",        "calibration",
-                                           "disaggregation", "prefix_caching"};
+const std::vector<std::string> kTopKeys = {
+    "name",     "description", "model", "hardware",    "engine",         "parallel",      "router",
+    "workload", "slo",         "seed",  "calibration", "disaggregation", "prefix_caching"};
 const std::vector<std::string> kCostKeys = {
     "gemm_compute_efficiency",     "gemm_memory_efficiency",        "attention_compute_efficiency",
     "attention_memory_efficiency", "elementwise_memory_efficiency", "kernel_launch_overhead_us",
@@ -116,7 +115,8 @@ void ParseChunking(const ConfigNode& engine, const std::string& scheduler, Sched
   if ((always || never) && engine.Has("enable_chunked_prefill") &&
       engine.GetBool("enable_chunked_prefill", always) != always) {
     engine.Child("enable_chunked_prefill")
-        .Fail(fmt::format("scheduler {} {} chunks prompts", scheduler, always ? "always" : "never"));
+        .Fail(
+            fmt::format("scheduler {} {} chunks prompts", scheduler, always ? "always" : "never"));
   }
   if (always || never) b->enable_chunked_prefill = always;
 }
@@ -362,6 +362,12 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
   s.engine = ParseEngine(root.Child("engine"), s.model, s.hardware);
   s.engine.batching.prefix_caching = ParsePrefixCaching(root);
   if (root.Has("disaggregation")) {
+    if (s.engine.scheduler == "static") {
+      root.Child("engine")
+          .Child("scheduler")
+          .Fail(
+              "not with disaggregation: a static batch prefills and decodes its members together");
+    }
     s.disaggregation = ParseDisaggregation(root, s);
   } else {
     ParseParallel(root, &s);

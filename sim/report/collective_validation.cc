@@ -20,9 +20,8 @@ constexpr double kMiB = 1024.0 * 1024.0;
 constexpr double kSecondsPerMs = 1e-3;
 constexpr double kFitMinBytes = kMiB;
 
-const std::vector<std::string> kColumns = {"cluster",       "collective", "num_gpus",
-                                           "gpus_per_node", "nodes",      "size_field",
-                                           "time_ms_median"};
+const std::vector<std::string> kColumns = {
+    "cluster", "collective", "num_gpus", "gpus_per_node", "nodes", "size_field", "time_ms_median"};
 const std::vector<std::string> kSizeRanges = {"<64 KiB", "64 KiB-1 MiB", "1-16 MiB", "16-256 MiB",
                                               ">=256 MiB"};
 
@@ -161,8 +160,7 @@ CollectiveEvaluation EvaluateCollectives(const std::vector<CollectiveReference>&
       continue;
     }
     if (!topologies.count(gpu)) {
-      topologies[gpu] =
-          TopologyFor(LoadHardwareFile(ConfigRoot() + "/hardware/" + gpu + ".yaml"));
+      topologies[gpu] = TopologyFor(LoadHardwareFile(ConfigRoot() + "/hardware/" + gpu + ".yaml"));
     }
     CollectiveComparison c;
     c.ref = ref;
@@ -231,8 +229,7 @@ CollectiveFit FitCollectiveConstants(const CollectiveEvaluation& evaluation) {
     if (c.ref.op == Collective::kAllReduce && c.predicted.algorithm == "ring") {
       ring_t.push_back(c.ref.time_s);
       ring_lat.push_back(2 * (n - 1) * topo.scale_up.latency_s);
-      ring_wire.push_back(2 * (n - 1) / n * c.ref.bytes /
-                          topo.ScaleUpBandwidthFor(c.ref.num_gpus));
+      ring_wire.push_back(2 * (n - 1) / n * c.ref.bytes / topo.ScaleUpBandwidthFor(c.ref.num_gpus));
     } else if (c.ref.op == Collective::kSendRecv) {
       p2p_t.push_back(c.ref.time_s);
       p2p_lat.push_back(topo.scale_up.latency_s);

@@ -19,6 +19,11 @@ struct Request {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   int64_t session = -1;  // conversation id for session-affinity routing; -1: none
+  // Prefix identity (prefix caching; see BlockKey): the first prefix_tokens prompt tokens are
+  // those of prefix group prefix_group (-1: none), e.g. a shared system prompt. A session's
+  // requests are turns of one conversation: the same position holds the same token in each.
+  int64_t prefix_group = -1;
+  int64_t prefix_tokens = 0;
 
   // Lifecycle (-1 until it happens).
   SimTime scheduled = -1;    // first admission into a running batch
@@ -36,6 +41,8 @@ struct Request {
       0;                   // tokens to prefill before sampling (input, + generated after recompute)
   int64_t blocks = 0;      // KV blocks held (outside the decode set) or reserved (trtllm)
   uint64_t admit_seq = 0;  // order of the latest admission; preemption takes the largest
+  int64_t cached_blocks = 0;      // prefix caching: leading blocks held as cached (shared) blocks
+  int64_t prefix_hit_tokens = 0;  // prompt tokens found in the prefix cache at first admission
   // Decode-set bookkeeping (see DecodeSet).
   int64_t decode_offset = 0;       // computed tokens minus the set's step counter at entry
   int64_t decode_finish_step = 0;  // step counter value after which the last token is out

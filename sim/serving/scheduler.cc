@@ -5,14 +5,30 @@
 #include "sim/core/check.h"
 
 namespace servesim {
+namespace {
+
+constexpr int64_t kUnlimitedBudget = int64_t{1} << 60;
+
+}  // namespace
 
 Scheduler::Scheduler(const SchedulerConfig& config, RequestTable* table)
     : config_(config),
       table_(table),
-      blocks_(config.num_blocks, config.block_size),
+      blocks_(config.num_blocks, config.block_size, config.prefix_caching),
       decode_(table, config.block_size) {
   SERVESIM_CHECK(config_.max_num_seqs >= 1);
   SERVESIM_CHECK(config_.max_num_batched_tokens >= config_.max_num_seqs);
+  const SchedulerPolicy p = config_.policy;
+  if (p == SchedulerPolicy::kOrca || p == SchedulerPolicy::kStatic) {
+    SERVESIM_CHECK(!config_.enable_chunked_prefill);  // whole prompts only
+  }
+  if (p == SchedulerPolicy::kSarathi) SERVESIM_CHECK(config_.enable_chunked_prefill);
+  SERVESIM_CHECK(!(p == SchedulerPolicy::kStatic && config_.prefill_only));
+}
+
+bool Scheduler::Reserves() const {
+  return config_.policy == SchedulerPolicy::kTrtllm || config_.policy == SchedulerPolicy::kOrca ||
+         config_.policy == SchedulerPolicy::kStatic;
 }
 
 void Scheduler::Enqueue(RequestId id) {
@@ -22,26 +38,46 @@ void Scheduler::Enqueue(RequestId id) {
   waiting_.push_back(id);
 }
 
+void Scheduler::EnqueuePrefilled(RequestId id) {
+  SERVESIM_CHECK(!config_.prefill_only && config_.policy != SchedulerPolicy::kStatic);
+  Request& r = (*table_)[id];
+  SERVESIM_CHECK(r.generated == 1 && r.generated < r.output_tokens && r.first_token >= 0);
+  // A waiting request whose KV is complete (computed == prompt_target) is a prefilled one.
+  r.prompt_target = r.input_tokens;
+  r.computed = r.input_tokens;
+  waiting_.push_back(id);
+}
+
 bool Scheduler::Plan(SimTime now, BatchShape* batch, StepObserver* observer) {
   batch->Clear();
   planned_.clear();
+  joined_.clear();
   planned_decodes_ = 0;
   preempted_this_step_ = false;
   PlanDecodes(now, observer);
-  batch->decode_seqs = decode_.Size();
-  // Each decode sequence attends to its cached tokens plus the one computed now.
-  batch->decode_context_tokens = decode_.SumComputed() + decode_.Size();
+  if (!preempted_this_step_) AdmitPrefilled(now);
   planned_decodes_ = decode_.Size();
-  int64_t budget = config_.max_num_batched_tokens - decode_.Size();
+  planned_padding_ = static_cast<int64_t>(padding_.size());
+  batch->decode_seqs = planned_decodes_ + planned_padding_;
+  // Each decode sequence attends to its cached tokens plus the one computed now; so does each
+  // padding member of a static batch.
+  batch->decode_context_tokens = decode_.SumComputed() + padding_context_ + batch->decode_seqs;
+  int64_t budget = config_.max_num_batched_tokens - batch->decode_seqs;
   SERVESIM_CHECK(budget >= 0);
   PlanRunningPrefills(now, &budget, batch, observer);
-  // As in vLLM V1, a step that had to preempt admits nobody new.
+  // As in vLLM V1, a step that had to preempt admits nobody new. A static batch admits nobody
+  // until it has finished; it then runs all its prompts in its first step, whatever their sum
+  // (FasterTransformer's context phase has no token budget; seats and KV bound the batch).
+  if (config_.policy == SchedulerPolicy::kStatic) {
+    if (BatchRunning()) return !batch->Empty();
+    budget = kUnlimitedBudget;
+  }
   if (!preempted_this_step_) PlanWaiting(now, &budget, batch);
   return !batch->Empty();
 }
 
 void Scheduler::PlanDecodes(SimTime now, StepObserver* observer) {
-  if (config_.policy == SchedulerPolicy::kTrtllm) return;  // blocks reserved at admission
+  if (Reserves()) return;  // blocks reserved at admission
   // Every member whose KV length sits on a block boundary needs one new block. Preempt from the
   // back of the running list (latest admission first) until the rest fit.
   while (decode_.NewBlocksNextStep() > blocks_.Free()) {
@@ -56,7 +92,7 @@ void Scheduler::PlanRunningPrefills(SimTime now, int64_t* budget, BatchShape* ba
     const RequestId id = prefilling_[i];
     Request& r = (*table_)[id];
     const int64_t chunk = std::min(r.prompt_target - r.computed, *budget);
-    if (config_.policy == SchedulerPolicy::kVllm) {
+    if (!Reserves()) {
       const int64_t need = blocks_.BlocksFor(r.computed + chunk) - r.blocks;
       bool preempted_self = false;
       while (need > blocks_.Free()) {
@@ -77,31 +113,32 @@ void Scheduler::PlanRunningPrefills(SimTime now, int64_t* budget, BatchShape* ba
   }
 }
 
-int64_t Scheduler::AdmissionBlocks(const Request& r, int64_t chunk) const {
-  if (config_.policy == SchedulerPolicy::kTrtllm) {
-    // Reserve the whole sequence: the prompt and every output token's KV.
-    return blocks_.BlocksFor(r.input_tokens + r.output_tokens);
+void Scheduler::AdmitPrefilled(SimTime now) {
+  while (!waiting_.empty() && NumRunning() < config_.max_num_seqs) {
+    const RequestId id = waiting_.front();
+    Request& r = (*table_)[id];
+    if (r.computed < r.prompt_target) return;  // not prefilled: PlanWaiting's turn
+    // vllm: the prompt's blocks plus the block this step's decode token writes into.
+    const int64_t need =
+        blocks_.BlocksFor(Reserves() ? r.input_tokens + r.output_tokens : r.computed + 1);
+    if (need > blocks_.Free()) return;  // FCFS: later requests wait behind this one
+    waiting_.pop_front();
+    blocks_.Allocate(need);
+    r.blocks = Reserves() ? need : 0;  // vllm: the decode set tracks them
+    MarkAdmitted(r, now);
+    decode_.Add(id);
+    joined_.push_back(id);
   }
-  return blocks_.BlocksFor(r.computed + chunk) - r.blocks;
+}
+
+void Scheduler::MarkAdmitted(Request& r, SimTime now) {
+  r.admit_seq = next_admit_seq_++;
+  if (r.scheduled < 0) r.scheduled = now;
 }
 
 void Scheduler::PlanWaiting(SimTime now, int64_t* budget, BatchShape* batch) {
   while (*budget > 0 && !waiting_.empty() && NumRunning() < config_.max_num_seqs) {
-    const RequestId id = waiting_.front();
-    Request& r = (*table_)[id];
-    const int64_t remaining = r.prompt_target - r.computed;
-    if (!config_.enable_chunked_prefill && remaining > *budget) break;
-    const int64_t chunk = std::min(remaining, *budget);
-    const int64_t need = AdmissionBlocks(r, chunk);
-    if (need > blocks_.Free()) break;  // FCFS: later requests wait behind this one
-    waiting_.pop_front();
-    blocks_.Allocate(need);
-    r.blocks += need;
-    r.admit_seq = next_admit_seq_++;
-    if (r.scheduled < 0) r.scheduled = now;
-    prefilling_.push_back(id);
-    AddChunk(id, chunk, batch);
-    *budget -= chunk;
+    if (!TryAdmit(now, budget, batch)) break;  // FCFS: later requests wait behind this one
   }
 }
 
@@ -126,7 +163,7 @@ bool Scheduler::PreemptLast(SimTime now, StepObserver* observer) {
 }
 
 void Scheduler::Preempt(RequestId id, SimTime now, StepObserver* observer) {
-  SERVESIM_CHECK(config_.policy == SchedulerPolicy::kVllm);
+  SERVESIM_CHECK(!Reserves());
   Request& r = (*table_)[id];
   if (r.in_decode_set) {
     decode_.Remove(id);  // sets r.computed and r.generated
@@ -137,8 +174,7 @@ void Scheduler::Preempt(RequestId id, SimTime now, StepObserver* observer) {
     SERVESIM_CHECK(it != prefilling_.rend());
     prefilling_.erase(std::next(it).base());
   }
-  blocks_.Release(r.blocks);
-  r.blocks = 0;
+  ReleaseBlocks(id);
   r.computed = 0;
   // Recompute: the prompt and the tokens generated so far are prefilled again.
   r.prompt_target = r.input_tokens + r.generated;
@@ -151,13 +187,17 @@ void Scheduler::Preempt(RequestId id, SimTime now, StepObserver* observer) {
 void Scheduler::Commit(SimTime now, StepObserver* observer) {
   const SimTime gap = now - last_commit_;
   last_commit_ = now;
+  padding_context_ += planned_padding_;  // each padding member computed one more token
   if (planned_decodes_ > 0) {
-    observer->OnTokenGaps(gap, planned_decodes_);
+    // Prefilled requests that joined this step emitted their previous token elsewhere.
+    const int64_t joined = static_cast<int64_t>(joined_.size());
+    if (planned_decodes_ > joined) observer->OnTokenGaps(gap, planned_decodes_ - joined);
+    for (RequestId id : joined_) observer->OnTokenGaps(now - (*table_)[id].last_token, 1);
     finished_scratch_.clear();
     decode_.Advance(&finished_scratch_);
     for (RequestId id : finished_scratch_) {
       Request& r = (*table_)[id];
-      if (config_.policy == SchedulerPolicy::kVllm) r.blocks = blocks_.BlocksFor(r.computed);
+      if (!Reserves()) r.blocks = blocks_.BlocksFor(r.computed);
       Finish(id, now, observer);
     }
   }
@@ -165,10 +205,14 @@ void Scheduler::Commit(SimTime now, StepObserver* observer) {
     Request& r = (*table_)[c.id];
     r.computed += c.tokens;
     SERVESIM_CHECK(r.computed <= r.prompt_target);
+    PublishFull(c.id);
     if (r.computed == r.prompt_target) FinishPrefill(c.id, now, observer);
   }
   planned_.clear();
+  joined_.clear();
   planned_decodes_ = 0;
+  planned_padding_ = 0;
+  if (!padding_.empty() && !BatchRunning()) EndBatch();
 }
 
 void Scheduler::FinishPrefill(RequestId id, SimTime now, StepObserver* observer) {
@@ -184,22 +228,32 @@ void Scheduler::FinishPrefill(RequestId id, SimTime now, StepObserver* observer)
     observer->OnTokenGaps(now - r.last_token, 1);  // first token after a recompute
   }
   r.last_token = now;
-  if (r.generated == r.output_tokens) {
+  if (r.generated == r.output_tokens || config_.prefill_only) {
     Finish(id, now, observer);
     return;
   }
-  if (config_.policy == SchedulerPolicy::kVllm) r.blocks = 0;  // the decode set tracks them now
+  if (!Reserves()) r.blocks = 0;  // the decode set tracks them now
   decode_.Add(id);
 }
 
 void Scheduler::Finish(RequestId id, SimTime now, StepObserver* observer) {
   Request& r = (*table_)[id];
-  SERVESIM_CHECK(r.generated == r.output_tokens);
-  blocks_.Release(r.blocks);
-  r.blocks = 0;
+  SERVESIM_CHECK(r.generated == r.output_tokens || (config_.prefill_only && r.generated == 1));
+  if (config_.policy == SchedulerPolicy::kStatic) {
+    padding_.push_back(id);  // keeps its slot and blocks until the batch ends
+    padding_context_ += r.computed;
+  } else {
+    ReleaseBlocks(id);
+  }
   r.finish = now;
   r.last_token = now;
   observer->OnFinish(id, now);
+}
+
+void Scheduler::EndBatch() {
+  for (RequestId id : padding_) ReleaseBlocks(id);
+  padding_.clear();
+  padding_context_ = 0;
 }
 
 }  // namespace servesim

@@ -1,11 +1,16 @@
-// Scheduler: iteration-level (continuous) batching for one replica, as vLLM and TensorRT-LLM do
-// it. Each step: every running decode sequence gets one token, then running partial prefills and
-// then waiting requests (FCFS) fill the remaining token budget with prefill chunks.
-//   vllm:   KV blocks allocated as tokens are computed; when none are free, the most recently
-//           admitted request is preempted by recompute (vLLM V1 semantics).
-//   trtllm: KV blocks for the whole sequence (input + output) reserved at admission; never
-//           preempts (TensorRT-LLM GUARANTEED_NO_EVICT).
-// See docs/design.md for the exact rules. The scheduler owns the replica's KV block pool.
+// Scheduler: the batching policy of one engine. Each step: every running decode sequence gets
+// one token, then running partial prefills and then waiting requests (FCFS) fill the remaining
+// token budget with prefill chunks.
+//   vllm:    KV blocks allocated as tokens are computed; when none are free, the most recently
+//            admitted request is preempted by recompute (vLLM V1 semantics).
+//   sarathi: vllm's rules with the token budget set to the fixed chunk size (Sarathi-Serve).
+//   trtllm:  KV blocks for the whole sequence (input + output) reserved at admission; never
+//            preempts (TensorRT-LLM GUARANTEED_NO_EVICT).
+//   orca:    trtllm's reservation, whole prompts only (no chunking), as in the Orca paper.
+//   static:  request-level batches (FasterTransformer): nobody joins a running batch; finished
+//            members stay in it as padding until its last member finishes.
+// Optional prefix caching shares full prompt blocks between requests (BlockPool). See
+// docs/design.md for the exact rules. The scheduler owns the engine's KV block pool.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +26,7 @@
 
 namespace servesim {
 
-enum class SchedulerPolicy { kVllm, kTrtllm };
+enum class SchedulerPolicy { kVllm, kTrtllm, kOrca, kSarathi, kStatic };
 
 struct SchedulerConfig {
   SchedulerPolicy policy = SchedulerPolicy::kVllm;
@@ -30,6 +35,11 @@ struct SchedulerConfig {
   bool enable_chunked_prefill = true;
   int64_t block_size = 16;
   int64_t num_blocks = 0;
+  bool prefix_caching = false;  // vLLM automatic prefix caching
+  // Prefill instance of a disaggregated deployment: a request finishes (OnFinish) as soon as its
+  // prompt is computed and its first token emitted, freeing its blocks; the caller tells this
+  // apart from a real completion by r.generated < r.output_tokens.
+  bool prefill_only = false;
 };
 
 // What the scheduler reports as a step completes; implemented by metrics.
@@ -49,6 +59,13 @@ class Scheduler {
 
   // A request arrives (FCFS at the back of the waiting queue).
   void Enqueue(RequestId id);
+  // Decode instance of a disaggregated deployment: request `id` arrives with its prompt's KV
+  // computed elsewhere and its first token emitted (the caller has set r.generated = 1 and
+  // r.first_token and r.last_token). It waits FCFS like any request; its admission allocates the
+  // prompt's blocks plus the one its first decode step writes into (vllm; the whole sequence
+  // under trtllm), and it joins the decode set directly, decoding in the step that admits it.
+  // REQUIRES: r.generated == 1 < r.output_tokens.
+  void EnqueuePrefilled(RequestId id);
 
   // Forms the next step at `now`. Returns false (and an empty batch) when there is nothing to
   // run. Preemptions decided here are reported to `observer`.
@@ -72,7 +89,25 @@ class Scheduler {
   void PlanDecodes(SimTime now, StepObserver* observer);
   void PlanRunningPrefills(SimTime now, int64_t* budget, BatchShape* batch, StepObserver* observer);
   void PlanWaiting(SimTime now, int64_t* budget, BatchShape* batch);
-  int64_t AdmissionBlocks(const Request& r, int64_t chunk) const;
+  // Admits prefilled requests (EnqueuePrefilled) at the head of the queue into the decode set.
+  void AdmitPrefilled(SimTime now);
+  void MarkAdmitted(Request& r, SimTime now);
+  // Admits the waiting request at the front with its first chunk; false if it cannot start now.
+  bool TryAdmit(SimTime now, int64_t* budget, BatchShape* batch);
+  // trtllm, orca, static: KV for the whole sequence is reserved at admission.
+  bool Reserves() const;
+  bool BatchRunning() const { return !decode_.Empty() || !prefilling_.empty(); }
+  // Static batching: the batch's last member finished; its members' blocks are freed.
+  void EndBatch();
+  // Prefix caching (scheduler_kv.cc): the content key of block `index` of request `id`.
+  BlockKey KeyOf(RequestId id, int64_t index) const;
+  // Leading blocks of the request's prompt found in the cache (at most all but the last token);
+  // `evictable` counts those that nobody holds now.
+  int64_t MatchPrefix(RequestId id, int64_t* evictable) const;
+  // Turns the request's full blocks (of r.computed tokens) into cached blocks.
+  void PublishFull(RequestId id);
+  // Frees every block the request holds (cached ones stay in the cache, last block first).
+  void ReleaseBlocks(RequestId id);
   void AddChunk(RequestId id, int64_t tokens, BatchShape* batch);
   // Preempts the most recently admitted running request; false if none is running.
   bool PreemptLast(SimTime now, StepObserver* observer);
@@ -88,7 +123,12 @@ class Scheduler {
   std::deque<RequestId> prefilling_;  // admitted, prompt not yet fully computed; admission order
   std::vector<PlannedChunk> planned_;
   std::vector<RequestId> finished_scratch_;
+  std::vector<RequestId> joined_;  // prefilled requests that joined the decode set this step
   int64_t planned_decodes_ = 0;
+  // Static batching: members that finished but pad the batch until it ends.
+  std::vector<RequestId> padding_;
+  int64_t padding_context_ = 0;  // sum of the padding members' KV lengths
+  int64_t planned_padding_ = 0;
   SimTime last_commit_ = 0;
   bool preempted_this_step_ = false;
   uint64_t next_admit_seq_ = 1;

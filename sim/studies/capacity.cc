@@ -38,8 +38,7 @@ class Prober {
 };
 
 // Finds lo (holds) and hi = 2 lo (fails).
-std::pair<double, double> Bracket(Prober& probe, const CapacitySlo& slo,
-                                  const CapacityOptions& o) {
+std::pair<double, double> Bracket(Prober& probe, const CapacitySlo& slo, const CapacityOptions& o) {
   double rate = o.start_rate;
   if (probe.At(rate, true).holds) {
     while (probe.At(rate * 2, true).holds) {
@@ -48,7 +47,7 @@ std::pair<double, double> Bracket(Prober& probe, const CapacitySlo& slo,
         throw InputError(fmt::format(
             "capacity: the SLO ({}) still holds at {:.6g} req/s; is the workload too short to "
             "load the deployment (workload.num_requests / duration_s)?",
-            slo.Describe(), rate * 2));
+            slo.Describe(), rate));
       }
     }
     return {rate, rate * 2};
@@ -58,7 +57,7 @@ std::pair<double, double> Bracket(Prober& probe, const CapacitySlo& slo,
     if (rate / 2 < o.min_rate) {
       throw InputError(fmt::format(
           "capacity: the SLO ({}) fails even at {:.6g} req/s: it is below the unloaded latency",
-          slo.Describe(), rate / 2));
+          slo.Describe(), rate));
     }
   }
   return {rate / 2, rate};

@@ -20,10 +20,10 @@
 namespace servesim {
 
 struct CapacityOptions {
-  double start_rate = 1.0;     // req/s, first rate tried
-  double tolerance = 0.01;     // relative width of the final bracket
-  double min_rate = 1e-3;      // below this the SLO is declared unreachable
-  double max_rate = 1e7;       // above this the SLO is declared unbounded
+  double start_rate = 1.0;  // req/s, first rate tried
+  double tolerance = 0.01;  // relative width of the final bracket
+  double min_rate = 1e-3;   // below this the SLO is declared unreachable
+  double max_rate = 1e7;    // above this the SLO is declared unbounded
   std::vector<double> curve_fractions = {0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5};
 };
 

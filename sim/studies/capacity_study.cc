@@ -64,7 +64,8 @@ CapacityResult RunCapacity(const Scenario& base, const CapacitySlo& slo,
   const auto evaluate = [&](double rate) {
     Summary s = RunScenario(ScenarioAtRate(base, rate, slo)).summary;
     if (progress) {
-      fmt::print(*progress, "capacity: run {}: {:.6g} req/s -> {} (p99 ttft {:.1f} ms, p99 tpot {:.2f} ms)\n",
+      fmt::print(*progress,
+                 "capacity: run {}: {:.6g} req/s -> {} (p99 ttft {:.1f} ms, p99 tpot {:.2f} ms)\n",
                  ++runs, rate, slo.Holds(s) ? "holds" : "fails", s.ttft.p99_ms, s.tpot.p99_ms);
       progress->flush();
     }

@@ -4,10 +4,9 @@
 // console table.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/config/scenario.h"
 #include "sim/studies/capacity.h"

@@ -21,8 +21,7 @@ nlohmann::ordered_json NameEvent(const char* what, int pid, int tid, const std::
   return e;
 }
 
-nlohmann::ordered_json Counter(const char* name, int pid, SimTime ts,
-                               nlohmann::ordered_json args) {
+nlohmann::ordered_json Counter(const char* name, int pid, SimTime ts, nlohmann::ordered_json args) {
   nlohmann::ordered_json e;
   e["name"] = name;
   e["ph"] = "C";
@@ -46,13 +45,37 @@ void ChromeTrace::OnStep(int replica, SimTime start, SimTime duration, const Bat
                     kv_used_blocks, kv_total_blocks});
 }
 
+nlohmann::ordered_json ChromeTrace::StepEvent(const Step& s, int lane) {
+  const double kv = s.kv_total_blocks > 0 ? static_cast<double>(s.kv_used_blocks) /
+                                                static_cast<double>(s.kv_total_blocks)
+                                          : 0.0;
+  nlohmann::ordered_json e;
+  e["name"] = Kind(s.decode_seqs, s.prefill_seqs);
+  e["cat"] = "step";
+  e["ph"] = "X";
+  e["pid"] = s.replica;
+  e["tid"] = lane;
+  e["ts"] = Us(s.start);
+  e["dur"] = Us(s.duration);
+  e["args"] = {{"decode_seqs", s.decode_seqs},
+               {"decode_context_tokens", s.decode_context_tokens},
+               {"prefill_seqs", s.prefill_seqs},
+               {"prefill_tokens", s.prefill_tokens},
+               {"kv_used_blocks", s.kv_used_blocks},
+               {"kv_total_blocks", s.kv_total_blocks},
+               {"kv_utilization", kv}};
+  return e;
+}
+
 nlohmann::ordered_json ChromeTrace::ToJson(const nlohmann::ordered_json& metadata) const {
   nlohmann::ordered_json events = nlohmann::ordered_json::array();
   std::map<int, std::vector<SimTime>> lanes;  // replica -> end time of each lane's last step
   for (const Step& s : steps_) {
     std::vector<SimTime>& ends = lanes[s.replica];
-    if (ends.empty()) events.push_back(NameEvent("process_name", s.replica, 0,
-                                                 fmt::format("replica {}", s.replica)));
+    if (ends.empty()) {
+      events.push_back(
+          NameEvent("process_name", s.replica, 0, fmt::format("replica {}", s.replica)));
+    }
     size_t lane = 0;
     while (lane < ends.size() && ends[lane] > s.start) ++lane;
     if (lane == ends.size()) {
@@ -61,25 +84,12 @@ nlohmann::ordered_json ChromeTrace::ToJson(const nlohmann::ordered_json& metadat
                                  fmt::format("steps (lane {})", lane)));
     }
     ends[lane] = s.start + s.duration;
-    const double kv = s.kv_total_blocks > 0 ? static_cast<double>(s.kv_used_blocks) /
-                                                  static_cast<double>(s.kv_total_blocks)
-                                            : 0.0;
-    nlohmann::ordered_json e;
-    e["name"] = Kind(s.decode_seqs, s.prefill_seqs);
-    e["cat"] = "step";
-    e["ph"] = "X";
-    e["pid"] = s.replica;
-    e["tid"] = static_cast<int>(lane);
-    e["ts"] = Us(s.start);
-    e["dur"] = Us(s.duration);
-    e["args"] = {{"decode_seqs", s.decode_seqs},       {"decode_context_tokens", s.decode_context_tokens},
-                 {"prefill_seqs", s.prefill_seqs},     {"prefill_tokens", s.prefill_tokens},
-                 {"kv_used_blocks", s.kv_used_blocks}, {"kv_total_blocks", s.kv_total_blocks},
-                 {"kv_utilization", kv}};
-    events.push_back(std::move(e));
-    events.push_back(Counter("batch", s.replica, s.start,
-                             {{"seqs", s.decode_seqs + s.prefill_seqs},
-                              {"tokens", s.decode_seqs + s.prefill_tokens}}));
+    nlohmann::ordered_json step = StepEvent(s, static_cast<int>(lane));
+    const double kv = step["args"]["kv_utilization"].get<double>();
+    events.push_back(std::move(step));
+    events.push_back(Counter(
+        "batch", s.replica, s.start,
+        {{"seqs", s.decode_seqs + s.prefill_seqs}, {"tokens", s.decode_seqs + s.prefill_tokens}}));
     events.push_back(Counter("kv_utilization", s.replica, s.start, {{"used", kv}}));
   }
   nlohmann::ordered_json j;
@@ -89,15 +99,16 @@ nlohmann::ordered_json ChromeTrace::ToJson(const nlohmann::ordered_json& metadat
   return j;
 }
 
-std::vector<TracedStep> ReadTracedSteps(const nlohmann::json& trace, const std::string& where) {
+std::vector<TracedStep> ReadTracedSteps(const nlohmann::ordered_json& trace,
+                                        const std::string& where) {
   if (!trace.is_object() || !trace.contains("traceEvents") || !trace["traceEvents"].is_array()) {
     throw InputError(fmt::format("{}: not a trace (no \"traceEvents\" list)", where));
   }
   std::vector<TracedStep> steps;
-  for (const nlohmann::json& e : trace["traceEvents"]) {
+  for (const nlohmann::ordered_json& e : trace["traceEvents"]) {
     if (!e.is_object() || e.value("ph", "") != "X" || e.value("cat", "") != "step") continue;
     try {
-      const nlohmann::json& a = e.at("args");
+      const nlohmann::ordered_json& a = e.at("args");
       TracedStep s;
       s.replica = e.at("pid").get<int>();
       s.start_s = e.at("ts").get<double>() * 1e-6;

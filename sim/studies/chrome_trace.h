@@ -7,10 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/serving/step_trace.h"
 
@@ -37,6 +36,8 @@ class ChromeTrace : public StepTraceSink {
     int64_t kv_used_blocks;
     int64_t kv_total_blocks;
   };
+  static nlohmann::ordered_json StepEvent(const Step& s, int lane);
+
   std::vector<Step> steps_;
 };
 
@@ -50,6 +51,7 @@ struct TracedStep {
   double kv_utilization = 0;
 };
 // Throws InputError naming `where` when `trace` is not a servesim trace.
-std::vector<TracedStep> ReadTracedSteps(const nlohmann::json& trace, const std::string& where);
+std::vector<TracedStep> ReadTracedSteps(const nlohmann::ordered_json& trace,
+                                        const std::string& where);
 
 }  // namespace servesim

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
@@ -36,7 +38,7 @@ std::string Header(const Plot& p, const std::string& svg_path) {
   s += fmt::format("set output {}\n", Quote(svg_path));
   s += fmt::format("set title {}\nset xlabel {}\nset ylabel {}\n", Quote(p.title), Quote(p.xlabel),
                    Quote(p.ylabel));
-  s += "set grid\nset key outside right top\nset datafile missing 'nan'\n";
+  s += "set grid\nset key inside left top box opaque\nset datafile missing 'nan'\n";
   if (p.logx) s += "set logscale x\n";
   if (p.logy) s += "set logscale y\n";
   if (p.ymin || p.ymax) {
@@ -46,10 +48,28 @@ std::string Header(const Plot& p, const std::string& svg_path) {
   return s;
 }
 
+// With vertical lines, an x range that shows them as well as the data (autoscale ignores them).
+std::string XRange(const Plot& p) {
+  if (p.vlines.empty()) return "";
+  double lo = p.vlines[0].value, hi = lo;
+  const auto include = [&](double x) {
+    if (!std::isfinite(x)) return;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  };
+  for (const PlotSeries& s : p.series) {
+    for (const auto& [x, y] : s.points) include(x);
+  }
+  for (const PlotLine& l : p.vlines) include(l.value);
+  if (p.logx) return fmt::format("set xrange [{}:{}]\n", lo / 1.1, hi * 1.1);
+  const double pad = hi > lo ? 0.05 * (hi - lo) : 0.05 * std::max(1.0, std::fabs(hi));
+  return fmt::format("set xrange [{}:{}]\n", lo - pad, hi + pad);
+}
+
 }  // namespace
 
 std::string GnuplotScript(const Plot& plot, const std::string& svg_path) {
-  std::string s = Header(plot, svg_path);
+  std::string s = Header(plot, svg_path) + XRange(plot);
   for (size_t i = 0; i < plot.series.size(); ++i) {
     s += fmt::format("$d{} << EOD\n", i);
     for (const auto& [x, y] : plot.series[i].points) s += fmt::format("{} {}\n", x, y);
@@ -69,8 +89,7 @@ std::string GnuplotScript(const Plot& plot, const std::string& svg_path) {
                                 Quote(plot.series[i].title)));
   }
   for (const PlotLine& l : plot.hlines) {
-    items.push_back(
-        fmt::format("{} with lines dashtype 2 lw 2 title {}", l.value, Quote(l.label)));
+    items.push_back(fmt::format("{} with lines dashtype 2 lw 2 title {}", l.value, Quote(l.label)));
   }
   s += "plot ";
   for (size_t i = 0; i < items.size(); ++i) s += (i ? ", \\\n     " : "") + items[i];
@@ -78,9 +97,7 @@ std::string GnuplotScript(const Plot& plot, const std::string& svg_path) {
   return s;
 }
 
-bool GnuplotAvailable() {
-  return std::system("command -v gnuplot >/dev/null 2>&1") == 0;
-}
+bool GnuplotAvailable() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
 void RequireGnuplot() {
   if (GnuplotAvailable()) return;
@@ -94,8 +111,7 @@ void RenderPlot(const Plot& plot, const std::string& svg_path) {
   RequireGnuplot();
   const std::string script = svg_path + ".gp", log = svg_path + ".log";
   WriteFileAtomically(script, GnuplotScript(plot, svg_path));
-  const std::string cmd =
-      fmt::format("gnuplot {} >{} 2>&1", ShellQuote(script), ShellQuote(log));
+  const std::string cmd = fmt::format("gnuplot {} >{} 2>&1", ShellQuote(script), ShellQuote(log));
   const int status = std::system(cmd.c_str());
   std::string errors;
   if (std::filesystem::exists(log)) errors = ReadWholeFile(log);

@@ -13,7 +13,7 @@ namespace servesim {
 struct PlotSeries {
   std::string title;
   std::vector<std::pair<double, double>> points;  // (x, y), drawn in this order
-  std::string style = "linespoints";               // gnuplot "with" style: lines, steps, ...
+  std::string style = "linespoints";              // gnuplot "with" style: lines, steps, ...
 };
 
 struct PlotLine {
@@ -27,11 +27,11 @@ struct Plot {
   std::string ylabel;
   bool logx = false;
   bool logy = false;
-  std::optional<double> ymin;          // e.g. 0 for utilisation plots
+  std::optional<double> ymin;  // e.g. 0 for utilisation plots
   std::optional<double> ymax;
   std::vector<PlotSeries> series;
-  std::vector<PlotLine> hlines;        // horizontal reference lines (SLO limits)
-  std::vector<PlotLine> vlines;        // vertical reference lines (the knee)
+  std::vector<PlotLine> hlines;  // horizontal reference lines (SLO limits)
+  std::vector<PlotLine> vlines;  // vertical reference lines (the knee)
 };
 
 // The gnuplot script that draws `plot` into `svg_path`.

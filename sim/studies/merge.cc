@@ -40,41 +40,52 @@ void CheckComplete(const std::vector<std::optional<ResultRow>>& rows) {
       missing.size(), rows.size(), list));
 }
 
+// Rows gathered from the directories so far, by point.
+struct Collected {
+  std::string header;
+  std::vector<std::optional<ResultRow>> rows;
+  std::vector<std::string> owner;  // the directory each row came from
+};
+
+void Collect(const std::string& dir, const std::string& first_dir, Collected* c) {
+  StoredResults stored = ReadStoredResults(dir);
+  if (stored.csv_header.empty()) return;  // a shard that never finished a point
+  if (!c->header.empty() && stored.csv_header != c->header) {
+    throw InputError(fmt::format("{}: its columns differ from those of {}", dir, first_dir));
+  }
+  c->header = stored.csv_header;
+  for (ResultRow& row : stored.rows) {
+    if (row.point >= static_cast<int64_t>(c->rows.size())) {
+      throw InputError(fmt::format("{}: point {} is out of range (the sweep has {} points)",
+                                   ResultsJsonlPath(dir), row.point, c->rows.size()));
+    }
+    const auto p = static_cast<size_t>(row.point);
+    if (c->rows[p]) {
+      throw InputError(
+          fmt::format("merge: point {} is in both {} and {}", row.point, c->owner[p], dir));
+    }
+    c->owner[p] = dir;
+    c->rows[p] = std::move(row);
+  }
+}
+
 }  // namespace
 
 MergeReport MergeSweeps(const std::vector<std::string>& dirs, const std::string& out_dir) {
   if (dirs.empty()) throw InputError("merge: no result directories given");
   const SweepManifest first = ReadManifest(dirs[0]);
-  std::vector<std::optional<ResultRow>> rows(static_cast<size_t>(first.num_points));
-  std::vector<std::string> owner(rows.size());
-  std::string header;
+  Collected c;
+  c.rows.resize(static_cast<size_t>(first.num_points));
+  c.owner.resize(c.rows.size());
   for (const std::string& dir : dirs) {
     CheckSameSweep(first, dirs[0], ReadManifest(dir), dir);
-    StoredResults stored = ReadStoredResults(dir);
-    if (stored.csv_header.empty()) continue;  // a shard that never finished a point
-    if (!header.empty() && stored.csv_header != header) {
-      throw InputError(fmt::format("{}: its columns differ from those of {}", dir, dirs[0]));
-    }
-    header = stored.csv_header;
-    for (ResultRow& row : stored.rows) {
-      if (row.point >= first.num_points) {
-        throw InputError(fmt::format("{}: point {} is out of range (the sweep has {} points)",
-                                     ResultsJsonlPath(dir), row.point, first.num_points));
-      }
-      const auto p = static_cast<size_t>(row.point);
-      if (rows[p]) {
-        throw InputError(
-            fmt::format("merge: point {} is in both {} and {}", row.point, owner[p], dir));
-      }
-      owner[p] = dir;
-      rows[p] = std::move(row);
-    }
+    Collect(dir, dirs[0], &c);
   }
-  CheckComplete(rows);
+  CheckComplete(c.rows);
   SweepManifest merged = first;
   merged.shard = ShardSpec{};
-  std::string csv = header, jsonl;
-  for (const std::optional<ResultRow>& r : rows) {
+  std::string csv = c.header, jsonl;
+  for (const std::optional<ResultRow>& r : c.rows) {
     csv += r->csv;
     jsonl += r->jsonl;
   }

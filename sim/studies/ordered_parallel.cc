@@ -13,7 +13,9 @@ namespace {
 class OrderedPool {
  public:
   OrderedPool(int64_t n, const std::function<void(int64_t)>& compute)
-      : compute_(compute), ready_(static_cast<size_t>(n), false), errors_(static_cast<size_t>(n)),
+      : compute_(compute),
+        ready_(static_cast<size_t>(n), false),
+        errors_(static_cast<size_t>(n)),
         n_(n) {}
 
   void Start(int threads) {

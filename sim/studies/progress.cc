@@ -21,10 +21,9 @@ std::string FormatEta(double seconds) {
   return fmt::format("ETA {}h{:02}m", s / 3600, (s % 3600) / 60);
 }
 
-std::string Progress::Line(const std::string& what, int64_t done, int64_t total,
-                           double elapsed_s) {
-  const double pct = total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total)
-                               : 100.0;
+std::string Progress::Line(const std::string& what, int64_t done, int64_t total, double elapsed_s) {
+  const double pct =
+      total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0;
   std::string line = fmt::format("{}/{} {} ({:.0f}%)", done, total, what, pct);
   if (done > 0 && elapsed_s > 0) {
     const double rate = static_cast<double>(done) / elapsed_s;
@@ -34,8 +33,7 @@ std::string Progress::Line(const std::string& what, int64_t done, int64_t total,
   return line;
 }
 
-Progress::Progress(std::string what, int64_t total, bool enabled, bool in_place,
-                   std::ostream& err)
+Progress::Progress(std::string what, int64_t total, bool enabled, bool in_place, std::ostream& err)
     : what_(std::move(what)),
       total_(total),
       enabled_(enabled),

@@ -21,8 +21,7 @@ class Progress {
   void Finish();
 
   // "12/40 points (30%), 3.1/s, ETA 9s": the text of one update.
-  static std::string Line(const std::string& what, int64_t done, int64_t total,
-                          double elapsed_s);
+  static std::string Line(const std::string& what, int64_t done, int64_t total, double elapsed_s);
 
  private:
   std::string what_;

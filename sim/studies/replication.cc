@@ -62,15 +62,17 @@ std::vector<MetricInterval> SummarizeReplications(
 ReplicationStats Replicate(int64_t replications, uint64_t base_seed, int jobs,
                            const std::function<nlohmann::ordered_json(uint64_t seed)>& run) {
   if (replications < 2) {
-    throw InputError(fmt::format(
-        "--replications {}: need at least 2 for a confidence interval", replications));
+    throw InputError(
+        fmt::format("--replications {}: need at least 2 for a confidence interval", replications));
   }
   ReplicationStats stats;
   for (int64_t k = 0; k < replications; ++k) stats.seeds.push_back(base_seed + k);
   std::vector<nlohmann::ordered_json> results(stats.seeds.size());
   RunOrdered(
       replications, jobs,
-      [&](int64_t k) { results[static_cast<size_t>(k)] = run(stats.seeds[static_cast<size_t>(k)]); },
+      [&](int64_t k) {
+        results[static_cast<size_t>(k)] = run(stats.seeds[static_cast<size_t>(k)]);
+      },
       [](int64_t) {});
   stats.metrics = SummarizeReplications(results);
   return stats;

@@ -18,11 +18,20 @@ std::string Html(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -89,7 +98,8 @@ ReportOutput BuildReport(const std::vector<std::string>& inputs, const std::stri
   ReportOutput out;
   const std::string body = Sections(in, out_dir, &out.svgs);
   std::string inputs_list;
-  for (const std::string& p : inputs) inputs_list += fmt::format("<li><code>{}</code></li>", Html(p));
+  for (const std::string& p : inputs)
+    inputs_list += fmt::format("<li><code>{}</code></li>", Html(p));
   const std::string page = fmt::format(
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>servesim report</title>\n"
       "<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto}}"

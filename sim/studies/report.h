@@ -9,8 +9,8 @@
 namespace servesim {
 
 struct ReportOutput {
-  std::string html;                // DIR/index.html
-  std::vector<std::string> svgs;   // paths, in page order
+  std::string html;               // DIR/index.html
+  std::vector<std::string> svgs;  // paths, in page order
 };
 
 ReportOutput BuildReport(const std::vector<std::string>& inputs, const std::string& out_dir);

@@ -82,7 +82,8 @@ void LoadCsv(const std::string& path, ReportInputs* inputs) {
 }
 
 void LoadJson(const std::string& path, ReportInputs* inputs) {
-  const nlohmann::json j = nlohmann::json::parse(ReadWholeFile(path), nullptr, false);
+  const nlohmann::ordered_json j =
+      nlohmann::ordered_json::parse(ReadWholeFile(path), nullptr, false);
   if (j.is_discarded()) throw InputError(fmt::format("{}: not valid JSON", path));
   if (j.is_object() && j.contains("traceEvents")) {
     inputs->timelines.push_back({path, ReadTracedSteps(j, path)});

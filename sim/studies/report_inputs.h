@@ -7,27 +7,26 @@
 // get a struct and a vector here, a recogniser in LoadReportInput and a section in report.cc.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/studies/chrome_trace.h"
 
 namespace servesim {
 
 struct SweepResults {
-  std::string path;                              // the results.csv
-  std::vector<std::string> input_keys;           // swept/set keys, in column order
-  std::vector<std::string> columns;              // all columns
-  std::vector<std::vector<std::string>> rows;    // cells by column
+  std::string path;                            // the results.csv
+  std::vector<std::string> input_keys;         // swept/set keys, in column order
+  std::vector<std::string> columns;            // all columns
+  std::vector<std::vector<std::string>> rows;  // cells by column
   // Column index of `name`, or -1.
   int Column(const std::string& name) const;
 };
 
 struct CapacityCurve {
   std::string path;
-  nlohmann::json doc;  // as written by `servesim capacity --json`
+  nlohmann::ordered_json doc;  // as written by `servesim capacity --json`
 };
 
 struct RequestLatencies {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -41,7 +42,8 @@ std::vector<std::pair<std::string, double>> SloLimits(const CapacityCurve& c) {
   return out;
 }
 
-PlotSeries CurveSeries(const CapacityCurve& c, const std::string& metric, const std::string& title) {
+PlotSeries CurveSeries(const CapacityCurve& c, const std::string& metric,
+                       const std::string& title) {
   PlotSeries s;
   s.title = title;
   for (const auto& p : c.doc["curve"]) {
@@ -55,7 +57,8 @@ PlotSeries CurveSeries(const CapacityCurve& c, const std::string& metric, const 
 std::string GroupLabel(const SweepResults& s, const std::vector<int>& group_cols,
                        const std::vector<std::string>& row) {
   std::string label;
-  for (int c : group_cols) label += fmt::format("{}{}={}", label.empty() ? "" : ", ", s.columns[c], row[c]);
+  for (int c : group_cols)
+    label += fmt::format("{}{}={}", label.empty() ? "" : ", ", s.columns[c], row[c]);
   return label.empty() ? "sweep" : label;
 }
 
@@ -68,6 +71,21 @@ std::vector<int> VaryingInputs(const SweepResults& s, const std::string& except)
     if (key != except && values.size() > 1) cols.push_back(c);
   }
   return cols;
+}
+
+// Log y when the values (and reference lines) are positive and span more than 30x: latency
+// near and past the knee grows by orders of magnitude.
+void AutoLogY(Plot* p) {
+  double lo = INFINITY, hi = 0;
+  for (const PlotSeries& s : p->series) {
+    for (const auto& [x, y] : s.points) {
+      if (!std::isfinite(y)) continue;
+      lo = std::min(lo, y);
+      hi = std::max(hi, y);
+    }
+  }
+  for (const PlotLine& l : p->hlines) lo = std::min(lo, l.value);
+  p->logy = lo > 0 && hi > 30 * lo;
 }
 
 }  // namespace
@@ -90,6 +108,7 @@ std::vector<NamedPlot> CapacityPlots(const CapacityCurve& c, int index) {
     p.series.push_back(CurveSeries(c, SummaryKeyOfSlo(key), key));
     p.hlines.push_back({limit, fmt::format("SLO {}", limit)});
     p.vlines.push_back(knee_line);
+    AutoLogY(&p);
     plots.push_back({fmt::format("capacity{}_{}.svg", index, key), std::move(p)});
   }
   Plot g;
@@ -118,23 +137,24 @@ std::vector<NamedPlot> SweepPlots(const SweepResults& s, const CapacityCurve* sl
     p.title = fmt::format("{} vs load ({})", key, s.path);
     p.xlabel = by_rate ? "arrival rate (req/s)" : "request throughput (req/s)";
     p.ylabel = key;
-    std::map<std::string, PlotSeries> series;
     const int x = s.Column(x_key), y = s.Column(SummaryKeyOfSlo(key));
     if (x < 0 || y < 0) continue;
+    std::map<std::string, size_t> index_of;  // series in the order of their first point
     for (const auto& row : s.rows) {
-      PlotSeries& ser = series[GroupLabel(s, groups, row)];
-      ser.points.emplace_back(Num(row[x]), Num(row[y]));
+      const std::string label = GroupLabel(s, groups, row);
+      if (!index_of.count(label)) {
+        index_of[label] = p.series.size();
+        p.series.push_back({label, {}, "linespoints"});
+      }
+      p.series[index_of[label]].points.emplace_back(Num(row[x]), Num(row[y]));
     }
-    for (auto& [label, ser] : series) {
-      ser.title = label;
-      std::sort(ser.points.begin(), ser.points.end());
-      p.series.push_back(std::move(ser));
-    }
+    for (PlotSeries& ser : p.series) std::sort(ser.points.begin(), ser.points.end());
     if (limit) p.hlines.push_back({*limit, fmt::format("SLO {}", *limit)});
     if (slo && by_rate) {
       const double knee = slo->doc["max_rate"].get<double>();
       p.vlines.push_back({knee, fmt::format("max {:.3g} req/s", knee)});
     }
+    AutoLogY(&p);
     plots.push_back({fmt::format("sweep{}_{}.svg", index, key), std::move(p)});
   }
   return plots;
@@ -178,9 +198,18 @@ std::vector<NamedPlot> TimelinePlots(const StepTimeline& t, int index) {
     batch[s.replica].points.emplace_back(s.start_s, static_cast<double>(s.batch_seqs));
     kv[s.replica].points.emplace_back(s.start_s, s.kv_utilization);
   }
-  Plot b{"batch size over time", "time (s)", "sequences per step", false, false, 0.0, {}, {}, {}, {}};
-  Plot k{"KV cache utilisation over time", "time (s)", "used / total blocks", false, false, 0.0, 1.0,
-         {}, {}, {}};
+  Plot b{
+      "batch size over time", "time (s)", "sequences per step", false, false, 0.0, {}, {}, {}, {}};
+  Plot k{"KV cache utilisation over time",
+         "time (s)",
+         "used / total blocks",
+         false,
+         false,
+         0.0,
+         1.0,
+         {},
+         {},
+         {}};
   for (auto* m : {&batch, &kv}) {
     for (auto& [replica, s] : *m) {
       s.title = fmt::format("replica {}", replica);

@@ -31,8 +31,8 @@ double ParseLimit(const std::string& item, const std::string& text) {
   const double v = std::strtod(begin, &end);
   if (text.empty() || end != begin + text.size() || errno == ERANGE || !std::isfinite(v) ||
       v <= 0) {
-    throw InputError(fmt::format("--slo {}: the limit must be a number > 0 (ms), got '{}'", item,
-                                 text));
+    throw InputError(
+        fmt::format("--slo {}: the limit must be a number > 0 (ms), got '{}'", item, text));
   }
   return v;
 }
@@ -98,7 +98,8 @@ CapacitySlo ParseCapacitySlo(const std::string& text, std::optional<double> atta
     }
     const std::string key = item.substr(0, eq);
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      throw InputError(fmt::format("--slo {}: unknown key '{}'{}", item, key, DidYouMean(key, keys)));
+      throw InputError(
+          fmt::format("--slo {}: unknown key '{}'{}", item, key, DidYouMean(key, keys)));
     }
     for (const SloLimit& l : slo.limits) {
       if (l.key == key) throw InputError(fmt::format("--slo {}: '{}' given twice", item, key));

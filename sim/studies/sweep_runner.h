@@ -18,7 +18,7 @@ struct SweepOptions {
   int jobs = 1;
   bool resume = false;
   ShardSpec shard;
-  bool progress = true;           // points done, rate and ETA on `err`
+  bool progress = true;            // points done, rate and ETA on `err`
   bool progress_in_place = false;  // a terminal: one line rewritten in place
 };
 

@@ -119,7 +119,7 @@ std::string FlowYaml(const YAML::Node& node) {
   YAML::Emitter out;
   if (node.IsScalar()) {
     if (node.Tag() != "!") return node.Scalar();  // plain: as written
-    out << YAML::DoubleQuoted << node.Scalar();    // quoted: stays a string when re-parsed
+    out << YAML::DoubleQuoted << node.Scalar();   // quoted: stays a string when re-parsed
     return out.c_str();
   }
   out.SetMapFormat(YAML::Flow);
@@ -153,8 +153,8 @@ SweepSpec ParseSweepSpec(const ConfigNode& root) {
   double points = 1;
   for (const SweepAxis& a : spec.axes) points *= static_cast<double>(a.values.size());
   if (points > static_cast<double>(kMaxPoints)) {
-    root.Fail(fmt::format("the sweep has {:.0f} points, more than the limit of {}", points,
-                          kMaxPoints));
+    root.Fail(
+        fmt::format("the sweep has {:.0f} points, more than the limit of {}", points, kMaxPoints));
   }
   return spec;
 }

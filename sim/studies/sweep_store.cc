@@ -114,7 +114,9 @@ SweepManifest ReadManifest(const std::string& dir) {
   return SweepManifest::FromJson(j, path);
 }
 
-std::string ResultsCsvPath(const std::string& dir) { return (fs::path(dir) / "results.csv").string(); }
+std::string ResultsCsvPath(const std::string& dir) {
+  return (fs::path(dir) / "results.csv").string();
+}
 std::string ResultsJsonlPath(const std::string& dir) {
   return (fs::path(dir) / "results.jsonl").string();
 }
@@ -156,7 +158,8 @@ SweepStore::SweepStore(const std::string& dir, const SweepManifest& manifest,
   }
   if (exists && fs::exists(ManifestPath(dir))) {
     const SweepManifest old = ReadManifest(dir);
-    if (old.fingerprint != manifest.fingerprint || old.shard.ToString() != manifest.shard.ToString()) {
+    if (old.fingerprint != manifest.fingerprint ||
+        old.shard.ToString() != manifest.shard.ToString()) {
       throw InputError(fmt::format(
           "{}: holds results of another sweep or shard (fingerprint {}, shard {}; this is {}, {}); "
           "choose another --out",

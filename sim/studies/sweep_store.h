@@ -11,10 +11,9 @@
 
 #include <cstdint>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/studies/result_table.h"
 #include "sim/studies/sweep_spec.h"
@@ -71,8 +70,8 @@ class SweepStore {
 
 // The rows of one results directory: complete lines only (a torn last line is dropped).
 struct StoredResults {
-  std::string csv_header;         // with its '\n'
-  std::vector<ResultRow> rows;    // rows complete in both files, in file order
+  std::string csv_header;       // with its '\n'
+  std::vector<ResultRow> rows;  // rows complete in both files, in file order
 };
 StoredResults ReadStoredResults(const std::string& dir);
 

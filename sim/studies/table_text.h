@@ -2,12 +2,11 @@
 // into dotted columns, and typed JSON values for YAML override text. Pure functions.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace servesim {
 

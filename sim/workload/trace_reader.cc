@@ -26,6 +26,9 @@ constexpr FormatInfo kAzure{"azure",
 constexpr FormatInfo kCsv{
     "csv", {"arrival_s", "input_tokens", "output_tokens"}, "arrival_s,input_tokens,output_tokens"};
 
+// Optional csv columns after the three fixed ones, in this order.
+constexpr std::array<std::string_view, 3> kCsvExtras = {"session_id", "prefix_tokens", "prefix_id"};
+
 const FormatInfo& Info(std::string_view format) { return format == "azure" ? kAzure : kCsv; }
 
 std::string_view Trim(std::string_view s) {
@@ -58,9 +61,14 @@ std::string JoinFields(const std::vector<std::string_view>& fields) {
   return out;
 }
 
+// The fixed columns of `info`, plus (csv) a leading run of the optional columns.
 bool HeaderIs(const std::vector<std::string_view>& fields, const FormatInfo& info) {
-  return fields.size() == 3 && fields[0] == info.columns[0] && fields[1] == info.columns[1] &&
-         fields[2] == info.columns[2];
+  const size_t extras = info.name == "csv" ? kCsvExtras.size() : 0;
+  if (fields.size() < 3 || fields.size() > 3 + extras) return false;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i] != (i < 3 ? info.columns[i] : kCsvExtras[i - 3])) return false;
+  }
+  return true;
 }
 
 // Fixed-width unsigned decimal; nullopt unless all characters are digits.
@@ -147,14 +155,18 @@ void TraceReader::ReadHeader(const std::string& requested_format) {
                              info.header, Shown(JoinFields(fields))));
     }
     format_ = requested_format;
+    columns_ = fields.size();
     return;
   }
   for (const FormatInfo* info : {&kAzure, &kCsv}) {
     if (HeaderIs(fields, *info)) format_ = std::string(info->name);
   }
+  columns_ = fields.size();
   if (format_.empty()) {
-    FailAtLine(fmt::format("unrecognised trace header '{}'; expected '{}' (azure) or '{}' (csv)",
-                           Shown(JoinFields(fields)), kAzure.header, kCsv.header));
+    FailAtLine(fmt::format(
+        "unrecognised trace header '{}'; expected '{}' (azure) or '{}' (csv, optionally followed "
+        "by session_id, prefix_tokens, prefix_id in this order)",
+        Shown(JoinFields(fields)), kAzure.header, kCsv.header));
   }
 }
 
@@ -181,15 +193,44 @@ std::optional<TraceRow> TraceReader::Next() {
 TraceRow TraceReader::ParseRow(std::string_view line) const {
   const FormatInfo& info = Info(format_);
   const std::vector<std::string_view> fields = SplitFields(line);
-  if (fields.size() != 3) {
-    FailAtLine(fmt::format("expected 3 columns ({}), got {}", info.header, fields.size()));
+  if (fields.size() != columns_) {
+    std::string header(info.header);
+    for (size_t i = 3; i < columns_; ++i) header += fmt::format(",{}", kCsvExtras[i - 3]);
+    FailAtLine(fmt::format("expected {} columns ({}), got {}", columns_, header, fields.size()));
   }
   TraceRow row;
   row.line = line_;
   row.time_ns = ParseTime(fields[0], info.columns[0]);
   row.input_tokens = ParseTokens(fields[1], info.columns[1]);
   row.output_tokens = ParseTokens(fields[2], info.columns[2]);
+  ParseExtras(fields, &row);
   return row;
+}
+
+void TraceReader::ParseExtras(const std::vector<std::string_view>& fields, TraceRow* row) const {
+  if (columns_ > 3 && !fields[3].empty()) {
+    row->session = ParseCount(fields[3], kCsvExtras[0], kMaxTraceTokens);
+  }
+  if (columns_ > 4) {
+    row->prefix_tokens = ParseCount(fields[4], kCsvExtras[1], kMaxTraceTokens);
+    if (row->prefix_tokens > row->input_tokens) {
+      FailAtLine(fmt::format("column 'prefix_tokens': must be <= input_tokens ({}), got {}",
+                             row->input_tokens, row->prefix_tokens));
+    }
+  }
+  if (columns_ > 5) row->prefix_id = ParseCount(fields[5], kCsvExtras[2], kMaxTraceTokens);
+}
+
+// An integer in [0, max].
+int64_t TraceReader::ParseCount(std::string_view field, std::string_view column,
+                                int64_t max) const {
+  int64_t v = -1;
+  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+  if (ec != std::errc() || end != field.data() + field.size() || v < 0 || v > max) {
+    FailAtLine(fmt::format("column '{}': expected an integer in [0, {}], got '{}'", column, max,
+                           Shown(field)));
+  }
+  return v;
 }
 
 int64_t TraceReader::ParseTime(std::string_view field, std::string_view column) const {

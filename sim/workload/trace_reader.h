@@ -1,6 +1,7 @@
 // TraceReader: streams a request trace (CSV) one row at a time, never loading it whole.
 // Two formats, told apart by the header row: "azure" (TIMESTAMP,ContextTokens,GeneratedTokens, the
-// Azure LLM inference trace 2023) and "csv" (arrival_s,input_tokens,output_tokens). Every problem
+// Azure LLM inference trace 2023) and "csv" (arrival_s,input_tokens,output_tokens, optionally
+// followed by session_id, then prefix_tokens, then prefix_id: prefix sharing). Every problem
 // is an InputError "path:LINE: ..." (1-based; the header is line 1); no input makes it abort, so it
 // can be fuzzed on its own.
 #pragma once
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace servesim {
 
@@ -20,6 +22,10 @@ struct TraceRow {
   int64_t time_ns = 0;
   int64_t input_tokens = 0;   // >= 1
   int64_t output_tokens = 0;  // >= 1
+  // csv optional columns (see docs/config.md, "Traces").
+  int64_t session = -1;       // session_id; -1 when absent or empty
+  int64_t prefix_tokens = 0;  // leading prompt tokens shared with prefix group prefix_id
+  int64_t prefix_id = 0;
 };
 
 // Largest token count a trace row may carry.
@@ -41,18 +47,24 @@ class TraceReader {
 
   const std::string& path() const { return path_; }
   const std::string& format() const { return format_; }  // "azure" or "csv"
+  bool HasSessions() const { return columns_ > 3; }
+  bool HasPrefixes() const { return columns_ > 4; }
 
  private:
   void ReadHeader(const std::string& requested_format);
   TraceRow ParseRow(std::string_view line) const;
   int64_t ParseTime(std::string_view field, std::string_view column) const;
   int64_t ParseTokens(std::string_view field, std::string_view column) const;
+  // The csv optional columns of `fields` into `row`.
+  void ParseExtras(const std::vector<std::string_view>& fields, TraceRow* row) const;
+  int64_t ParseCount(std::string_view field, std::string_view column, int64_t max) const;
   [[noreturn]] void FailAtLine(std::string_view message) const;
 
   std::string path_;
   std::string format_;
   std::ifstream in_;
   int64_t line_ = 0;  // number of the line read last
+  size_t columns_ = 3;
   std::optional<TraceRow> previous_;
 };
 

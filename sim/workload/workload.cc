@@ -10,6 +10,7 @@
 #include "sim/config/input_error.h"
 #include "sim/config/zoo.h"
 #include "sim/core/check.h"
+#include "sim/workload/sessions.h"
 #include "sim/workload/trace_reader.h"
 
 namespace servesim {
@@ -130,7 +131,8 @@ void ParseLimits(const ConfigNode& w, bool trace_arrivals, WorkloadConfig& confi
   if (burst && !config.num_requests) {
     w.Child("num_requests").Fail("missing required key (process 'burst' sends them all at 0)");
   }
-  if (!config.num_requests && !config.duration_s && !config.trace) {
+  const bool counted_sessions = config.sessions && config.sessions->num_sessions;
+  if (!config.num_requests && !config.duration_s && !config.trace && !counted_sessions) {
     w.Fail("needs num_requests or duration_s (or a trace) to know when to stop");
   }
 }
@@ -166,12 +168,13 @@ SimTime ScaledTraceOffset(int64_t since_first_ns, const TraceConfig& trace, int6
 
 WorkloadConfig ParseWorkload(const ConfigNode& w) {
   w.CheckKeys({"arrival", "concurrency", "think_time_s", "num_requests", "duration_s",
-               "input_tokens", "output_tokens", "trace"});
+               "input_tokens", "output_tokens", "trace", "shared_prefix_tokens", "sessions"});
   WorkloadConfig config;
   if (w.Has("trace")) config.trace = ParseTrace(w.Child("trace"));
   const bool trace_arrivals = config.trace && config.trace->use_arrivals;
   ParseClosedLoop(w, trace_arrivals, config);
   if (!config.ClosedLoop()) ParseArrival(w, trace_arrivals, config);
+  ParsePrefixSharing(w, config);
   ParseLimits(w, trace_arrivals, config);
   ParseLengths(w, config);
   return config;
@@ -181,7 +184,8 @@ RequestGenerator::RequestGenerator(const WorkloadConfig& config, uint64_t seed)
     : config_(config),
       arrival_rng_(seed, "workload.arrival"),
       input_rng_(seed, "workload.input_tokens"),
-      output_rng_(seed, "workload.output_tokens") {
+      output_rng_(seed, "workload.output_tokens"),
+      turns_rng_(seed, "workload.sessions.turns") {
   if (config_.trace) {
     trace_ = std::make_unique<TraceReader>(config_.trace->path, config_.trace->format);
   } else {
@@ -205,8 +209,7 @@ std::optional<RequestSpec> RequestGenerator::NextClosedLoop(SimTime now, bool af
   SERVESIM_CHECK(config_.ClosedLoop() && now >= 0);
   if (Done()) return std::nullopt;
   // The first wave starts at once; later requests follow a completion after the think time.
-  const std::optional<SimTime> arrival =
-      Offset(now, after_completion ? config_.think_time_s : 0.0);
+  const std::optional<SimTime> arrival = Offset(now, after_completion ? config_.think_time_s : 0.0);
   if (!arrival) return Finish();
   return Issue(*arrival);
 }
@@ -220,7 +223,9 @@ std::optional<RequestSpec> RequestGenerator::FromTraceRow() {
   if (duration_ && arrival > *duration_) return Finish();
   ++issued_;
   last_arrival_ = arrival;
-  return RequestSpec{arrival, row->input_tokens, row->output_tokens};
+  RequestSpec spec{arrival, row->input_tokens, row->output_tokens, row->session};
+  FromRowPrefix(*row, &spec);
+  return spec;
 }
 
 std::optional<SimTime> RequestGenerator::NextSyntheticArrival() {
@@ -272,15 +277,32 @@ std::optional<RequestSpec> RequestGenerator::Lengths(SimTime arrival) {
     if (!row) return std::nullopt;
     spec.input_tokens = row->input_tokens;
     spec.output_tokens = row->output_tokens;
+    spec.session = row->session;
+    FromRowPrefix(*row, &spec);
     return spec;
   }
   spec.input_tokens = config_.input_tokens->Sample(input_rng_);
   spec.output_tokens = config_.output_tokens->Sample(output_rng_);
+  // A conversation's system prompt comes once, before its first message.
+  if (config_.sessions) spec.input_tokens += config_.shared_prefix_tokens;
+  ApplySharedPrefix(&spec);
+  if (config_.sessions) StartSession(&spec);
   return spec;
 }
 
+void RequestGenerator::FromRowPrefix(const TraceRow& row, RequestSpec* spec) const {
+  if (row.prefix_tokens > 0) {
+    spec->prefix_group = row.prefix_id;
+    spec->prefix_tokens = row.prefix_tokens;
+  } else {
+    ApplySharedPrefix(spec);
+  }
+}
+
 bool RequestGenerator::Done() const {
-  return finished_ || (config_.num_requests && issued_ >= *config_.num_requests);
+  const bool sessions_done = config_.sessions && config_.sessions->num_sessions &&
+                             sessions_started_ >= *config_.sessions->num_sessions;
+  return finished_ || sessions_done || (config_.num_requests && issued_ >= *config_.num_requests);
 }
 
 std::nullopt_t RequestGenerator::Finish() {

@@ -1,13 +1,16 @@
 // Workload: what requests arrive and when. Parsed from the scenario's `workload:` section into a
 // WorkloadConfig, then turned into a RequestGenerator that streams requests in arrival order
 // (open loop, trace replay) or issues one per completion (closed loop with `concurrency`).
-// Traces are read row by row, never loaded whole.
+// Traces are read row by row, never loaded whole. Optional prefix sharing: a system prompt shared
+// by every request (`shared_prefix_tokens`) and multi-turn sessions (`sessions`), whose next turn
+// is issued when the previous one completes (see docs/design.md, "Sessions").
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "sim/config/config_node.h"
 #include "sim/core/rng.h"
@@ -20,6 +23,9 @@ struct RequestSpec {
   int64_t input_tokens = 0;   // >= 1
   int64_t output_tokens = 0;  // >= 1
   int64_t session = -1;       // conversation id (multi-turn workloads); -1: none
+  // The first prefix_tokens prompt tokens are those of prefix group prefix_group (-1: none).
+  int64_t prefix_group = -1;
+  int64_t prefix_tokens = 0;
 };
 
 // A distribution of token counts. Samples are integers >= 1.
@@ -38,23 +44,35 @@ std::unique_ptr<LengthDistribution> ParseLengthDistribution(const ConfigNode& no
 enum class ArrivalProcess { kPoisson, kGamma, kConstant, kBurst };
 
 struct TraceConfig {
-  std::string path;           // resolved
-  std::string format;         // "azure" (TIMESTAMP,ContextTokens,GeneratedTokens) or "csv"
-  double rate_scale = 1.0;    // 2.0 replays twice as fast
-  bool use_arrivals = true;   // false: lengths from the trace, arrivals from workload.arrival
+  std::string path;          // resolved
+  std::string format;        // "azure" (TIMESTAMP,ContextTokens,GeneratedTokens) or "csv"
+  double rate_scale = 1.0;   // 2.0 replays twice as fast
+  bool use_arrivals = true;  // false: lengths from the trace, arrivals from workload.arrival
+};
+
+// Multi-turn conversations (workload.sessions). Turn 1's prompt is the system prompt
+// (shared_prefix_tokens, if any) plus a new message (input_tokens); turn k+1's prompt is the whole
+// conversation so far (turn k's prompt and output) plus a new message, and it arrives
+// think_time_s after turn k completed.
+struct SessionConfig {
+  std::optional<int64_t> num_sessions;              // sessions started in all; unset: no limit
+  std::shared_ptr<const LengthDistribution> turns;  // turns per session
+  double think_time_s = 0;
 };
 
 struct WorkloadConfig {
   ArrivalProcess process = ArrivalProcess::kPoisson;
-  double rate_per_s = 0;  // poisson, gamma, constant
-  double cv = 1.0;        // gamma: coefficient of variation of inter-arrival times
-  int64_t concurrency = 0;   // > 0: closed loop with this many requests in flight
-  double think_time_s = 0;   // closed loop: pause between a completion and the next request
+  double rate_per_s = 0;    // poisson, gamma, constant
+  double cv = 1.0;          // gamma: coefficient of variation of inter-arrival times
+  int64_t concurrency = 0;  // > 0: closed loop with this many requests in flight
+  double think_time_s = 0;  // closed loop: pause between a completion and the next request
   std::optional<int64_t> num_requests;
   std::optional<double> duration_s;
-  std::shared_ptr<const LengthDistribution> input_tokens;   // null when lengths come from a trace
+  std::shared_ptr<const LengthDistribution> input_tokens;  // null when lengths come from a trace
   std::shared_ptr<const LengthDistribution> output_tokens;
   std::optional<TraceConfig> trace;
+  int64_t shared_prefix_tokens = 0;  // every prompt starts with this system prompt (group 0)
+  std::optional<SessionConfig> sessions;
 
   bool ClosedLoop() const { return concurrency > 0; }
 };
@@ -63,6 +81,7 @@ struct WorkloadConfig {
 WorkloadConfig ParseWorkload(const ConfigNode& workload);
 
 class TraceReader;  // sim/workload/trace_reader.h
+struct TraceRow;
 
 class RequestGenerator {
  public:
@@ -81,6 +100,16 @@ class RequestGenerator {
   // have been issued or the arrival would be past duration_s.
   std::optional<RequestSpec> NextClosedLoop(SimTime now, bool after_completion = true);
 
+  // Sessions: the next turn of `session`, whose previous turn completed (or was refused) at
+  // `now`, arriving think_time_s later; nullopt when the session is over (its turns are done, the
+  // next turn would not fit the context limit, num_requests are issued or it would arrive past
+  // duration_s). Open loop: NextArrival gives first turns; closed loop (concurrency = sessions
+  // in flight): NextClosedLoop does.
+  std::optional<RequestSpec> NextTurn(int64_t session, SimTime now);
+  // A session ends before a turn whose prompt + output exceeds `max_total_tokens` or whose
+  // prompt exceeds `max_prompt_tokens` (the engine's limits; by default none).
+  void SetContextLimit(int64_t max_total_tokens, int64_t max_prompt_tokens);
+
   const WorkloadConfig& config() const { return config_; }
 
  private:
@@ -95,6 +124,12 @@ class RequestGenerator {
   // Checks duration_s, fills lengths and counts the request; nullopt (and done) otherwise.
   std::optional<RequestSpec> Issue(SimTime arrival);
   std::optional<RequestSpec> Lengths(SimTime arrival);
+  // Sessions: numbers a new request as the first turn of a new session (sessions.cc).
+  void StartSession(RequestSpec* spec);
+  // The shared system prompt of workload.shared_prefix_tokens, clipped to the prompt.
+  void ApplySharedPrefix(RequestSpec* spec) const;
+  // A trace row's prefix columns, or the shared system prompt when it has none.
+  void FromRowPrefix(const TraceRow& row, RequestSpec* spec) const;
   bool Done() const;
   std::nullopt_t Finish();
 
@@ -102,12 +137,22 @@ class RequestGenerator {
   Rng arrival_rng_;
   Rng input_rng_;
   Rng output_rng_;
+  Rng turns_rng_;
   std::unique_ptr<TraceReader> trace_;
   std::optional<int64_t> trace_first_ns_;  // time of the first trace row, on the trace's clock
   std::optional<SimTime> duration_;        // duration_s in ns
   int64_t issued_ = 0;
   SimTime last_arrival_ = 0;
   bool finished_ = false;
+  struct SessionState {
+    int64_t turns_left = 0;      // turns still to issue after the current one
+    int64_t context_tokens = 0;  // the current turn's prompt + output
+    int64_t prefix_tokens = 0;   // shared system prompt tokens (the same for every turn)
+  };
+  std::unordered_map<int64_t, SessionState> sessions_;  // sessions in progress; never iterated
+  int64_t sessions_started_ = 0;
+  int64_t max_total_tokens_ = 0;   // 0: no limit
+  int64_t max_prompt_tokens_ = 0;  // 0: no limit
 };
 
 }  // namespace servesim

@@ -42,8 +42,7 @@ TEST_F(CollectiveCommandTest, PrintsTheErrorTable) {
             std::string::npos)
       << out;
   EXPECT_NE(out.find("collective  gpu            span     size"), std::string::npos) << out;
-  EXPECT_NE(out.find("all_reduce  h100-sxm-80gb  1 node   16-256 MiB        1"),
-            std::string::npos)
+  EXPECT_NE(out.find("all_reduce  h100-sxm-80gb  1 node   16-256 MiB        1"), std::string::npos)
       << out;
   EXPECT_NE(out.find("send_recv   h100-sxm-80gb  2 nodes  <64 KiB"), std::string::npos) << out;
 }
@@ -70,8 +69,8 @@ TEST_F(CollectiveCommandTest, UsageErrors) {
     CommandCollectives({"--markdwn"}, out);
     FAIL() << "no error";
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("servesim collectives: unrecognised option '--markdwn'", 0),
-              0u)
+    EXPECT_EQ(
+        std::string(e.what()).rfind("servesim collectives: unrecognised option '--markdwn'", 0), 0u)
         << e.what();
   }
 }

@@ -67,8 +67,8 @@ TEST(ScenarioTest, Fp8DefaultsToAnFp8KvCacheAndCanBeOverridden) {
 
 TEST(ScenarioTest, RejectsBadEngineSettingsWithLocatedMessages) {
   EXPECT_EQ(ErrorOf({"engine.scheduler=vlm"}),
-            "--set engine.scheduler=vlm: engine.scheduler: must be one of vllm, trtllm, got "
-            "'vlm' (did you mean 'vllm'?)");
+            "--set engine.scheduler=vlm: engine.scheduler: must be one of vllm, trtllm, orca, "
+            "sarathi, static, got 'vlm' (did you mean 'vllm'?)");
   EXPECT_EQ(ErrorOf({"engine.max_num_seqs=512", "engine.max_num_batched_tokens=256"}),
             "--set engine.max_num_batched_tokens=256: engine.max_num_batched_tokens: must be >= "
             "max_num_seqs (512) so every running sequence can decode each step, got 256");

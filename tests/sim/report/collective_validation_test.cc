@@ -14,7 +14,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr double kMiB = 1024.0 * 1024.0;
-const std::string kReference = SERVESIM_SOURCE_DIR "/../shared/reference/nccl_collectives_vidur.csv";
+const std::string kReference =
+    SERVESIM_SOURCE_DIR "/../shared/reference/nccl_collectives_vidur.csv";
 constexpr char kHeader[] =
     "source,cluster,collective,num_gpus,gpus_per_node,nodes,size_field,time_ms_median,notes\n";
 
@@ -131,8 +132,8 @@ class CollectiveReferenceCsvTest : public ::testing::Test {
       GTEST_SKIP() << "no reference CSV at " << kReference
                    << " (shared/reference/nccl_collectives_vidur.csv is outside the repo)";
     }
-    evaluation_ = EvaluateCollectives(LoadCollectiveReference(kReference),
-                                      DefaultCollectiveParams());
+    evaluation_ =
+        EvaluateCollectives(LoadCollectiveReference(kReference), DefaultCollectiveParams());
   }
   CollectiveEvaluation evaluation_;
 };

@@ -1,86 +1,12 @@
 #include "sim/serving/scheduler.h"
 
-#include <map>
-
 #include <gtest/gtest.h>
 
 #include "sim/core/rng.h"
+#include "tests/sim/serving/scheduler_harness.h"
 
 namespace servesim {
 namespace {
-
-class RecordingObserver : public StepObserver {
- public:
-  void OnFirstToken(RequestId id, SimTime now) override { first_token[id] = now; }
-  void OnTokenGaps(SimTime, int64_t count) override { gaps += count; }
-  void OnFinish(RequestId id, SimTime now) override {
-    ++finish_count[id];
-    finish_time[id] = now;
-  }
-  void OnPreempt(RequestId id, SimTime) override { preempted.push_back(id); }
-
-  std::map<RequestId, SimTime> first_token, finish_time;
-  std::map<RequestId, int> finish_count;
-  std::vector<RequestId> preempted;
-  int64_t gaps = 0;
-};
-
-// Drives a Scheduler with a fixed step time and checks the batch limits at every step.
-class Harness {
- public:
-  explicit Harness(const SchedulerConfig& config) : config_(config) {
-    table_.reserve(10000);
-    scheduler_ = std::make_unique<Scheduler>(config, &table_);
-  }
-  RequestId Add(int64_t input, int64_t output) {
-    Request r;
-    r.arrival = now_;
-    r.input_tokens = input;
-    r.output_tokens = output;
-    table_.push_back(r);
-    const RequestId id = static_cast<RequestId>(table_.size() - 1);
-    scheduler_->Enqueue(id);
-    return id;
-  }
-  // One step; false when idle.
-  bool Step() {
-    if (!scheduler_->Plan(now_, &batch_, &obs_)) return false;
-    EXPECT_LE(batch_.TotalTokens(), config_.max_num_batched_tokens);
-    EXPECT_LE(batch_.NumSeqs(), config_.max_num_seqs);
-    EXPECT_LE(scheduler_->NumRunning(), config_.max_num_seqs);
-    EXPECT_LE(scheduler_->Blocks().Used(), scheduler_->Blocks().NumBlocks());
-    ++steps_;
-    now_ += kStep;
-    scheduler_->Commit(now_, &obs_);
-    return true;
-  }
-  void RunToIdle() {
-    while (Step()) ASSERT_LT(steps_, 1'000'000);
-    EXPECT_TRUE(scheduler_->Idle());
-    EXPECT_EQ(scheduler_->Blocks().Used(), 0);
-  }
-
-  static constexpr SimTime kStep = kNsPerMs;
-  SchedulerConfig config_;
-  RequestTable table_;
-  std::unique_ptr<Scheduler> scheduler_;
-  RecordingObserver obs_;
-  BatchShape batch_;
-  SimTime now_ = 0;
-  int64_t steps_ = 0;
-};
-
-SchedulerConfig Config(SchedulerPolicy policy, int64_t budget, int64_t blocks, int64_t block_size,
-                       int64_t max_seqs = 256, bool chunked = true) {
-  SchedulerConfig c;
-  c.policy = policy;
-  c.max_num_batched_tokens = budget;
-  c.num_blocks = blocks;
-  c.block_size = block_size;
-  c.max_num_seqs = std::min(max_seqs, budget);
-  c.enable_chunked_prefill = chunked;
-  return c;
-}
 
 TEST(SchedulerTest, ChunkedPrefillSplitsALongPromptUnderTheTokenBudget) {
   Harness h(Config(SchedulerPolicy::kVllm, 4096, 10000, 16));
@@ -166,19 +92,127 @@ TEST(SchedulerTest, TrtllmReservesTheWholeSequenceAndNeverPreempts) {
   EXPECT_GE(h.table_[2].scheduled, std::min(h.obs_.finish_time[0], h.obs_.finish_time[1]));
 }
 
+TEST(SchedulerTest, PrefilledRequestDecodesAtOnceWithThePromptBlocks) {
+  Harness h(Config(SchedulerPolicy::kVllm, 64, 100, 4));
+  const RequestId id = h.AddPrefilled(8, 4);
+  ASSERT_TRUE(h.Step());
+  EXPECT_TRUE(h.batch_.prefills.empty());
+  EXPECT_EQ(h.batch_.decode_seqs, 1);
+  EXPECT_EQ(h.batch_.decode_context_tokens, 9);
+  // 8 prompt tokens fill two blocks; the first decode token opens a third.
+  EXPECT_EQ(h.scheduler_->Blocks().Used(), 3);
+  EXPECT_EQ(h.table_[id].scheduled, 0);
+  h.RunToIdle();
+  EXPECT_EQ(h.obs_.finish_count[id], 1);
+  EXPECT_EQ(h.obs_.finish_time[id], 3 * Harness::kStep);  // three more tokens, one per step
+  EXPECT_EQ(h.obs_.gaps, 3);
+  EXPECT_TRUE(h.obs_.first_token.empty());  // the first token was reported elsewhere
+}
+
+TEST(SchedulerTest, PrefilledRequestWaitsFcfsBehindEarlierArrivals) {
+  Harness h(Config(SchedulerPolicy::kVllm, 64, 100, 4, /*max_seqs=*/1));
+  const RequestId a = h.Add(10, 3);
+  const RequestId b = h.AddPrefilled(10, 3);
+  h.RunToIdle();
+  EXPECT_EQ(h.obs_.finish_time[a], 3 * Harness::kStep);
+  EXPECT_EQ(h.table_[b].scheduled, 3 * Harness::kStep);
+  EXPECT_EQ(h.obs_.finish_time[b], 5 * Harness::kStep);
+}
+
+TEST(SchedulerTest, PrefilledRequestUnderTrtllmReservesTheWholeSequence) {
+  Harness h(Config(SchedulerPolicy::kTrtllm, 64, 100, 4));
+  h.AddPrefilled(8, 12);
+  ASSERT_TRUE(h.Step());
+  EXPECT_EQ(h.scheduler_->Blocks().Used(), 5);  // ceil((8 + 12) / 4)
+  h.RunToIdle();
+}
+
+TEST(SchedulerTest, PrefillOnlyFinishesAtTheFirstTokenAndFreesItsBlocks) {
+  for (SchedulerPolicy policy : {SchedulerPolicy::kVllm, SchedulerPolicy::kTrtllm}) {
+    SchedulerConfig c = Config(policy, 128, 100, 4);
+    c.prefill_only = true;
+    Harness h(c);
+    const RequestId id = h.Add(100, 50);
+    ASSERT_TRUE(h.Step());
+    EXPECT_EQ(h.obs_.finish_count[id], 1);
+    EXPECT_EQ(h.obs_.first_token[id], Harness::kStep);
+    EXPECT_EQ(h.obs_.finish_time[id], Harness::kStep);
+    EXPECT_EQ(h.table_[id].generated, 1);
+    EXPECT_LT(h.table_[id].generated, h.table_[id].output_tokens);
+    EXPECT_EQ(h.table_[id].blocks, 0);
+    EXPECT_EQ(h.scheduler_->Blocks().Used(), 0);  // freed at the hand-off
+    EXPECT_FALSE(h.Step());
+  }
+  // trtllm reserves only the prompt there (25 blocks of 4, not the 38 of prompt + output): 80
+  // blocks hold three such prompts at once.
+  SchedulerConfig c = Config(SchedulerPolicy::kTrtllm, 1024, 80, 4);
+  c.prefill_only = true;
+  Harness h(c);
+  for (int i = 0; i < 4; ++i) h.Add(100, 50);
+  h.Step();
+  EXPECT_EQ(h.batch_.prefills.size(), 3u);
+  h.RunToIdle();
+}
+
+// Disaggregation end to end: a prefill-only scheduler hands each request, as its first token
+// comes out, to a decode scheduler; every request finishes exactly once on each side.
+TEST(SchedulerTest, PrefillOnlyFeedsAPrefilledDecodeInstance) {
+  for (SchedulerPolicy policy : {SchedulerPolicy::kVllm, SchedulerPolicy::kTrtllm}) {
+    SchedulerConfig pc = Config(policy, 128, 200, 8, 16);
+    pc.prefill_only = true;
+    Harness prefill(pc);
+    Harness decode(Config(policy, 128, 60, 8, 16));
+    Rng rng(7, "disagg");
+    for (int i = 0; i < 100; ++i) prefill.Add(rng.UniformInt(1, 150), rng.UniformInt(2, 100));
+    size_t handed = 0;
+    bool busy = true;
+    while (busy) {
+      busy = prefill.Step();
+      for (; handed < prefill.table_.size() && prefill.table_[handed].finish >= 0; ++handed) {
+        const Request& r = prefill.table_[handed];
+        decode.now_ = std::max(decode.now_, prefill.now_);
+        decode.AddPrefilled(r.input_tokens, r.output_tokens);
+      }
+      busy = decode.Step() || busy;
+    }
+    decode.RunToIdle();
+    ASSERT_EQ(handed, 100u);
+    int64_t expected_gaps = 0;
+    for (RequestId id = 0; id < 100; ++id) {
+      EXPECT_EQ(prefill.obs_.finish_count[id], 1);
+      EXPECT_EQ(decode.obs_.finish_count[id], 1);
+      EXPECT_EQ(decode.table_[id].generated, decode.table_[id].output_tokens);
+      expected_gaps += decode.table_[id].output_tokens - 1;
+    }
+    EXPECT_EQ(decode.obs_.gaps, expected_gaps);
+    if (policy == SchedulerPolicy::kTrtllm) {
+      EXPECT_TRUE(decode.obs_.preempted.empty());
+    }
+  }
+}
+
 // Random workloads under memory pressure: limits hold at every step (Harness::Step) and every
-// request finishes exactly once with exactly its output tokens.
-void StressOnce(SchedulerPolicy policy, bool chunked, uint64_t seed) {
+// request finishes exactly once with exactly its output tokens. With prefix caching, requests
+// share prefixes (groups) and conversations (sessions) at random.
+void StressOnce(SchedulerPolicy policy, bool chunked, uint64_t seed, bool caching = false) {
   // Without chunking the budget must hold the longest prompt plus its recomputed outputs (the
   // scenario loader enforces max_num_batched_tokens >= max_model_len for this).
-  Harness h(Config(policy, chunked ? 256 : 350, 120, 8, 16, chunked));
+  SchedulerConfig config = Config(policy, chunked ? 256 : 350, 120, 8, 16, chunked);
+  config.prefix_caching = caching;
+  Harness h(config);
   Rng rng(seed, "scheduler_stress");
   int64_t expected_gaps = 0;
   for (int round = 0; round < 200; ++round) {
     const int arrivals = static_cast<int>(rng.UniformInt(0, 3));
     for (int i = 0; i < arrivals; ++i) {
       const int64_t input = rng.UniformInt(1, 200), output = rng.UniformInt(1, 150);
-      h.Add(input, output);
+      if (caching) {
+        const int64_t group = rng.UniformInt(-1, 2);
+        h.Add(input, output, rng.UniformInt(-1, 4), group,
+              group >= 0 ? rng.UniformInt(0, input) : 0);
+      } else {
+        h.Add(input, output);
+      }
       expected_gaps += output - 1;
     }
     for (int s = 0; s < 5; ++s) h.Step();
@@ -187,10 +221,17 @@ void StressOnce(SchedulerPolicy policy, bool chunked, uint64_t seed) {
   for (RequestId id = 0; id < static_cast<RequestId>(h.table_.size()); ++id) {
     EXPECT_EQ(h.obs_.finish_count[id], 1) << "request " << id;
     EXPECT_EQ(h.table_[id].generated, h.table_[id].output_tokens);
+    EXPECT_EQ(h.table_[id].blocks, 0);
   }
   EXPECT_EQ(h.obs_.gaps, expected_gaps);  // one gap per output token after the first
-  if (policy == SchedulerPolicy::kTrtllm) {
+  if (policy != SchedulerPolicy::kVllm && policy != SchedulerPolicy::kSarathi) {
     EXPECT_TRUE(h.obs_.preempted.empty());
+  }
+  if (caching) {
+    EXPECT_GT(h.scheduler_->Blocks().Evictable(), 0);
+    int64_t hits = 0;
+    for (const Request& r : h.table_) hits += r.prefix_hit_tokens;
+    EXPECT_GT(hits, 0);
   }
 }
 
@@ -198,6 +239,22 @@ TEST(SchedulerTest, StressVllmChunked) { StressOnce(SchedulerPolicy::kVllm, true
 TEST(SchedulerTest, StressVllmUnchunked) { StressOnce(SchedulerPolicy::kVllm, false, 2); }
 TEST(SchedulerTest, StressTrtllm) { StressOnce(SchedulerPolicy::kTrtllm, false, 3); }
 TEST(SchedulerTest, StressTrtllmChunked) { StressOnce(SchedulerPolicy::kTrtllm, true, 4); }
+TEST(SchedulerTest, StressOrca) { StressOnce(SchedulerPolicy::kOrca, false, 5); }
+TEST(SchedulerTest, StressSarathi) { StressOnce(SchedulerPolicy::kSarathi, true, 6); }
+TEST(SchedulerTest, StressStatic) { StressOnce(SchedulerPolicy::kStatic, false, 7); }
+
+TEST(SchedulerTest, StressPrefixCachingUnderEveryPolicy) {
+  uint64_t seed = 10;
+  for (SchedulerPolicy policy :
+       {SchedulerPolicy::kVllm, SchedulerPolicy::kTrtllm, SchedulerPolicy::kOrca,
+        SchedulerPolicy::kSarathi, SchedulerPolicy::kStatic}) {
+    for (bool chunked : {true, false}) {
+      SCOPED_TRACE(testing::Message()
+                   << "policy " << static_cast<int>(policy) << " chunked " << chunked);
+      StressOnce(policy, chunked, seed++, /*caching=*/true);
+    }
+  }
+}
 
 }  // namespace
 }  // namespace servesim

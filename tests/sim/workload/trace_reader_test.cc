@@ -46,8 +46,8 @@ std::string ErrorOf(const std::string& contents, const std::string& format = "")
   try {
     ReadAll(file.path(), format);
   } catch (const InputError& e) {
-    std::string message = e.what();
-    return message.replace(0, file.path().size(), "T");
+    const std::string message = e.what();
+    return "T" + message.substr(file.path().size());
   }
   return "no error";
 }
@@ -129,7 +129,8 @@ TEST(TraceReaderTest, HeaderErrors) {
   EXPECT_EQ(ErrorOf("time,in,out\n1,2,3\n"),
             "T:1: unrecognised trace header 'time,in,out'; expected "
             "'TIMESTAMP,ContextTokens,GeneratedTokens' (azure) or "
-            "'arrival_s,input_tokens,output_tokens' (csv)");
+            "'arrival_s,input_tokens,output_tokens' (csv, optionally followed by session_id, "
+            "prefix_tokens, prefix_id in this order)");
   EXPECT_EQ(ErrorOf(kAzureHeader, "csv"),
             "T:1: format 'csv' expects the header 'arrival_s,input_tokens,output_tokens', got "
             "'TIMESTAMP,ContextTokens,GeneratedTokens'");
@@ -159,6 +160,35 @@ TEST(TraceReaderTest, RowErrorsNameTheLineAndColumn) {
             "T:3: column 'arrival_s': expected a number of seconds in [0, 1000000000], got 'nan'");
   EXPECT_EQ(ErrorOf(std::string(kCsvHeader) + "-1,2,3\n"),
             "T:2: column 'arrival_s': expected a number of seconds in [0, 1000000000], got '-1'");
+}
+
+TEST(TraceReaderTest, CsvOptionalSessionAndPrefixColumns) {
+  TempFile file(
+      "arrival_s,input_tokens,output_tokens,session_id,prefix_tokens,prefix_id\n"
+      "0,100,5,3,64,2\n1,50,5,,0,0\n");
+  TraceReader reader(file.path(), "csv");
+  EXPECT_TRUE(reader.HasSessions());
+  EXPECT_TRUE(reader.HasPrefixes());
+  const std::optional<TraceRow> a = reader.Next(), b = reader.Next();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->session, 3);
+  EXPECT_EQ(a->prefix_tokens, 64);
+  EXPECT_EQ(a->prefix_id, 2);
+  EXPECT_EQ(b->session, -1);  // empty: no session
+  const std::string h4 = "arrival_s,input_tokens,output_tokens,session_id\n";
+  EXPECT_EQ(ErrorOf(h4 + "0,1,1,7\n"), "no error");
+  EXPECT_EQ(ErrorOf(h4 + "0,1,1\n"),
+            "T:2: expected 4 columns (arrival_s,input_tokens,output_tokens,session_id), got 3");
+  EXPECT_EQ(ErrorOf(h4 + "0,1,1,-2\n"),
+            "T:2: column 'session_id': expected an integer in [0, 1000000000], got '-2'");
+  const std::string h5 = "arrival_s,input_tokens,output_tokens,session_id,prefix_tokens\n";
+  EXPECT_EQ(ErrorOf(h5 + "0,10,1,,11\n"),
+            "T:2: column 'prefix_tokens': must be <= input_tokens (10), got 11");
+  EXPECT_EQ(ErrorOf("arrival_s,input_tokens,output_tokens,sid\n0,1,1,1\n"),
+            "T:1: unrecognised trace header 'arrival_s,input_tokens,output_tokens,sid'; "
+            "expected 'TIMESTAMP,ContextTokens,GeneratedTokens' (azure) or "
+            "'arrival_s,input_tokens,output_tokens' (csv, optionally followed by session_id, "
+            "prefix_tokens, prefix_id in this order)");
 }
 
 TEST(TraceReaderTest, UnsortedRowsAreRejected) {

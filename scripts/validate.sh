@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Reruns `servesim validate` on the published tables (../shared/validation, or $SERVESIM_VALIDATION_DIR)
+# and regenerates docs/validation/<table>.csv (per row: the input columns, then predicted,
+# rel_error and note) and the summary block of docs/validation.md.
+# Usage: scripts/validate.sh [servesim binary]   (default: build/bin/servesim, built if missing)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="${1:-$root/build/bin/servesim}"
+[ -x "$bin" ] || bash "$root/scripts/build.sh"
+tables="${SERVESIM_VALIDATION_DIR:-$root/../shared/validation}"
+out="$root/docs/validation"
+mkdir -p "$out"
+summary="$(mktemp)"
+trap 'rm -f "$summary"' EXIT
+for table in "$tables"/*.csv; do
+  name="$(basename "$table" .csv)"
+  [ -s "$summary" ] && echo >>"$summary"
+  "$bin" validate "$table" --quiet --csv "$out/$name.csv" >>"$summary"
+  echo "wrote docs/validation/$name.csv"
+done
+# Replace the text between the markers in docs/validation.md with the new summaries.
+doc="$root/docs/validation.md"
+awk -v file="$summary" '
+  /<!-- BEGIN generated summary -->/ { print; print "```"; while ((getline l < file) > 0) print l; print "```"; skip = 1; next }
+  /<!-- END generated summary -->/ { skip = 0 }
+  !skip { print }
+' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
+echo "updated the summary in docs/validation.md"

@@ -1,0 +1,50 @@
+// Validate: runs every case of a set of validation rows (one simulation per distinct
+// configuration, in parallel on `jobs` threads; results do not depend on the thread count) and
+// compares the predictions with the published numbers, row by row and summarised per table,
+// metric and GPU. Rendering: console tables, JSON and per-row CSV (validation_report.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/validation/error_stats.h"
+#include "sim/validation/validation_table.h"
+
+namespace servesim {
+
+struct ValidationOptions {
+  int jobs = 1;                   // threads running simulations
+  std::vector<std::string> sets;  // "dotted.key=value" applied to every generated scenario
+};
+
+struct ValidationRowResult {
+  ValidationRow row;
+  double predicted = 0;
+  double rel_error = 0;  // (predicted - measured) / measured
+  std::string skipped;   // why the row was not simulated (SkipReason); "" when it was
+};
+
+struct ValidationSummaryRow {
+  std::string table;
+  std::string metric;
+  std::string gpu;  // "all" for every GPU of the table together
+  ErrorStats stats;
+};
+
+struct ValidationResult {
+  std::vector<ValidationRowResult> rows;  // in input order
+  int64_t num_cases = 0;                  // simulations run
+  int64_t num_skipped = 0;                // rows not simulated (not in the summary)
+};
+
+// Runs the cases of `rows`. Throws InputError (naming the row) if a case's scenario is invalid.
+ValidationResult RunValidation(const std::vector<ValidationRow>& rows,
+                               const ValidationOptions& options);
+
+// Error statistics of the simulated rows per (table, metric, GPU), plus a GPU "all" row per (table,
+// metric) when the table has several GPUs. Ordered by table (first appearance), metric
+// (ValidationMetricNames() order), then GPU name with "all" first.
+std::vector<ValidationSummaryRow> SummarizeValidation(const ValidationResult& result);
+
+}  // namespace servesim

@@ -1,0 +1,121 @@
+#include "sim/validation/validation_report.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "sim/studies/table_text.h"
+#include "sim/validation/validation_table.h"
+
+namespace servesim {
+namespace {
+
+std::string Rate(const ValidationRow& r) {
+  return r.request_rate ? fmt::format("{:g}", *r.request_rate) : std::string("inf");
+}
+
+// Predictions rounded for files: 6 significant digits (stable text, enough for a %-level check).
+double Rounded(double v) { return std::stod(fmt::format("{:.6g}", v)); }
+
+nlohmann::ordered_json RowJson(const ValidationRowResult& r) {
+  nlohmann::ordered_json j;
+  j["id"] = r.row.id;
+  j["table"] = r.row.table;
+  j["model"] = r.row.model;
+  j["gpu"] = r.row.gpu;
+  j["num_gpus"] = r.row.num_gpus;
+  j["tp"] = r.row.tp;
+  j["pp"] = r.row.pp;
+  j["precision"] = r.row.precision;
+  j["isl"] = r.row.isl;
+  j["osl"] = r.row.osl;
+  j["num_requests"] = r.row.num_requests;
+  j["request_rate"] = Rate(r.row);
+  j["metric"] = r.row.metric;
+  j["measured"] = r.row.measured;
+  if (!r.skipped.empty()) {
+    j["predicted"] = nullptr;
+    j["rel_error"] = nullptr;
+    j["skipped"] = r.skipped;
+    return j;
+  }
+  j["predicted"] = Rounded(r.predicted);
+  j["rel_error"] = Rounded(r.rel_error);
+  return j;
+}
+
+}  // namespace
+
+void PrintValidationRows(const ValidationResult& result, std::ostream& out) {
+  fmt::print(out,
+             "{:<16} {:<14} {:<14} {:>3} {:>3} {:<5} {:>11} {:>5} {:<19} {:>11} {:>11} {:>8}\n",
+             "id", "model", "gpu", "tp", "gpus", "prec", "isl/osl", "rate", "metric", "measured",
+             "predicted", "error");
+  for (const ValidationRowResult& r : result.rows) {
+    const ValidationRow& w = r.row;
+    if (!r.skipped.empty()) {
+      fmt::print(
+          out, "{:<16} {:<14} {:<14} {:>3} {:>3} {:<5} {:>11} {:>5} {:<19} {:>11.2f} skipped: {}\n",
+          w.id, w.model, w.gpu, w.tp, w.num_gpus, w.precision, fmt::format("{}/{}", w.isl, w.osl),
+          Rate(w), w.metric, w.measured, r.skipped);
+      continue;
+    }
+    fmt::print(out,
+               "{:<16} {:<14} {:<14} {:>3} {:>3} {:<5} {:>11} {:>5} {:<19} {:>11.2f} {:>11.2f} "
+               "{:>+7.1f}%\n",
+               w.id, w.model, w.gpu, w.tp, w.num_gpus, w.precision,
+               fmt::format("{}/{}", w.isl, w.osl), Rate(w), w.metric, w.measured, r.predicted,
+               100 * r.rel_error);
+  }
+}
+
+void PrintValidationSummary(const std::vector<ValidationSummaryRow>& summary, std::ostream& out) {
+  fmt::print(out, "{:<36} {:<19} {:<14} {:>5} {:>9} {:>8} {:>8} {:>8}\n", "table", "metric", "gpu",
+             "rows", "median|e|", "p90|e|", "max|e|", "bias");
+  for (const ValidationSummaryRow& s : summary) {
+    fmt::print(out, "{:<36} {:<19} {:<14} {:>5} {:>8.1f}% {:>7.1f}% {:>7.1f}% {:>+7.1f}%\n",
+               s.table, s.metric, s.gpu, s.stats.count, 100 * s.stats.median_abs,
+               100 * s.stats.p90_abs, 100 * s.stats.max_abs, 100 * s.stats.bias);
+  }
+}
+
+nlohmann::ordered_json ValidationToJson(const ValidationResult& result,
+                                        const std::vector<ValidationSummaryRow>& summary) {
+  nlohmann::ordered_json j;
+  j["preset"] = "trtllm";
+  j["seed"] = 1;
+  j["cases"] = result.num_cases;
+  j["skipped_rows"] = result.num_skipped;
+  j["rows"] = nlohmann::ordered_json::array();
+  for (const ValidationRowResult& r : result.rows) j["rows"].push_back(RowJson(r));
+  j["summary"] = nlohmann::ordered_json::array();
+  for (const ValidationSummaryRow& s : summary) {
+    nlohmann::ordered_json e;
+    e["table"] = s.table;
+    e["metric"] = s.metric;
+    e["gpu"] = s.gpu;
+    e["count"] = s.stats.count;
+    e["median_abs_error"] = Rounded(s.stats.median_abs);
+    e["p90_abs_error"] = Rounded(s.stats.p90_abs);
+    e["max_abs_error"] = Rounded(s.stats.max_abs);
+    e["bias"] = Rounded(s.stats.bias);
+    j["summary"].push_back(e);
+  }
+  return j;
+}
+
+std::string ValidationCsv(const ValidationResult& result) {
+  std::string out;
+  for (const std::string& c : ValidationColumns()) out += c + ",";
+  out += "predicted,rel_error,note\n";
+  for (const ValidationRowResult& r : result.rows) {
+    for (const std::string& f : r.row.fields) out += CsvField(f) + ",";
+    if (!r.skipped.empty()) {
+      out += ",," + CsvField("skipped: " + r.skipped) + "\n";
+      continue;
+    }
+    out += fmt::format("{:.6g},{:.4f},\n", r.predicted, r.rel_error);
+  }
+  return out;
+}
+
+}  // namespace servesim

@@ -1,0 +1,237 @@
+#include "sim/validation/validation_table.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "sim/config/input_error.h"
+#include "sim/config/zoo.h"
+
+namespace servesim {
+namespace {
+
+enum Column : size_t {
+  kId,
+  kModel,
+  kGpu,
+  kNumGpus,
+  kTp,
+  kPp,
+  kPrecision,
+  kIsl,
+  kOsl,
+  kNumRequests,
+  kRequestRate,
+  kMetric,
+  kMeasured,
+  kSource,
+  kNumColumns
+};
+
+constexpr int64_t kMaxCount = 1'000'000'000;
+
+std::string JoinComma(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += fmt::format("{}{}", i ? "," : "", names[i]);
+  return out;
+}
+
+// Parses one data line; every error names the file, the line and the column.
+class RowParser {
+ public:
+  RowParser(const std::string& path, int64_t line, std::vector<std::string> fields)
+      : path_(path), line_(line), fields_(std::move(fields)) {}
+
+  ValidationRow Parse() const;
+
+ private:
+  [[noreturn]] void Fail(Column c, std::string_view rule) const {
+    throw InputError(fmt::format("{}:{}: column '{}': {}, got '{}'", path_, line_,
+                                 ValidationColumns()[c], rule, fields_[c]));
+  }
+  const std::string& Text(Column c) const { return fields_[c]; }
+  std::string NonEmpty(Column c) const;
+  int64_t Count(Column c) const;
+  double PositiveNumber(Column c, std::string_view rule) const;
+  std::string Choice(Column c, const std::vector<std::string>& choices) const;
+  std::string ZooName(Column c, std::string_view kind, std::string_view noun) const;
+
+  const std::string& path_;
+  int64_t line_;
+  std::vector<std::string> fields_;
+};
+
+std::string RowParser::NonEmpty(Column c) const {
+  if (Text(c).empty()) Fail(c, "must not be empty");
+  return Text(c);
+}
+
+int64_t RowParser::Count(Column c) const {
+  const std::string& s = Text(c);
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < 1 || v > kMaxCount) {
+    Fail(c, fmt::format("expected an integer in [1, {}]", kMaxCount));
+  }
+  return v;
+}
+
+double RowParser::PositiveNumber(Column c, std::string_view rule) const {
+  const std::string& s = Text(c);
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v) || v <= 0) {
+    Fail(c, rule);
+  }
+  return v;
+}
+
+std::string RowParser::Choice(Column c, const std::vector<std::string>& choices) const {
+  if (std::find(choices.begin(), choices.end(), Text(c)) != choices.end()) return Text(c);
+  throw InputError(fmt::format("{}:{}: column '{}': expected one of {}, got '{}'{}", path_, line_,
+                               ValidationColumns()[c], fmt::join(choices, ", "), Text(c),
+                               DidYouMean(Text(c), choices)));
+}
+
+std::string RowParser::ZooName(Column c, std::string_view kind, std::string_view noun) const {
+  const std::vector<std::string> names = ListZoo(kind);
+  if (std::find(names.begin(), names.end(), Text(c)) != names.end()) return Text(c);
+  throw InputError(fmt::format("{}:{}: column '{}': unknown {} '{}' (row '{}'); known: {}{}", path_,
+                               line_, ValidationColumns()[c], noun, Text(c), Text(kId),
+                               fmt::join(names, ", "), DidYouMean(Text(c), names)));
+}
+
+ValidationRow RowParser::Parse() const {
+  ValidationRow r;
+  r.file = path_;
+  r.table = std::filesystem::path(path_).stem().string();
+  r.line = line_;
+  r.fields = fields_;
+  r.id = NonEmpty(kId);
+  r.model = ZooName(kModel, "models", "model");
+  r.gpu = ZooName(kGpu, "hardware", "GPU");
+  r.num_gpus = Count(kNumGpus);
+  r.tp = Count(kTp);
+  r.pp = Count(kPp);
+  if (r.num_gpus % (r.tp * r.pp) != 0) {
+    Fail(kNumGpus, fmt::format("must be a multiple of tp x pp ({})", r.tp * r.pp));
+  }
+  r.precision = Choice(kPrecision, {"fp8", "fp16", "bf16"});
+  r.isl = Count(kIsl);
+  r.osl = Count(kOsl);
+  r.num_requests = Count(kNumRequests);
+  if (Text(kRequestRate) != "inf") {
+    r.request_rate = PositiveNumber(kRequestRate, "expected 'inf' or a number > 0");
+  }
+  r.metric = Choice(kMetric, ValidationMetricNames());
+  r.measured = PositiveNumber(kMeasured, "expected a number > 0");
+  r.source = NonEmpty(kSource);
+  return r;
+}
+
+void CheckHeader(const std::string& path, std::string_view line) {
+  const std::optional<std::vector<std::string>> fields = ParseCsvRecord(line);
+  if (!fields || *fields != ValidationColumns()) {
+    throw InputError(fmt::format("{}:1: expected the header '{}', got '{}'", path,
+                                 JoinComma(ValidationColumns()), line));
+  }
+}
+
+std::string_view StripCr(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+}  // namespace
+
+const std::vector<std::string>& ValidationMetricNames() {
+  static const std::vector<std::string> names = {"output_throughput", "request_throughput",
+                                                 "mean_ttft_ms", "mean_itl_ms"};
+  return names;
+}
+
+const std::vector<std::string>& ValidationColumns() {
+  static const std::vector<std::string> columns = {
+      "id",  "model", "gpu",          "num_gpus",     "tp",     "pp",       "precision",
+      "isl", "osl",   "num_requests", "request_rate", "metric", "measured", "source"};
+  return columns;
+}
+
+std::optional<std::vector<std::string>> ParseCsvRecord(std::string_view line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false, closed = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c != '"') {
+        fields.back() += c;
+      } else if (i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else {
+        quoted = false;
+        closed = true;
+      }
+    } else if (c == ',') {
+      fields.emplace_back();
+      closed = false;
+    } else if (closed) {
+      return std::nullopt;  // text after a closing quote
+    } else if (c == '"' && fields.back().empty()) {
+      quoted = true;
+    } else {
+      fields.back() += c;
+    }
+  }
+  if (quoted) return std::nullopt;
+  return fields;
+}
+
+ValidationTable ParseValidationTable(std::string_view text, const std::string& path) {
+  ValidationTable table;
+  table.path = path;
+  std::map<std::string, int64_t> first_line;  // id -> line
+  int64_t line_no = 0;
+  for (size_t start = 0; start < text.size() || line_no == 0;) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line = StripCr(text.substr(start, end - start));
+    start = end + 1;
+    if (++line_no == 1) {
+      CheckHeader(path, line);
+      continue;
+    }
+    if (line.empty()) continue;
+    std::optional<std::vector<std::string>> fields = ParseCsvRecord(line);
+    if (!fields)
+      throw InputError(fmt::format("{}:{}: unterminated or malformed quoted field", path, line_no));
+    if (fields->size() != kNumColumns) {
+      throw InputError(fmt::format("{}:{}: expected {} columns ({}), got {}", path, line_no,
+                                   static_cast<size_t>(kNumColumns), JoinComma(ValidationColumns()),
+                                   fields->size()));
+    }
+    ValidationRow row = RowParser(path, line_no, std::move(*fields)).Parse();
+    const auto [it, inserted] = first_line.emplace(row.id, line_no);
+    if (!inserted) {
+      throw InputError(fmt::format("{}:{}: column 'id': duplicate id '{}' (first on line {})", path,
+                                   line_no, row.id, it->second));
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+ValidationTable ReadValidationTable(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open validation table", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseValidationTable(text.str(), path);
+}
+
+}  // namespace servesim

@@ -1,0 +1,131 @@
+// Reports: every kind of result file is recognised, the plots exist and are well-formed SVG.
+// Drawing needs gnuplot (scripts/setup.sh installs gnuplot-nox); without it those tests skip.
+#include "sim/studies/report.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/config/input_error.h"
+#include "sim/studies/gnuplot.h"
+#include "sim/studies/report_inputs.h"
+#include "sim/studies/report_plots.h"
+#include "tests/sim/studies/study_test_util.h"
+
+namespace servesim {
+namespace {
+
+namespace fs = std::filesystem;
+
+using testing::Slurp;
+
+class ReportTest : public testing::ScratchDirTest {
+ protected:
+  // A sweep over the arrival rate, a capacity result, a requests CSV and a trace of one run.
+  std::vector<std::string> MakeResults() {
+    const fs::path scenario = Write("base.yaml", testing::kSmallScenario);
+    const fs::path sweep = Write("sw.yaml",
+                                 "base: base.yaml\n"
+                                 "grid:\n"
+                                 "  engine.max_num_seqs: [8, 64]\n"
+                                 "  workload.arrival.rate: [2, 6, 12]\n");
+    const std::string d = dir_.string();
+    EXPECT_EQ(Servesim("sweep " + sweep.string() + " --quiet --out " + d + "/sweep").code, 0);
+    EXPECT_EQ(Servesim("capacity " + scenario.string() +
+                       " --slo ttft_p99_ms=500,tpot_p99_ms=30 --quiet --json " + d + "/cap.json")
+                  .code,
+              0);
+    EXPECT_EQ(Servesim("run " + scenario.string() + " --quiet --requests-csv " + d +
+                       "/req.csv --chrome-trace " + d + "/trace.json")
+                  .code,
+              0);
+    return {d + "/sweep", d + "/cap.json", d + "/req.csv", d + "/trace.json"};
+  }
+};
+
+TEST_F(ReportTest, RecognisesEveryKindOfResult) {
+  ReportInputs in;
+  for (const std::string& p : MakeResults()) LoadReportInput(p, &in);
+  ASSERT_EQ(in.sweeps.size(), 1u);
+  EXPECT_EQ(in.sweeps[0].input_keys,
+            (std::vector<std::string>{"engine.max_num_seqs", "workload.arrival.rate"}));
+  EXPECT_EQ(in.sweeps[0].rows.size(), 6u);
+  EXPECT_EQ(in.capacities.size(), 1u);
+  ASSERT_EQ(in.requests.size(), 1u);
+  EXPECT_EQ(in.requests[0].ttft_ms.size(), 80u);
+  ASSERT_EQ(in.timelines.size(), 1u);
+  EXPECT_FALSE(in.timelines[0].steps.empty());
+  // Latency vs load: one line per max_num_seqs, the SLO limit and the knee from the capacity.
+  const std::vector<NamedPlot> sweep = SweepPlots(in.sweeps[0], &in.capacities[0], 1);
+  ASSERT_EQ(sweep.size(), 2u);
+  EXPECT_EQ(sweep[0].file, "sweep1_ttft_p99_ms.svg");
+  EXPECT_EQ(sweep[0].plot.series.size(), 2u);
+  EXPECT_EQ(sweep[0].plot.series[0].title, "engine.max_num_seqs=8");
+  EXPECT_EQ(sweep[0].plot.series[0].points.size(), 3u);
+  ASSERT_EQ(sweep[0].plot.hlines.size(), 1u);
+  EXPECT_EQ(sweep[0].plot.hlines[0].value, 500);
+  EXPECT_EQ(sweep[0].plot.vlines.size(), 1u);
+}
+
+TEST_F(ReportTest, UnknownFilesAreRefused) {
+  const fs::path other = Write("x.json", "{\"a\": 1}");
+  ReportInputs in;
+  try {
+    LoadReportInput(other.string(), &in);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              other.string() +
+                  ": not a capacity result (\"max_rate\", \"curve\") or a trace (\"traceEvents\")");
+  }
+  EXPECT_THROW(LoadReportInput(Write("x.txt", "").string(), &in), InputError);
+  EXPECT_THROW(LoadReportInput(Write("x.csv", "a,b\n1,2\n").string(), &in), InputError);
+}
+
+TEST(ReportPlotTest, ScriptHasTheDataAndReferenceLines) {
+  Plot p;
+  p.title = "t";
+  p.series.push_back({"s", {{1, 2}, {3, 4}}, "lines"});
+  p.hlines.push_back({5, "SLO 5"});
+  p.vlines.push_back({2, "knee"});
+  const std::string gp = GnuplotScript(p, "out.svg");
+  EXPECT_NE(gp.find("set terminal svg"), std::string::npos);
+  EXPECT_NE(gp.find("set output 'out.svg'"), std::string::npos);
+  EXPECT_NE(gp.find("$d0 << EOD\n1 2\n3 4\nEOD\n"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("5 with lines dashtype 2 lw 2 title 'SLO 5'"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("set arrow 1 from 2, graph 0 to 2, graph 1"), std::string::npos) << gp;
+  EXPECT_EQ(SummaryKeyOfSlo("ttft_p99_ms"), "p99_ttft_ms");
+  EXPECT_EQ(SummaryKeyOfSlo("e2el_mean_ms"), "mean_e2el_ms");
+}
+
+TEST_F(ReportTest, HtmlAndSvgPlotsAreWritten) {
+  if (!GnuplotAvailable()) {
+    GTEST_SKIP() << "gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)";
+  }
+  const std::vector<std::string> results = MakeResults();
+  std::string args;
+  for (const std::string& r : results) args += r + " ";
+  const auto o = Servesim("report " + args + "--html " + (dir_ / "html").string());
+  ASSERT_EQ(o.code, 0) << o.err;
+  const std::string html = Slurp(dir_ / "html/index.html");
+  EXPECT_NE(html.find("<h2>Capacity: "), std::string::npos);
+  int svgs = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "html")) {
+    if (e.path().extension() != ".svg") continue;
+    ++svgs;
+    const std::string svg = Slurp(e.path());
+    EXPECT_NE(svg.find("<svg"), std::string::npos) << e.path();
+    EXPECT_EQ(testing::XmlProblem(svg), "") << e.path();
+    EXPECT_NE(html.find(e.path().filename().string()), std::string::npos) << e.path();
+  }
+  // capacity: ttft, tpot, goodput; sweep: ttft, tpot; CDFs: 3; timeline: batch, kv.
+  EXPECT_EQ(svgs, 10);
+}
+
+TEST(ReportXmlCheckTest, CatchesMalformedXml) {
+  EXPECT_EQ(testing::XmlProblem("<?xml version=\"1.0\"?>\n<svg a='>'><g/><!-- x --></svg>\n"), "");
+  EXPECT_NE(testing::XmlProblem("<svg><g></svg>"), "");
+  EXPECT_NE(testing::XmlProblem("<svg></svg><svg></svg>"), "");
+  EXPECT_NE(testing::XmlProblem("<svg><!-- x </svg>"), "");
+}
+
+}  // namespace
+}  // namespace servesim

@@ -1,0 +1,150 @@
+// `servesim validate`: grouping rows into cases, the scenario each case runs (trtllm preset), the
+// error naming a row whose scenario is invalid, determinism across thread counts, and the CI
+// accuracy guard on a fixed subset of the shared validation tables.
+#include "sim/validation/validate.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "sim/config/input_error.h"
+#include "sim/validation/validation_cases.h"
+
+namespace servesim {
+namespace {
+
+ValidationRow MakeRow(const std::string& id, const std::string& metric, int64_t osl = 128) {
+  ValidationRow r;
+  r.file = "t.csv";
+  r.table = "t";
+  r.line = 2;
+  r.id = id;
+  r.model = "llama-3.1-8b";
+  r.gpu = "h100-sxm-80gb";
+  r.precision = "fp8";
+  r.isl = 128;
+  r.osl = osl;
+  r.num_requests = 40;
+  r.metric = metric;
+  r.measured = 100;
+  return r;
+}
+
+TEST(ValidateTest, GroupsRowsByConfiguration) {
+  std::vector<ValidationRow> rows = {MakeRow("a", "output_throughput"),
+                                     MakeRow("b", "output_throughput", 64),
+                                     MakeRow("c", "mean_ttft_ms"), MakeRow("d", "mean_itl_ms", 64)};
+  rows[2].request_rate = 2.0;  // a different case from row a
+  const std::vector<ValidationCase> cases = GroupValidationRows(rows);
+  ASSERT_EQ(cases.size(), 3u);
+  EXPECT_EQ(cases[0].rows, (std::vector<size_t>{0}));
+  EXPECT_EQ(cases[1].rows, (std::vector<size_t>{1, 3}));
+  EXPECT_EQ(cases[2].rows, (std::vector<size_t>{2}));
+}
+
+TEST(ValidateTest, PresetScenarioFollowsTheRow) {
+  ValidationRow r = MakeRow("a", "output_throughput");
+  r.num_gpus = 4;
+  r.tp = 2;
+  r.model = "llama-3.1-70b";
+  const Scenario s = BuildValidationScenario(r, {});
+  EXPECT_EQ(s.engine.scheduler, "trtllm");
+  EXPECT_EQ(s.engine.shape.weight_precision, Precision::kFp8);
+  EXPECT_EQ(s.engine.shape.kv_precision, Precision::kFp8);
+  EXPECT_DOUBLE_EQ(s.engine.kv_free_fraction, 0.95);
+  EXPECT_EQ(s.engine.max_model_len, 256);
+  EXPECT_EQ(s.engine.batching.max_num_seqs, 2048);
+  EXPECT_EQ(s.engine.batching.max_num_batched_tokens, 8192);
+  EXPECT_TRUE(s.engine.batching.enable_chunked_prefill);
+  EXPECT_EQ(s.replicas, 2);
+  EXPECT_EQ(s.engine.shape.tp, 2);
+  EXPECT_EQ(s.workload.process, ArrivalProcess::kBurst);
+  EXPECT_EQ(*s.workload.num_requests, 40);
+
+  r.request_rate = 2.5;
+  r.precision = "bf16";
+  const Scenario online = BuildValidationScenario(r, {"engine.max_batch_size=64"});
+  EXPECT_EQ(online.workload.process, ArrivalProcess::kPoisson);
+  EXPECT_DOUBLE_EQ(online.workload.rate_per_s, 2.5);
+  EXPECT_EQ(online.engine.shape.kv_precision, Precision::kBf16);
+  EXPECT_EQ(online.engine.batching.max_num_seqs, 64);
+}
+
+TEST(ValidateTest, InvalidScenarioNamesTheRow) {
+  ValidationRow r = MakeRow("big", "output_throughput");
+  r.model = "llama-3.1-70b";
+  r.precision = "bf16";
+  r.line = 7;
+  try {
+    BuildValidationScenario(r, {});
+    FAIL();
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("t.csv:7: row 'big': cannot build its scenario: scenario:", 0), 0u)
+        << what;
+    EXPECT_NE(what.find("model: llama-3.1-70b does not fit on h100-sxm-80gb"), std::string::npos)
+        << what;
+  }
+}
+
+TEST(ValidateTest, PredictionsDoNotDependOnThreads) {
+  std::vector<ValidationRow> rows = {MakeRow("a", "output_throughput"),
+                                     MakeRow("b", "mean_itl_ms", 64), MakeRow("c", "mean_ttft_ms")};
+  rows[2].request_rate = 20.0;
+  const ValidationResult one = RunValidation(rows, {1, {}});
+  const ValidationResult three = RunValidation(rows, {3, {}});
+  EXPECT_EQ(one.num_cases, 3);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(one.rows[i].predicted, three.rows[i].predicted) << rows[i].id;
+    EXPECT_GT(one.rows[i].predicted, 0) << rows[i].id;
+  }
+}
+
+// A fixed subset of the published tables, small enough to simulate in a few seconds: the guard
+// fails when the median error of the subset exceeds the target for its metric.
+// Max throughput: Llama-3.1-8B (TP1), Llama-3.1-70B (TP4) and Mixtral-8x7B (TP4), fp8 and fp16,
+// at 128/128, 128/2048, 2048/128 and 1000/1000. Online: both models at 467/256, rates 2, 8, 32.
+const std::set<std::string> kSubsetMaxThroughput = {
+    "pub-tput-001", "pub-tput-002", "pub-tput-003", "pub-tput-004", "pub-tput-007", "pub-tput-008",
+    "pub-tput-013", "pub-tput-014", "pub-tput-054", "pub-tput-055", "pub-tput-061", "pub-tput-062",
+    "pub-tput-074", "pub-tput-075", "pub-tput-093", "pub-tput-094", "pub-tput-217", "pub-tput-218",
+    "pub-tput-223", "pub-tput-224", "pub-tput-232", "pub-tput-233", "pub-tput-250", "pub-tput-251"};
+const std::set<std::string> kSubsetOnline = {
+    "pub-online-001", "pub-online-002", "pub-online-003", "pub-online-004", "pub-online-009",
+    "pub-online-010", "pub-online-011", "pub-online-012", "pub-online-017", "pub-online-018",
+    "pub-online-019", "pub-online-020", "pub-online-073", "pub-online-074", "pub-online-075",
+    "pub-online-076", "pub-online-081", "pub-online-082", "pub-online-083", "pub-online-084",
+    "pub-online-089", "pub-online-090", "pub-online-091", "pub-online-092"};
+std::vector<ValidationRow> Subset(const std::string& file, const std::set<std::string>& ids) {
+  std::vector<ValidationRow> rows;
+  for (ValidationRow& r : ReadValidationTable(file).rows) {
+    if (ids.count(r.id)) rows.push_back(std::move(r));
+  }
+  EXPECT_EQ(rows.size(), ids.size()) << file << " lacks some of the subset's rows";
+  return rows;
+}
+
+const std::string kShared = SERVESIM_SOURCE_DIR "/../shared/validation/";
+
+TEST(ValidateTest, AccuracyGuardOnPublishedSubset) {
+  const std::string tput = kShared + "trtllm_v0.13_h100_max_throughput.csv";
+  const std::string online = kShared + "trtllm_v0.14_h100_online.csv";
+  if (!std::filesystem::exists(tput) || !std::filesystem::exists(online)) {
+    GTEST_SKIP() << "the shared validation tables are not in " << kShared;
+  }
+  std::vector<ValidationRow> rows = Subset(tput, kSubsetMaxThroughput);
+  for (ValidationRow& r : Subset(online, kSubsetOnline)) rows.push_back(std::move(r));
+  const ValidationResult result = RunValidation(rows, {4, {}});
+  for (const ValidationSummaryRow& s : SummarizeValidation(result)) {
+    const bool latency = s.metric == "mean_ttft_ms" || s.metric == "mean_itl_ms";
+    const double target = latency ? 0.20 : 0.10;
+    EXPECT_LE(s.stats.median_abs, target)
+        << s.table << " " << s.metric << " " << s.gpu << ": median |error| "
+        << 100 * s.stats.median_abs << "% over " << s.stats.count << " rows";
+  }
+}
+
+}  // namespace
+}  // namespace servesim

@@ -1,0 +1,127 @@
+// End-to-end tests of `servesim validate` and `servesim compare`: exit codes, output files, and
+// the exact error text for bad input (nothing is written when a command fails).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace servesim {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class ValidationCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("servesim_validation_cli_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Outcome Run(const std::string& args) {
+    const std::string cmd = std::string(SERVESIM_BINARY) + " " + args + " >" +
+                            (dir_ / "stdout").string() + " 2>" + (dir_ / "stderr").string();
+    const int status = std::system(cmd.c_str());
+    return {WEXITSTATUS(status), Slurp(dir_ / "stdout"), Slurp(dir_ / "stderr")};
+  }
+  fs::path Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return dir_ / name;
+  }
+
+  fs::path dir_;
+};
+
+const char* kTable =
+    "id,model,gpu,num_gpus,tp,pp,precision,isl,osl,num_requests,request_rate,metric,measured,"
+    "source\n"
+    "a,llama-3.1-8b,h100-sxm-80gb,1,1,1,fp8,128,128,50,inf,output_throughput,9000,\"x, y\"\n"
+    "b,llama-3.1-8b,h100-sxm-80gb,1,1,1,bf16,200,50,40,4,mean_itl_ms,8,z\n";
+
+TEST_F(ValidationCliTest, WritesCsvAndJsonAndPrintsTheSummary) {
+  const fs::path table = Write("t.csv", kTable);
+  const fs::path csv = dir_ / "rows.csv", json = dir_ / "rows.json";
+  const Outcome o = Run("validate " + table.string() + " -j 2 --csv " + csv.string() + " --json " +
+                        json.string());
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("2 rows, 2 simulations (trtllm preset, seed 1)"), std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("output_throughput"), std::string::npos);
+  const std::string rows = Slurp(csv);
+  EXPECT_EQ(rows.rfind("id,model,gpu,num_gpus,tp,pp,precision,isl,osl,num_requests,request_rate,"
+                       "metric,measured,source,predicted,rel_error,note\n"
+                       "a,llama-3.1-8b,h100-sxm-80gb,1,1,1,fp8,128,128,50,inf,output_throughput,"
+                       "9000,\"x, y\",",
+                       0),
+            0u)
+      << rows;
+  EXPECT_EQ(std::count(rows.begin(), rows.end(), '\n'), 3);
+  const auto j = nlohmann::json::parse(Slurp(json));
+  EXPECT_EQ(j["rows"].size(), 2u);
+  EXPECT_EQ(j["rows"][1]["metric"], "mean_itl_ms");
+  EXPECT_EQ(j["summary"].size(), 2u);
+}
+
+TEST_F(ValidationCliTest, MalformedTableExitsWithTwoAndWritesNothing) {
+  const fs::path table =
+      Write("t.csv", std::string(kTable) +
+                         "c,llama-3.1-8b,h100-sxm-80gb,1,x,1,fp8,1,1,1,inf,mean_itl_ms,1,s\n");
+  const Outcome o = Run("validate " + table.string() + " --csv " + (dir_ / "rows.csv").string());
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err, "servesim: error: " + table.string() +
+                       ":4: column 'tp': expected an integer in [1, 1000000000], got 'x'\n");
+  EXPECT_FALSE(fs::exists(dir_ / "rows.csv"));
+  EXPECT_EQ(Run("validate").code, 2);
+}
+
+const std::string kExamples = SERVESIM_SOURCE_DIR "/configs/examples/";
+
+TEST_F(ValidationCliTest, CompareTheIllustrativeExample) {
+  const Outcome o = Run("compare --scenario " + kExamples + "vllm-llama-3.1-8b-h100.yaml" +
+                        " --measured " + kExamples + "vllm-bench-result-illustrative.json" +
+                        " --json " + (dir_ / "c.json").string());
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("200 requests (from the measurement)"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("mean_ttft_ms"), std::string::npos);
+  const auto j = nlohmann::json::parse(Slurp(dir_ / "c.json"));
+  EXPECT_EQ(j["metrics"].size(), 19u);
+}
+
+TEST_F(ValidationCliTest, CompareRejectsMalformedJsonAndMissingFlags) {
+  const fs::path bad = Write("r.json", "{\"completed\": }");
+  const Outcome o = Run("compare --scenario " + kExamples + "vllm-llama-3.1-8b-h100.yaml" +
+                        " --measured " + bad.string());
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err, "servesim: error: " + bad.string() +
+                       ": invalid JSON: parse error at line 1, column 15: syntax error while "
+                       "parsing value - unexpected '}'; expected '[', '{', or a literal\n");
+  const Outcome missing = Run("compare --measured " + bad.string());
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_EQ(missing.err.rfind("servesim: error: servesim compare: need --scenario SCENARIO.yaml "
+                              "and --measured RESULT.json\n",
+                              0),
+            0u);
+}
+
+}  // namespace
+}  // namespace servesim
