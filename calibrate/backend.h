@@ -38,11 +38,16 @@ struct GemmShape {
 inline GemmShape GemmShapeOf(CalOp op, const KernelDims& d) {
   const int64_t dq = d.heads * d.head_dim, dkv = d.kv_heads * d.head_dim;
   switch (op) {
-    case CalOp::kGemmQkv: return {d.hidden, dq + 2 * dkv};
-    case CalOp::kGemmO: return {dq, d.hidden};
-    case CalOp::kGemmGateUp: return {d.hidden, 2 * d.ffn};
-    case CalOp::kGemmDown: return {d.ffn, d.hidden};
-    default: return {d.hidden, d.vocab_local};  // gemm.lm_head
+    case CalOp::kGemmQkv:
+      return {d.hidden, dq + 2 * dkv};
+    case CalOp::kGemmO:
+      return {dq, d.hidden};
+    case CalOp::kGemmGateUp:
+      return {d.hidden, 2 * d.ffn};
+    case CalOp::kGemmDown:
+      return {d.ffn, d.hidden};
+    default:
+      return {d.hidden, d.vocab_local};  // gemm.lm_head
   }
 }
 

@@ -9,6 +9,7 @@
 #include "calibrate/cpu_backend.h"
 #include "calibrate/harness.h"
 #include "calibrate/profile_io.h"
+#include "calibrate/profile_summary.h"
 #include "calibrate/projection.h"
 #include "sim/config/input_error.h"
 #include "sim/config/zoo.h"
@@ -102,6 +103,16 @@ int Project(const std::vector<std::string>& args, std::ostream& out) {
   return 0;
 }
 
+int Summary(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description desc("summary options");
+  desc.add_options()("profile", po::value<std::string>(), "profile to summarise");
+  po::positional_options_description positional;
+  positional.add("profile", 1);
+  const std::string path = Required(Parse(args, desc, positional), "profile");
+  PrintProfileSummary(LoadProfile(path), path, out);
+  return 0;
+}
+
 po::options_description MeasureOptions() {
   po::options_description desc("options");
   const auto str = [] { return po::value<std::string>(); };
@@ -116,19 +127,19 @@ po::options_description MeasureOptions() {
       "tokens", str(), "GEMM/elementwise token counts, e.g. 1,2,4,...")(
       "prefill-chunks", str(), "prefill attention chunk sizes")(
       "prefill-contexts", str(), "prefill attention context lengths (0 allowed)")(
-      "decode-seqs", str(), "decode attention batch sizes")(
-      "decode-kv", str(), "decode attention KV lengths")(
+      "decode-seqs", str(), "decode attention batch sizes")("decode-kv", str(),
+                                                            "decode attention KV lengths")(
       "copy-bytes", str(), "bandwidth copy sizes")("comm-bytes", str(), "collective sizes")(
       "step-prefill", str(), "whole-step prefill tokens (0 allowed)")(
       "step-decode", str(), "whole-step decode sequences (0 allowed)")(
-      "step-kv", str(), "whole-step decode KV lengths")(
-      "step-layers", po::value<int64_t>(), "layers in the whole-step stack")(
+      "step-kv", str(), "whole-step decode KV lengths")("step-layers", po::value<int64_t>(),
+                                                        "layers in the whole-step stack")(
       "warmup", po::value<int>(), "warm-up runs per point (cpu 1, cuda 5)")(
       "repeats", po::value<int>(), "timed runs per point, median kept (cpu 5, cuda 20)")(
       "block-size", po::value<int64_t>()->default_value(16), "paged KV block size (tokens)")(
       "seed", po::value<uint64_t>()->default_value(1), "random inputs")(
-      "device", po::value<int>()->default_value(0), "CUDA device")(
-      "quiet", po::bool_switch(), "print nothing but errors");
+      "device", po::value<int>()->default_value(0), "CUDA device")("quiet", po::bool_switch(),
+                                                                   "print nothing but errors");
   return desc;
 }
 
@@ -149,7 +160,7 @@ CalibrationGrid MakeGrid(const po::variables_map& vm, const std::string& backend
   if (kind != "default" && kind != "tiny") {
     throw InputError(fmt::format("--grid: must be default or tiny, got '{}'", kind));
   }
-  CalibrationGrid g = kind == "tiny" ? CalibrationGrid::Tiny()
+  CalibrationGrid g = kind == "tiny"     ? CalibrationGrid::Tiny()
                       : backend == "cpu" ? CalibrationGrid::CpuDefault(LastLevelCacheBytes())
                                          : CalibrationGrid::CudaDefault();
   const int64_t max_pos = m.max_position_embeddings, big = int64_t{1} << 40;
@@ -169,9 +180,10 @@ CalibrationGrid MakeGrid(const po::variables_map& vm, const std::string& backend
   for (const auto* list : {&g.tokens, &g.prefill_chunks, &g.prefill_contexts, &g.decode_seqs,
                            &g.decode_kv, &g.step_prefill, &g.step_decode, &g.step_kv}) {
     if (list->empty()) {
-      throw InputError(fmt::format("the grid has an empty list for model '{}' (max_position_"
-                                   "embeddings {}); give it explicitly",
-                                   m.name, max_pos));
+      throw InputError(
+          fmt::format("the grid has an empty list for model '{}' (max_position_"
+                      "embeddings {}); give it explicitly",
+                      m.name, max_pos));
     }
   }
   return g;
@@ -182,7 +194,8 @@ CalibrationGrid MakeGrid(const po::variables_map& vm, const std::string& backend
 std::string CalibrateUsage() {
   return "usage: servesim-calibrate --model NAME|FILE --tp N --precision bf16|fp16|fp8\n"
          "           --backend cpu|cuda --out FILE [grid and timing options]\n"
-         "       servesim-calibrate project PROFILE --to GPU --out FILE\n"
+         "       servesim-calibrate project PROFILE --to GPU --out FILE [--model NAME|FILE]\n"
+         "       servesim-calibrate summary PROFILE  (achieved rates vs peaks, fit errors)\n"
          "       servesim-calibrate --help      (all options)\n";
 }
 
@@ -216,9 +229,10 @@ CalibrationRequest MakeRequest(const po::variables_map& vm, const std::string& b
   const std::string model_ref = Required(vm, "model");
   r.model = LoadModelFile(ZooFile("model", "models", model_ref));
   if (r.model.IsMoe()) {
-    throw InputError(fmt::format("--model: {} is a mixture-of-experts model; servesim-calibrate "
-                                 "measures dense models only",
-                                 r.model.name));
+    throw InputError(
+        fmt::format("--model: {} is a mixture-of-experts model; servesim-calibrate "
+                    "measures dense models only",
+                    r.model.name));
   }
   r.shape.tp = vm["tp"].as<int64_t>();
   if (r.shape.tp < 1 || r.shape.tp > r.model.num_attention_heads) {
@@ -233,8 +247,9 @@ CalibrationRequest MakeRequest(const po::variables_map& vm, const std::string& b
       kv == "auto" ? r.shape.weight_precision : PrecisionFlag("kv-cache-precision", kv);
   if (backend == "cpu" &&
       (r.shape.weight_precision == Precision::kFp8 || r.shape.kv_precision == Precision::kFp8)) {
-    throw InputError("--precision: the cpu backend measures bf16 and fp16 only (it computes in "
-                     "fp32)");
+    throw InputError(
+        "--precision: the cpu backend measures bf16 and fp16 only (it computes in "
+        "fp32)");
   }
   if (vm.count("gpu")) {
     r.gpu = LoadHardwareFile(ZooFile("gpu", "hardware", vm["gpu"].as<std::string>()));
@@ -253,12 +268,14 @@ CalibrationRequest MakeRequest(const po::variables_map& vm, const std::string& b
 
 std::unique_ptr<Backend> MakeBackend(const std::string& name, const BackendOptions& options,
                                      const std::map<std::string, BackendFactory>& extra) {
-  if (name == "cpu") return std::make_unique<CpuBackend>(options.dims, options.timing, options.seed);
+  if (name == "cpu")
+    return std::make_unique<CpuBackend>(options.dims, options.timing, options.seed);
   const auto it = extra.find(name);
   if (it != extra.end()) return it->second(options);
   if (name == "cuda") {
-    throw InputError("--backend: this build has no CUDA backend (configure with "
-                     "-DSERVESIM_WITH_CUDA=ON on a machine with the CUDA toolkit)");
+    throw InputError(
+        "--backend: this build has no CUDA backend (configure with "
+        "-DSERVESIM_WITH_CUDA=ON on a machine with the CUDA toolkit)");
   }
   std::vector<std::string> names = {"cpu"};
   for (const auto& [n, f] : extra) names.push_back(n);
@@ -270,8 +287,9 @@ std::unique_ptr<Backend> MakeBackend(const std::string& name, const BackendOptio
 
 int RunCalibrateCli(const std::vector<std::string>& args, std::ostream& out,
                     const std::map<std::string, BackendFactory>& extra_backends) {
-  if (!args.empty() && args[0] == "project") {
-    return Project(std::vector<std::string>(args.begin() + 1, args.end()), out);
+  if (!args.empty() && (args[0] == "project" || args[0] == "summary")) {
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    return args[0] == "project" ? Project(rest, out) : Summary(rest, out);
   }
   const po::options_description desc = MeasureOptions();
   const po::variables_map vm = Parse(args, desc, {});

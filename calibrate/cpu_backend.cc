@@ -11,6 +11,7 @@
 
 #include "calibrate/cpu_kernels.h"
 #include "calibrate/reference.h"
+#include "calibrate/step_layout.h"
 #include "sim/core/check.h"
 
 namespace servesim {
@@ -44,8 +45,8 @@ double CheckRows(const float* out, int64_t rows, int64_t n, RefRows ref_rows) {
   for (int64_t begin : {int64_t{0}, std::max<int64_t>(0, rows - kCheckRows)}) {
     const int64_t end = std::min(rows, begin + kCheckRows);
     ref_rows(ref.data(), begin, end);
-    err = std::max(err, ref::NormalisedError(out + begin * n, ref.data() + begin * n,
-                                             (end - begin) * n));
+    err = std::max(
+        err, ref::NormalisedError(out + begin * n, ref.data() + begin * n, (end - begin) * n));
   }
   return err;
 }
@@ -75,8 +76,8 @@ Provenance CpuBackend::Describe() const {
   p.memory_bytes = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
   p.cache_bytes = static_cast<double>(cache_bytes_);
   p.compute_type = "fp32 (Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." +
-                   std::to_string(EIGEN_MAJOR_VERSION) + "." +
-                   std::to_string(EIGEN_MINOR_VERSION) + ")";
+                   std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION) +
+                   ")";
   return p;
 }
 
@@ -90,7 +91,9 @@ Measurement CpuBackend::Gemm(CalOp op, int64_t rows) {
   };
   in_.Reserve(rows * s.k + s.k * s.n);
   out_.Reserve(rows * s.n);
-  const auto make = [&] { return Args{in_.Take(rows * s.k), in_.Take(s.k * s.n), out_.Take(rows * s.n)}; };
+  const auto make = [&] {
+    return Args{in_.Take(rows * s.k), in_.Take(s.k * s.n), out_.Take(rows * s.n)};
+  };
   const auto run = [&](const Args& a) { cpu::Gemm(a.x, a.w, a.y, rows, s.k, s.n); };
   const Args a = make();
   run(a);
@@ -128,33 +131,10 @@ Measurement CpuBackend::PrefillAttention(int64_t chunk, int64_t context) {
   return m;
 }
 
-// Each sequence's blocks are scattered at random over the cache, like a long-running server's.
-CpuBackend::Paged CpuBackend::MakePaged(const std::vector<int64_t>& lengths) {
-  Paged p;
-  for (int64_t len : lengths) {
-    const int64_t n = (len + attn_.block_size - 1) / attn_.block_size;
-    p.max_blocks = std::max(p.max_blocks, n);
-    p.blocks += n;
-    p.lengths.push_back(static_cast<int32_t>(len));
-  }
-  std::vector<int32_t> ids(static_cast<size_t>(p.blocks));
-  std::iota(ids.begin(), ids.end(), 0);
-  for (size_t i = ids.size(); i > 1; --i) {
-    std::swap(ids[i - 1], ids[static_cast<size_t>(rng_.UniformInt(0, static_cast<int64_t>(i) - 1))]);
-  }
-  p.table.assign(static_cast<size_t>(lengths.size() * p.max_blocks), 0);
-  size_t next = 0;
-  for (size_t s = 0; s < lengths.size(); ++s) {
-    const int64_t n = (lengths[s] + attn_.block_size - 1) / attn_.block_size;
-    for (int64_t j = 0; j < n; ++j) p.table[s * p.max_blocks + j] = ids[next++];
-  }
-  return p;
-}
-
 Measurement CpuBackend::DecodeAttention(const std::vector<int64_t>& kv_lengths) {
   const int64_t seqs = static_cast<int64_t>(kv_lengths.size());
   const int64_t dq = attn_.heads * attn_.head_dim, dkv = attn_.kv_heads * attn_.head_dim;
-  const Paged p = MakePaged(kv_lengths);
+  const PagedLayout p = MakePagedLayout(kv_lengths, attn_.block_size, &rng_);
   const int64_t cache = p.blocks * attn_.block_size * dkv;
   struct Args {
     const float *q, *k, *v;

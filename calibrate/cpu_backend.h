@@ -32,14 +32,6 @@ class CpuBackend : public Backend {
   Measurement Step(const StepShape& shape) override;
 
  private:
-  // A paged KV layout for a set of sequences.
-  struct Paged {
-    std::vector<int32_t> table;    // [seqs, max_blocks]
-    std::vector<int32_t> lengths;  // [seqs]
-    int64_t max_blocks = 0;
-    int64_t blocks = 0;  // blocks in the cache
-  };
-  Paged MakePaged(const std::vector<int64_t>& lengths);
   Measurement RmsNorm(int64_t rows);
   Measurement Rotary(int64_t rows);
   Measurement SiluMul(int64_t rows);

@@ -12,13 +12,20 @@ namespace servesim {
 
 Measurement CpuBackend::Elementwise(CalOp op, int64_t rows) {
   switch (op) {
-    case CalOp::kRmsNorm: return RmsNorm(rows);
-    case CalOp::kRotary: return Rotary(rows);
-    case CalOp::kSiluMul: return SiluMul(rows);
-    case CalOp::kKvWrite: return KvWrite(rows);
-    case CalOp::kEmbedding: return Embedding(rows);
-    case CalOp::kSampling: return Sampling(rows);
-    default: SERVESIM_CHECK(false);
+    case CalOp::kRmsNorm:
+      return RmsNorm(rows);
+    case CalOp::kRotary:
+      return Rotary(rows);
+    case CalOp::kSiluMul:
+      return SiluMul(rows);
+    case CalOp::kKvWrite:
+      return KvWrite(rows);
+    case CalOp::kEmbedding:
+      return Embedding(rows);
+    case CalOp::kSampling:
+      return Sampling(rows);
+    default:
+      SERVESIM_CHECK(false);
   }
   return {};
 }
@@ -35,7 +42,9 @@ Measurement CpuBackend::RmsNorm(int64_t rows) {
     return Args{in_.Take(rows * h), in_.Take(rows * h), in_.Take(h), out_.Take(rows * h),
                 out_.Take(rows * h)};
   };
-  const auto run = [&](const Args& a) { cpu::AddRmsNorm(a.x, a.res, a.w, a.res_out, a.y, rows, h); };
+  const auto run = [&](const Args& a) {
+    cpu::AddRmsNorm(a.x, a.res, a.w, a.res_out, a.y, rows, h);
+  };
   const Args a = make();
   run(a);
   std::vector<float> ref_res(static_cast<size_t>(rows * h)), ref_y(ref_res.size());
@@ -118,9 +127,9 @@ Measurement CpuBackend::KvWrite(int64_t rows) {
   run(a);
   Measurement m;
   for (int64_t r = 0; r < rows; ++r) {
-    m.check_error = std::max({m.check_error,
-                              ref::NormalisedError(a.kc + slots[r] * dkv, a.k + r * dkv, dkv),
-                              ref::NormalisedError(a.vc + slots[r] * dkv, a.v + r * dkv, dkv)});
+    m.check_error =
+        std::max({m.check_error, ref::NormalisedError(a.kc + slots[r] * dkv, a.k + r * dkv, dkv),
+                  ref::NormalisedError(a.vc + slots[r] * dkv, a.v + r * dkv, dkv)});
   }
   m.time_s = MedianSeconds(timing_, make, run);
   return m;
@@ -142,8 +151,8 @@ Measurement CpuBackend::Embedding(int64_t rows) {
   run(a);
   Measurement m;
   for (int64_t r = 0; r < rows; ++r) {
-    m.check_error = std::max(
-        m.check_error, ref::NormalisedError(a.out + r * h, a.table + int64_t{ids[r]} * h, h));
+    m.check_error = std::max(m.check_error,
+                             ref::NormalisedError(a.out + r * h, a.table + int64_t{ids[r]} * h, h));
   }
   m.time_s = MedianSeconds(timing_, make, run);
   return m;

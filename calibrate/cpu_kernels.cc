@@ -119,8 +119,8 @@ void Rotary(const float* q, int64_t q_stride, const float* k, int64_t k_stride,
     for (int64_t h = 0; h < d.heads + d.kv_heads; ++h) {
       const bool is_q = h < d.heads;
       const int64_t head = is_q ? h : h - d.heads;
-      const float* in = is_q ? q + r * q_stride + head * d.head_dim
-                             : k + r * k_stride + head * d.head_dim;
+      const float* in =
+          is_q ? q + r * q_stride + head * d.head_dim : k + r * k_stride + head * d.head_dim;
       float* out = is_q ? q_out + (r * d.heads + head) * d.head_dim
                         : k_out + (r * d.kv_heads + head) * d.head_dim;
       const Eigen::Map<const Eigen::ArrayXf> x1(in, half), x2(in + half, half);

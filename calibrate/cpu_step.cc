@@ -6,7 +6,7 @@
 
 #include "calibrate/cpu_backend.h"
 #include "calibrate/cpu_kernels.h"
-#include "sim/core/check.h"
+#include "calibrate/step_layout.h"
 
 namespace servesim {
 namespace {
@@ -21,92 +21,110 @@ struct StepWeights {
   const float *final_norm, *lm_head, *gathered_logits;
 };
 
+// One step's state: shapes, indices, KV caches and activations (allocated once, outside the
+// timed region); Run() is what is timed.
+struct CpuStep {
+  CpuStep(const StepShape& s, const StepLayout& l, const KernelDims& d, const AttnDims& a,
+          const float* cos_sin)
+      : shape(s), lay(l), dims(d), attn(a), cos_sin(cos_sin) {
+    t = l.Tokens();
+    dq = a.heads * a.head_dim;
+    dkv = a.kv_heads * a.head_dim;
+    nqkv = dq + 2 * dkv;
+    rows_out = static_cast<int64_t>(l.out_rows.size());
+    const auto n = [](int64_t x) { return static_cast<size_t>(x); };
+    hidden.resize(n(t * d.hidden));
+    residual.resize(n(t * d.hidden));
+    normed.resize(n(t * d.hidden));
+    qkv.resize(n(t * nqkv));
+    q.resize(n(t * dq));
+    k.resize(n(t * dkv));
+    attn_out.resize(n(t * dq));
+    gate_up.resize(n(t * 2 * d.ffn));
+    act.resize(n(t * d.ffn));
+    lm_in.resize(n(rows_out * d.hidden));
+    logits.resize(n(rows_out * d.vocab_local));
+    sampled.resize(n(rows_out));
+  }
+
+  void Layer(const LayerWeights& w, float* kc, float* vc) {
+    const int64_t h = dims.hidden, f = dims.ffn, seqs = shape.decode_seqs;
+    cpu::AddRmsNorm(hidden.data(), residual.data(), w.norm1, residual.data(), normed.data(), t, h);
+    cpu::Gemm(normed.data(), w.qkv, qkv.data(), t, h, nqkv);
+    cpu::Rotary(qkv.data(), nqkv, qkv.data() + dq, nqkv, lay.positions.data(), cos_sin, q.data(),
+                k.data(), t, attn);
+    cpu::KvWrite(k.data(), dkv, qkv.data() + dq + dkv, nqkv, lay.slots.data(), kc, vc, t, dkv);
+    if (seqs > 0) {
+      cpu::DecodeAttention(q.data(), kc, vc, lay.paged.table.data(), lay.paged.max_blocks,
+                           lay.paged.lengths.data(), seqs, attn_out.data(), attn);
+    }
+    if (shape.prefill_tokens > 0) {
+      const int64_t base = lay.prefill_base * dkv;
+      cpu::PrefillAttention(q.data() + seqs * dq, kc + base, vc + base, attn_out.data() + seqs * dq,
+                            shape.prefill_tokens, 0, attn);
+    }
+    cpu::Gemm(attn_out.data(), w.o, hidden.data(), t, dq, h);
+    cpu::AddRmsNorm(hidden.data(), residual.data(), w.norm2, residual.data(), normed.data(), t, h);
+    cpu::Gemm(normed.data(), w.gate_up, gate_up.data(), t, h, 2 * f);
+    cpu::SiluMul(gate_up.data(), act.data(), t, f);
+    cpu::Gemm(act.data(), w.down, hidden.data(), t, f, h);
+  }
+
+  void Run(const StepWeights& w, std::vector<std::vector<float>>* caches) {
+    const int64_t h = dims.hidden;
+    cpu::Embedding(lay.ids.data(), w.embedding, hidden.data(), t, h);
+    std::fill(residual.begin(), residual.end(), 0.0f);
+    for (size_t l = 0; l < w.layers.size(); ++l) {
+      Layer(w.layers[l], (*caches)[2 * l].data(), (*caches)[2 * l + 1].data());
+    }
+    cpu::AddRmsNorm(hidden.data(), residual.data(), w.final_norm, residual.data(), normed.data(), t,
+                    h);
+    for (int64_t r = 0; r < rows_out; ++r) {
+      std::memcpy(lm_in.data() + r * h, normed.data() + int64_t{lay.out_rows[r]} * h,
+                  static_cast<size_t>(h) * sizeof(float));
+    }
+    cpu::Gemm(lm_in.data(), w.lm_head, logits.data(), rows_out, h, dims.vocab_local);
+    const float* full = w.gathered_logits ? w.gathered_logits : logits.data();
+    cpu::Argmax(full, sampled.data(), rows_out, dims.vocab);
+  }
+
+  const StepShape& shape;
+  const StepLayout& lay;
+  const KernelDims& dims;
+  const AttnDims& attn;
+  const float* cos_sin;
+  int64_t t, dq, dkv, nqkv, rows_out;
+  std::vector<float> hidden, residual, normed, qkv, q, k, attn_out, gate_up, act, lm_in, logits;
+  std::vector<int32_t> sampled;
+};
+
 }  // namespace
 
 Measurement CpuBackend::Step(const StepShape& s) {
-  const int64_t seqs = s.decode_seqs, prefill = s.prefill_tokens, t = seqs + prefill;
-  SERVESIM_CHECK(t > 0 && s.layers >= 1 && (seqs == 0 || s.kv_len >= 1));
-  const int64_t h = dims_.hidden, dq = attn_.heads * attn_.head_dim;
-  const int64_t dkv = attn_.kv_heads * attn_.head_dim, nqkv = dq + 2 * dkv, f = dims_.ffn;
-  const int64_t vl = dims_.vocab_local, rows_out = seqs + (prefill > 0 ? 1 : 0);
-  // The decode sequences' blocks, then the prefill chunk's tokens at consecutive slots.
-  const Paged paged = MakePaged(std::vector<int64_t>(static_cast<size_t>(seqs), s.kv_len));
-  const int64_t base = paged.blocks * attn_.block_size, cache_tokens = base + prefill;
-  std::vector<int64_t> slots, positions;
-  for (int64_t b = 0; b < seqs; ++b) {
-    const int64_t last = s.kv_len - 1;
-    slots.push_back(paged.table[b * paged.max_blocks + last / attn_.block_size] *
-                        attn_.block_size + last % attn_.block_size);
-    positions.push_back(std::min(last, dims_.max_position - 1));
+  const StepLayout lay = MakeStepLayout(s, dims_, &rng_);
+  CpuStep step(s, lay, dims_, attn_, cos_sin_.data());
+  const int64_t h = dims_.hidden, vl = dims_.vocab_local, f = dims_.ffn;
+  const int64_t cache = lay.cache_tokens * step.dkv;
+  std::vector<std::vector<float>> caches;  // K and V per layer, random contents
+  for (int64_t l = 0; l < 2 * s.layers; ++l) {
+    in_.Reserve(cache);
+    const float* src = in_.Take(cache);
+    caches.emplace_back(src, src + cache);
   }
-  for (int64_t i = 0; i < prefill; ++i) {
-    slots.push_back(base + i);
-    positions.push_back(std::min(i, dims_.max_position - 1));
-  }
-  std::vector<int32_t> ids(static_cast<size_t>(t)), sampled(static_cast<size_t>(rows_out));
-  for (int32_t& id : ids) id = static_cast<int32_t>(rng_.UniformInt(0, vl - 1));
-  // Per-layer KV caches (random contents) and activations, allocated once.
-  std::vector<std::vector<float>> k_cache, v_cache;
-  for (int64_t l = 0; l < s.layers; ++l) {
-    in_.Reserve(cache_tokens * dkv);
-    const float* src = in_.Take(cache_tokens * dkv);
-    k_cache.emplace_back(src, src + cache_tokens * dkv);
-    v_cache.emplace_back(src, src + cache_tokens * dkv);
-  }
-  std::vector<float> hidden(t * h), residual(t * h, 0.0f), normed(t * h), qkv(t * nqkv),
-      q(t * dq), k(t * dkv), attn(t * dq), gate_up(t * 2 * f), act(t * f), lm_in(rows_out * h),
-      logits(rows_out * vl);
-
-  const int64_t layer_floats = 2 * h + h * nqkv + dq * h + h * 2 * f + f * h;
-  in_.Reserve(vl * h + s.layers * layer_floats + h + h * vl + rows_out * dims_.vocab);
+  const int64_t layer_floats = 2 * h + h * step.nqkv + step.dq * h + 3 * h * f;
+  in_.Reserve(vl * h + s.layers * layer_floats + h + h * vl + step.rows_out * dims_.vocab);
   const auto make = [&] {
-    StepWeights w;
-    w.embedding = in_.Take(vl * h);
+    StepWeights w{in_.Take(vl * h), {}, nullptr, nullptr, nullptr};
     for (int64_t l = 0; l < s.layers; ++l) {
-      w.layers.push_back({in_.Take(h), in_.Take(h * nqkv), in_.Take(dq * h), in_.Take(h),
+      w.layers.push_back({in_.Take(h), in_.Take(h * step.nqkv), in_.Take(step.dq * h), in_.Take(h),
                           in_.Take(h * 2 * f), in_.Take(f * h)});
     }
     w.final_norm = in_.Take(h);
     w.lm_head = in_.Take(h * vl);
-    w.gathered_logits = vl < dims_.vocab ? in_.Take(rows_out * dims_.vocab) : nullptr;
+    w.gathered_logits = vl < dims_.vocab ? in_.Take(step.rows_out * dims_.vocab) : nullptr;
     return w;
   };
-  const auto run = [&](const StepWeights& w) {
-    cpu::Embedding(ids.data(), w.embedding, hidden.data(), t, h);
-    std::fill(residual.begin(), residual.end(), 0.0f);
-    for (int64_t l = 0; l < s.layers; ++l) {
-      const LayerWeights& lw = w.layers[l];
-      float *kc = k_cache[l].data(), *vc = v_cache[l].data();
-      cpu::AddRmsNorm(hidden.data(), residual.data(), lw.norm1, residual.data(), normed.data(), t, h);
-      cpu::Gemm(normed.data(), lw.qkv, qkv.data(), t, h, nqkv);
-      cpu::Rotary(qkv.data(), nqkv, qkv.data() + dq, nqkv, positions.data(), cos_sin_.data(),
-                  q.data(), k.data(), t, attn_);
-      cpu::KvWrite(k.data(), dkv, qkv.data() + dq + dkv, nqkv, slots.data(), kc, vc, t, dkv);
-      if (seqs > 0) {
-        cpu::DecodeAttention(q.data(), kc, vc, paged.table.data(), paged.max_blocks,
-                             paged.lengths.data(), seqs, attn.data(), attn_);
-      }
-      if (prefill > 0) {
-        cpu::PrefillAttention(q.data() + seqs * dq, kc + base * dkv, vc + base * dkv,
-                              attn.data() + seqs * dq, prefill, 0, attn_);
-      }
-      cpu::Gemm(attn.data(), lw.o, hidden.data(), t, dq, h);
-      cpu::AddRmsNorm(hidden.data(), residual.data(), lw.norm2, residual.data(), normed.data(), t, h);
-      cpu::Gemm(normed.data(), lw.gate_up, gate_up.data(), t, h, 2 * f);
-      cpu::SiluMul(gate_up.data(), act.data(), t, f);
-      cpu::Gemm(act.data(), lw.down, hidden.data(), t, f, h);
-    }
-    cpu::AddRmsNorm(hidden.data(), residual.data(), w.final_norm, residual.data(), normed.data(), t, h);
-    // Logits rows: every decode sequence and the prefill chunk's last token.
-    std::memcpy(lm_in.data(), normed.data(), static_cast<size_t>(seqs * h) * sizeof(float));
-    if (prefill > 0) {
-      std::memcpy(lm_in.data() + seqs * h, normed.data() + (t - 1) * h, h * sizeof(float));
-    }
-    cpu::Gemm(lm_in.data(), w.lm_head, logits.data(), rows_out, h, vl);
-    const float* full = w.gathered_logits ? w.gathered_logits : logits.data();
-    cpu::Argmax(full, sampled.data(), rows_out, dims_.vocab);
-  };
-  return {MedianSeconds(timing_, make, run), 0};
+  return {MedianSeconds(timing_, make, [&](const StepWeights& w) { step.Run(w, &caches); }), 0};
 }
 
 }  // namespace servesim

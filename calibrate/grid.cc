@@ -79,15 +79,15 @@ std::vector<int64_t> ParseGridList(const std::string& name, const std::string& t
     int64_t v = 0;
     const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
     if (item.empty() || ec != std::errc() || ptr != item.data() + item.size()) {
-      throw InputError(fmt::format("--{}: '{}' is not an integer (expected a list like 1,2,4)",
-                                   name, item));
+      throw InputError(
+          fmt::format("--{}: '{}' is not an integer (expected a list like 1,2,4)", name, item));
     }
     if (v < lo || v > hi) {
       throw InputError(fmt::format("--{}: {} is out of range [{}, {}]", name, v, lo, hi));
     }
     if (!out.empty() && v <= out.back()) {
-      throw InputError(fmt::format("--{}: values must increase strictly, got {} after {}", name,
-                                   v, out.back()));
+      throw InputError(
+          fmt::format("--{}: values must increase strictly, got {} after {}", name, v, out.back()));
     }
     out.push_back(v);
     start = end + 1;

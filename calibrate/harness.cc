@@ -46,10 +46,13 @@ OpProfile Measure1D(Backend& b, CalOp op, const OpDims& dims, const std::vector<
     p.grid[0].push_back(static_cast<double>(x));
     p.points.push_back(Point(b, op, dims, static_cast<double>(x), 0, [&] {
       switch (OpInfo(op).op_class == "gemm" ? 0 : op == CalOp::kCopy ? 1 : 2) {
-        case 0: return b.Gemm(op, x);
-        case 1: return b.Copy(x);
-        default: return op == CalOp::kAllReduce || op == CalOp::kAllGather ? b.Collective(op, x)
-                                                                            : b.Elementwise(op, x);
+        case 0:
+          return b.Gemm(op, x);
+        case 1:
+          return b.Copy(x);
+        default:
+          return op == CalOp::kAllReduce || op == CalOp::kAllGather ? b.Collective(op, x)
+                                                                    : b.Elementwise(op, x);
       }
     }));
   }
@@ -103,8 +106,8 @@ void LogOp(std::ostream* log, const OpProfile& op) {
 std::vector<OpProfile> MeasureOps(const CalibrationRequest& r, Backend& b, const OpDims& dims) {
   const CalibrationGrid& g = r.grid;
   std::vector<OpProfile> ops;
-  for (CalOp op : {CalOp::kGemmQkv, CalOp::kGemmO, CalOp::kGemmGateUp, CalOp::kGemmDown,
-                   CalOp::kGemmLmHead}) {
+  for (CalOp op :
+       {CalOp::kGemmQkv, CalOp::kGemmO, CalOp::kGemmGateUp, CalOp::kGemmDown, CalOp::kGemmLmHead}) {
     ops.push_back(Measure1D(b, op, dims, g.tokens));
   }
   ops.push_back(MeasurePrefill(b, dims, g));
@@ -174,14 +177,15 @@ void MeasureSteps(const CalibrationRequest& r, Backend& b, CalibrationProfile* p
         if (prefill + seqs == 0 || (seqs == 0 && k > 0)) continue;  // kv only matters to decode
         const StepShape shape{prefill, seqs, seqs > 0 ? g.step_kv[k] : 0, p->step_layers};
         const Measurement m = b.Step(shape);
-        p->steps.push_back({prefill, seqs, shape.kv_len, m.time_s,
-                            PredictStep(*p, r.model, r.shape, shape)});
+        p->steps.push_back(
+            {prefill, seqs, shape.kv_len, m.time_s, PredictStep(*p, r.model, r.shape, shape)});
       }
     }
   }
   if (!log) return;
   for (const StepCheckPoint& s : p->steps) {
-    fmt::print(*log, "  step prefill {:>5} decode {:>4} x kv {:>5}: measured {:9.3f} ms, per-op sum "
+    fmt::print(*log,
+               "  step prefill {:>5} decode {:>4} x kv {:>5}: measured {:9.3f} ms, per-op sum "
                "{:9.3f} ms ({:+.1f}%)\n",
                s.prefill_tokens, s.decode_seqs, s.kv_len, 1e3 * s.measured_s, 1e3 * s.predicted_s,
                100 * (s.predicted_s - s.measured_s) / s.measured_s);

@@ -5,11 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace servesim {
 
@@ -28,10 +27,10 @@ class JsonAt {
   void CheckKeys(const std::vector<std::string>& allowed) const;
 
   std::string String() const;
-  double Number() const;            // finite
+  double Number() const;  // finite
   double NumberAtLeast(double lo) const;
-  double Positive() const;          // > 0
-  int64_t Int(int64_t lo) const;    // an integer >= lo
+  double Positive() const;        // > 0
+  int64_t Int(int64_t lo) const;  // an integer >= lo
   std::string Enum(const std::vector<std::string>& choices) const;
 
   [[noreturn]] void Fail(std::string_view rule) const;

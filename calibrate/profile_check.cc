@@ -38,8 +38,7 @@ std::string ProfileMismatch(const CalibrationProfile& p, const std::string& path
   return "";
 }
 
-void CheckProfileUsable(const CalibrationProfile& p, const std::string& path,
-                        const OpDims& dims) {
+void CheckProfileUsable(const CalibrationProfile& p, const std::string& path, const OpDims& dims) {
   for (const OpProfile& op : p.ops) {
     for (const OpPoint& pt : op.points) {
       const Features f = FeaturesOf(op.op, WorkOf(op.op, dims, pt.at[0], pt.at[1]), p.peaks);

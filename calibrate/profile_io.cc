@@ -38,7 +38,8 @@ Provenance ReadProvenance(const JsonAt& j) {
 }
 
 Peaks ReadPeaks(const JsonAt& j) {
-  j.CheckKeys({"gemm_flops_per_s", "bf16_flops_per_s", "bytes_per_s", "link_bytes_per_s", "source"});
+  j.CheckKeys(
+      {"gemm_flops_per_s", "bf16_flops_per_s", "bytes_per_s", "link_bytes_per_s", "source"});
   Peaks p;
   p.gemm_flops_per_s = j.Child("gemm_flops_per_s").Positive();
   p.bf16_flops_per_s = j.Child("bf16_flops_per_s").Positive();
@@ -78,12 +79,12 @@ OpPoint ReadPoint(const JsonAt& j, const CalOpInfo& info) {
 
 OpFit ReadFit(const JsonAt& j, const CalOpInfo& info) {
   j.CheckKeys({"form", "features", "pieces", "rms_rel_error", "max_rel_error"});
-  static const std::vector<std::string> kForms = {"roofline", "compute_memory", "decode",
-                                                  "memory", "link"};
+  static const std::vector<std::string> kForms = {"roofline", "compute_memory", "decode", "memory",
+                                                  "link"};
   const JsonAt form = j.Child("form");
   if (form.Enum(kForms) != kForms[static_cast<size_t>(info.form)]) {
-    form.Fail(fmt::format("must be '{}' for {}", kForms[static_cast<size_t>(info.form)],
-                          info.name));
+    form.Fail(
+        fmt::format("must be '{}' for {}", kForms[static_cast<size_t>(info.form)], info.name));
   }
   OpFit fit;
   const int nf = NumFeatures(info.form);
@@ -110,8 +111,8 @@ void CheckGridPoints(const JsonAt& j, const OpProfile& op, int axes) {
   const size_t n1 = axes == 2 ? op.grid[1].size() : 1;
   const size_t expected = op.grid[0].size() * n1;
   if (op.points.size() != expected) {
-    j.Fail(fmt::format("must hold one point per grid value ({}), got {}", expected,
-                       op.points.size()));
+    j.Fail(
+        fmt::format("must hold one point per grid value ({}), got {}", expected, op.points.size()));
   }
   for (size_t i = 0; i < op.points.size(); ++i) {
     const OpPoint& p = op.points[i];
@@ -129,11 +130,11 @@ OpProfile ReadOp(const JsonAt& j, CalOp id) {
   bool axes_ok = static_cast<int>(axes.size()) == info.num_axes;
   for (size_t k = 0; axes_ok && k < axes.size(); ++k) axes_ok = axes[k].String() == info.axes[k];
   if (!axes_ok) {
-    j.Child("axes").Fail(fmt::format("must be [{}] for {}",
-                                     info.num_axes == 1 ? fmt::format("\"{}\"", info.axes[0])
-                                                        : fmt::format("\"{}\", \"{}\"",
-                                                                      info.axes[0], info.axes[1]),
-                                     info.name));
+    j.Child("axes").Fail(
+        fmt::format("must be [{}] for {}",
+                    info.num_axes == 1 ? fmt::format("\"{}\"", info.axes[0])
+                                       : fmt::format("\"{}\", \"{}\"", info.axes[0], info.axes[1]),
+                    info.name));
   }
   for (int k = 0; k < info.num_axes; ++k) {
     op.grid[k] = ReadAxis(j.Child("grid").Child(info.axes[k]), k == 1);
@@ -174,8 +175,8 @@ void ReadSteps(const JsonAt& j, CalibrationProfile* p) {
 void ReadHeader(const JsonAt& root, CalibrationProfile* p) {
   const JsonAt format = root.Child("format");
   if (!format.Raw().is_string() || format.String() != kProfileFormat) {
-    root.Fail(fmt::format("not a servesim calibration profile (format must be '{}')",
-                          kProfileFormat));
+    root.Fail(
+        fmt::format("not a servesim calibration profile (format must be '{}')", kProfileFormat));
   }
   const JsonAt version = root.Child("version");
   p->version = static_cast<int>(version.Int(1));
@@ -207,10 +208,9 @@ CalibrationProfile ProfileFromJson(const std::string& text, const std::string& n
   p.peaks_source = root.Child("peaks").Child("source").String();
   const JsonAt proj = root.Child("projected");
   if (!proj.Raw().is_null()) {
-    p.projected = Projection{proj.Child("source_profile").String(),
-                             proj.Child("source_device").String(),
-                             proj.Child("source_hardware").String(),
-                             ReadPeaks(proj.Child("source_peaks"))};
+    p.projected =
+        Projection{proj.Child("source_profile").String(), proj.Child("source_device").String(),
+                   proj.Child("source_hardware").String(), ReadPeaks(proj.Child("source_peaks"))};
   }
   p.ops = ReadOps(root.Child("ops"));
   if (root.Has("step_check")) ReadSteps(root.Child("step_check"), &p);

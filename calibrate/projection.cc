@@ -11,17 +11,17 @@ namespace servesim {
 Peaks TargetPeaks(const HardwareSpec& target, Precision precision) {
   const double gemm = target.PeakFlops(precision);
   if (gemm <= 0) {
-    throw InputError(fmt::format("--to: GPU '{}' has no {} tensor cores; cannot project a {} profile "
-                                 "onto it",
-                                 target.name, PrecisionName(precision), PrecisionName(precision)));
+    throw InputError(
+        fmt::format("--to: GPU '{}' has no {} tensor cores; cannot project a {} profile "
+                    "onto it",
+                    target.name, PrecisionName(precision), PrecisionName(precision)));
   }
   return {gemm, target.peak_flops_bf16, target.memory_bandwidth_bytes_per_s,
           target.scaleup_bandwidth_bytes_per_s / 2};
 }
 
-CalibrationProfile ProjectProfile(const CalibrationProfile& source,
-                                  const std::string& source_path, const ModelSpec& model,
-                                  const HardwareSpec& target) {
+CalibrationProfile ProjectProfile(const CalibrationProfile& source, const std::string& source_path,
+                                  const ModelSpec& model, const HardwareSpec& target) {
   SERVESIM_CHECK(model.name == source.model);
   DeploymentShape shape;
   shape.tp = source.tp;

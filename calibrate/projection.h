@@ -18,8 +18,7 @@ namespace servesim {
 Peaks TargetPeaks(const HardwareSpec& target, Precision precision);
 
 // REQUIRES: `model` is the profile's model (its dims size the features).
-CalibrationProfile ProjectProfile(const CalibrationProfile& source,
-                                  const std::string& source_path, const ModelSpec& model,
-                                  const HardwareSpec& target);
+CalibrationProfile ProjectProfile(const CalibrationProfile& source, const std::string& source_path,
+                                  const ModelSpec& model, const HardwareSpec& target);
 
 }  // namespace servesim

@@ -42,8 +42,8 @@ void AttendOne(const float* qv, const float* k, const float* v, int64_t keys, in
 
 }  // namespace
 
-void PrefillAttention(const float* q, const float* k, const float* v, float* o,
-                      int64_t row_begin, int64_t row_end, int64_t context, const AttnDims& d) {
+void PrefillAttention(const float* q, const float* k, const float* v, float* o, int64_t row_begin,
+                      int64_t row_end, int64_t context, const AttnDims& d) {
   const int64_t hd = d.head_dim;
   for (int64_t i = row_begin; i < row_end; ++i) {
     for (int64_t h = 0; h < d.heads; ++h) {
@@ -122,8 +122,8 @@ std::vector<float> CosSinCache(int64_t max_position, int64_t head_dim) {
   std::vector<float> cache(static_cast<size_t>(max_position * head_dim));
   for (int64_t p = 0; p < max_position; ++p) {
     for (int64_t i = 0; i < half; ++i) {
-      const double angle = static_cast<double>(p) *
-                           std::pow(kRopeTheta, -2.0 * static_cast<double>(i) / head_dim);
+      const double angle =
+          static_cast<double>(p) * std::pow(kRopeTheta, -2.0 * static_cast<double>(i) / head_dim);
       cache[p * head_dim + i] = static_cast<float>(std::cos(angle));
       cache[p * head_dim + half + i] = static_cast<float>(std::sin(angle));
     }

@@ -14,8 +14,8 @@ namespace servesim::ref {
 void Gemm(const float* x, const float* w, float* y, int64_t row_begin, int64_t row_end, int64_t k,
           int64_t n);
 // Query rows [row_begin, row_end) of the chunk (o holds the whole chunk's layout).
-void PrefillAttention(const float* q, const float* k, const float* v, float* o,
-                      int64_t row_begin, int64_t row_end, int64_t context, const AttnDims& dims);
+void PrefillAttention(const float* q, const float* k, const float* v, float* o, int64_t row_begin,
+                      int64_t row_end, int64_t context, const AttnDims& dims);
 void DecodeAttention(const float* q, const float* k_cache, const float* v_cache,
                      const int32_t* block_table, int64_t max_blocks, const int32_t* lengths,
                      int64_t seqs, float* o, const AttnDims& dims);

@@ -76,9 +76,15 @@ void CalibratedStepModel::Add(Acc* acc, CalOp op, double x0, double x1, double c
   acc->bytes += work.bytes * calls;
   const double t = price.time_s * ledger_calls;
   switch (price.origin) {
-    case PriceOrigin::kMeasured: ledger_.measured_s += t; break;
-    case PriceOrigin::kInterpolated: ledger_.interpolated_s += t; break;
-    case PriceOrigin::kRoofline: ledger_.roofline_s += t; break;
+    case PriceOrigin::kMeasured:
+      ledger_.measured_s += t;
+      break;
+    case PriceOrigin::kInterpolated:
+      ledger_.interpolated_s += t;
+      break;
+    case PriceOrigin::kRoofline:
+      ledger_.roofline_s += t;
+      break;
     case PriceOrigin::kExtrapolated: {
       ledger_.extrapolated_s += t;
       Worst& w = worst_[static_cast<size_t>(op)];
@@ -158,10 +164,10 @@ StepCost CalibratedStepModel::Cost(const BatchShape& batch) const {
   cost.duration_s = cost.breakdown.Total();
   // Per-GPU work of all layers times tp: the whole replica's work.
   const double tp = static_cast<double>(shape_.tp);
-  cost.flops = tp * ((gemm.flops + attention.flops + other.flops) * l + once_gemm.flops +
-                     once_other.flops);
-  cost.bytes = tp * ((gemm.bytes + attention.bytes + other.bytes) * l + once_gemm.bytes +
-                     once_other.bytes);
+  cost.flops =
+      tp * ((gemm.flops + attention.flops + other.flops) * l + once_gemm.flops + once_other.flops);
+  cost.bytes =
+      tp * ((gemm.bytes + attention.bytes + other.bytes) * l + once_gemm.bytes + once_other.bytes);
   return cost;
 }
 
@@ -170,8 +176,8 @@ const CoverageLedger* CalibratedStepModel::Coverage() const {
   for (size_t i = 0; i < worst_.size(); ++i) {
     const Worst& w = worst_[i];
     if (w.factor <= 0) continue;
-    ledger_.worst.push_back({std::string(OpInfo(static_cast<CalOp>(i)).name), w.point, w.factor,
-                             w.time_s});
+    ledger_.worst.push_back(
+        {std::string(OpInfo(static_cast<CalOp>(i)).name), w.point, w.factor, w.time_s});
   }
   std::stable_sort(ledger_.worst.begin(), ledger_.worst.end(),
                    [](const auto& a, const auto& b) { return a.factor > b.factor; });

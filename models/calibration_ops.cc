@@ -15,10 +15,20 @@ constexpr std::array<CalOpInfo, kNumCalOps> kOps = {{
     {CalOp::kGemmGateUp, "gemm.gate_up", "gemm", 1, {"tokens", ""}, FitForm::kRoofline, false},
     {CalOp::kGemmDown, "gemm.down", "gemm", 1, {"tokens", ""}, FitForm::kRoofline, false},
     {CalOp::kGemmLmHead, "gemm.lm_head", "gemm", 1, {"rows", ""}, FitForm::kRoofline, true},
-    {CalOp::kPrefillAttention, "attention.prefill", "attention", 2,
-     {"chunk_tokens", "context_tokens"}, FitForm::kComputeMemory, true},
-    {CalOp::kDecodeAttention, "attention.decode", "attention", 2, {"seqs", "kv_len"},
-     FitForm::kDecode, true},
+    {CalOp::kPrefillAttention,
+     "attention.prefill",
+     "attention",
+     2,
+     {"chunk_tokens", "context_tokens"},
+     FitForm::kComputeMemory,
+     true},
+    {CalOp::kDecodeAttention,
+     "attention.decode",
+     "attention",
+     2,
+     {"seqs", "kv_len"},
+     FitForm::kDecode,
+     true},
     {CalOp::kEmbedding, "other.embedding", "other", 1, {"tokens", ""}, FitForm::kMemory, true},
     {CalOp::kRmsNorm, "other.rmsnorm", "other", 1, {"tokens", ""}, FitForm::kMemory, true},
     {CalOp::kRotary, "other.rotary", "other", 1, {"tokens", ""}, FitForm::kMemory, true},
@@ -26,9 +36,19 @@ constexpr std::array<CalOpInfo, kNumCalOps> kOps = {{
     {CalOp::kKvWrite, "other.kv_write", "other", 1, {"tokens", ""}, FitForm::kMemory, true},
     {CalOp::kSampling, "other.sampling", "other", 1, {"rows", ""}, FitForm::kMemory, true},
     {CalOp::kCopy, "memory.copy", "memory", 1, {"size_bytes", ""}, FitForm::kMemory, true},
-    {CalOp::kAllReduce, "comm.all_reduce", "communication", 1, {"message_bytes", ""}, FitForm::kLink,
+    {CalOp::kAllReduce,
+     "comm.all_reduce",
+     "communication",
+     1,
+     {"message_bytes", ""},
+     FitForm::kLink,
      true},
-    {CalOp::kAllGather, "comm.all_gather", "communication", 1, {"message_bytes", ""}, FitForm::kLink,
+    {CalOp::kAllGather,
+     "comm.all_gather",
+     "communication",
+     1,
+     {"message_bytes", ""},
+     FitForm::kLink,
      true},
 }};
 
@@ -73,11 +93,16 @@ int NumFeatures(FitForm form) {
 
 std::array<std::string_view, kMaxFeatures> FeatureNames(FitForm form) {
   switch (form) {
-    case FitForm::kRoofline: return {"const_s", "roofline_s", ""};
-    case FitForm::kComputeMemory: return {"const_s", "compute_s", "memory_s"};
-    case FitForm::kDecode: return {"const_s", "kv_memory_s", "seq_memory_s"};
-    case FitForm::kMemory: return {"const_s", "memory_s", ""};
-    case FitForm::kLink: return {"const_s", "link_s", ""};
+    case FitForm::kRoofline:
+      return {"const_s", "roofline_s", ""};
+    case FitForm::kComputeMemory:
+      return {"const_s", "compute_s", "memory_s"};
+    case FitForm::kDecode:
+      return {"const_s", "kv_memory_s", "seq_memory_s"};
+    case FitForm::kMemory:
+      return {"const_s", "memory_s", ""};
+    case FitForm::kLink:
+      return {"const_s", "link_s", ""};
   }
   return {"", "", ""};
 }
@@ -101,22 +126,36 @@ OpDims OpDims::From(const ModelSpec& m, const DeploymentShape& s) {
 OpWork WorkOf(CalOp op, const OpDims& d, double x0, double x1) {
   const double h = d.hidden, dq = d.QDim(), dkv = d.KvDim(), t = x0;
   switch (op) {
-    case CalOp::kGemmQkv: return Gemm(t, h, dq + 2 * dkv, d.wb, d.ab);
-    case CalOp::kGemmO: return Gemm(t, dq, h, d.wb, d.ab);
-    case CalOp::kGemmGateUp: return Gemm(t, h, 2 * d.ffn, d.wb, d.ab);
-    case CalOp::kGemmDown: return Gemm(t, d.ffn, h, d.wb, d.ab);
-    case CalOp::kGemmLmHead: return Gemm(t, h, d.vocab_local, d.ab, d.ab);
+    case CalOp::kGemmQkv:
+      return Gemm(t, h, dq + 2 * dkv, d.wb, d.ab);
+    case CalOp::kGemmO:
+      return Gemm(t, dq, h, d.wb, d.ab);
+    case CalOp::kGemmGateUp:
+      return Gemm(t, h, 2 * d.ffn, d.wb, d.ab);
+    case CalOp::kGemmDown:
+      return Gemm(t, d.ffn, h, d.wb, d.ab);
+    case CalOp::kGemmLmHead:
+      return Gemm(t, h, d.vocab_local, d.ab, d.ab);
     case CalOp::kPrefillAttention:
-    case CalOp::kDecodeAttention: return AttentionWork(op, d, x0, x1);
-    case CalOp::kEmbedding: return {0, 2 * t * h * d.ab, 0};
-    case CalOp::kRmsNorm: return {0, 3 * t * h * d.ab, 0};
-    case CalOp::kRotary: return {0, 2 * t * (dq + dkv) * d.ab, 0};
-    case CalOp::kSiluMul: return {0, 3 * t * d.ffn * d.ab, 0};
-    case CalOp::kKvWrite: return {0, t * 2 * dkv * d.kb, 0};
-    case CalOp::kSampling: return {0, t * d.vocab * 4 * 2, 0};
-    case CalOp::kCopy: return {0, 2 * x0, 0};
+    case CalOp::kDecodeAttention:
+      return AttentionWork(op, d, x0, x1);
+    case CalOp::kEmbedding:
+      return {0, 2 * t * h * d.ab, 0};
+    case CalOp::kRmsNorm:
+      return {0, 3 * t * h * d.ab, 0};
+    case CalOp::kRotary:
+      return {0, 2 * t * (dq + dkv) * d.ab, 0};
+    case CalOp::kSiluMul:
+      return {0, 3 * t * d.ffn * d.ab, 0};
+    case CalOp::kKvWrite:
+      return {0, t * 2 * dkv * d.kb, 0};
+    case CalOp::kSampling:
+      return {0, t * d.vocab * 4 * 2, 0};
+    case CalOp::kCopy:
+      return {0, 2 * x0, 0};
     case CalOp::kAllReduce:
-    case CalOp::kAllGather: return {0, x0, 0};
+    case CalOp::kAllGather:
+      return {0, x0, 0};
   }
   return {};
 }
@@ -130,9 +169,12 @@ Features FeaturesOf(CalOp op, const OpWork& w, const Peaks& p) {
   switch (OpInfo(op).form) {
     case FitForm::kRoofline:
       return {1, std::max(w.flops / MathPeak(op, p), w.bytes / bw), 0};
-    case FitForm::kComputeMemory: return {1, w.flops / MathPeak(op, p), w.bytes / bw};
-    case FitForm::kDecode: return {1, w.kv_bytes / bw, (w.bytes - w.kv_bytes) / bw};
-    case FitForm::kMemory: return {1, w.bytes / bw, 0};
+    case FitForm::kComputeMemory:
+      return {1, w.flops / MathPeak(op, p), w.bytes / bw};
+    case FitForm::kDecode:
+      return {1, w.kv_bytes / bw, (w.bytes - w.kv_bytes) / bw};
+    case FitForm::kMemory:
+      return {1, w.bytes / bw, 0};
     case FitForm::kLink:
       return {1, p.link_bytes_per_s > 0 ? w.bytes / p.link_bytes_per_s : 0, 0};
   }

@@ -47,9 +47,9 @@ using Features = std::array<double, kMaxFeatures>;
 
 struct CalOpInfo {
   CalOp op;
-  std::string_view name;       // e.g. "gemm.qkv"
-  std::string_view op_class;   // gemm | attention | other | memory | communication
-  int num_axes;                // 1 or 2
+  std::string_view name;                 // e.g. "gemm.qkv"
+  std::string_view op_class;             // gemm | attention | other | memory | communication
+  int num_axes;                          // 1 or 2
   std::array<std::string_view, 2> axes;  // e.g. {"tokens", ""}, {"seqs", "kv_len"}
   FitForm form;
   bool bf16_math;  // math at the bf16 peak (attention, LM head) rather than the GEMM peak
@@ -66,9 +66,9 @@ struct OpDims {
   double heads = 0;     // query heads per GPU
   double kv_heads = 0;  // KV heads per GPU (at least one: replicated when tp > kv heads)
   double head_dim = 0;
-  double ffn = 0;         // dense FFN width per GPU
-  double vocab_local = 0;  // LM-head slice per GPU
-  double vocab = 0;        // full vocabulary (sampling sees gathered logits)
+  double ffn = 0;                 // dense FFN width per GPU
+  double vocab_local = 0;         // LM-head slice per GPU
+  double vocab = 0;               // full vocabulary (sampling sees gathered logits)
   double wb = 2, ab = 2, kb = 2;  // bytes per weight, activation, KV element
   double QDim() const { return heads * head_dim; }
   double KvDim() const { return kv_heads * head_dim; }

@@ -34,8 +34,8 @@ struct OpPoint {
   double time_s = 0;                  // median over repeats
   double flops = 0;
   double bytes = 0;
-  double check_error = 0;            // normalised max error of the correctness check
-  std::vector<int64_t> kv_lengths;   // mixed-length decode batches only
+  double check_error = 0;           // normalised max error of the correctness check
+  std::vector<int64_t> kv_lengths;  // mixed-length decode batches only
 };
 
 struct OpProfile {
@@ -55,16 +55,16 @@ struct StepCheckPoint {
 };
 
 struct Provenance {
-  std::string device;        // GPU or CPU model name
-  std::string device_kind;   // "gpu" | "cpu"
+  std::string device;         // GPU or CPU model name
+  std::string device_kind;    // "gpu" | "cpu"
   int64_t compute_units = 0;  // SMs or CPU cores
   int64_t threads = 0;        // CPU threads used (cpu backend)
   double clock_mhz = 0;       // 0 if unknown
   double memory_bytes = 0;
-  double cache_bytes = 0;     // L2 (GPU) or last-level cache (CPU)
+  double cache_bytes = 0;  // L2 (GPU) or last-level cache (CPU)
   std::string driver_version, cuda_version, cublas_version, nccl_version;
-  std::string compute_type;   // e.g. "fp32 (Eigen)", "bf16 tensor cores, fp32 accumulate"
-  std::string date;           // ISO 8601, UTC
+  std::string compute_type;  // e.g. "fp32 (Eigen)", "bf16 tensor cores, fp32 accumulate"
+  std::string date;          // ISO 8601, UTC
   std::string servesim_version;
   std::string command_line;
 };

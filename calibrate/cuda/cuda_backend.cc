@@ -8,6 +8,7 @@
 #include "calibrate/cuda/cuda_backend_impl.h"
 #include "calibrate/harness.h"
 #include "calibrate/reference.h"
+#include "calibrate/step_layout.h"
 #include "sim/core/check.h"
 
 namespace servesim {
@@ -59,8 +60,9 @@ CudaBackend::CudaBackend(const KernelDims& dims, const Timing& timing, uint64_t 
   const int major = Attribute(cudaDevAttrComputeCapabilityMajor, device);
   const int minor = Attribute(cudaDevAttrComputeCapabilityMinor, device);
   if (wt_ == DType::kFp8 && major * 10 + minor < 89) {
-    throw CalibrationError(fmt::format(
-        "fp8 GEMMs need compute capability 8.9 or newer; device {} is {}.{}", device, major, minor));
+    throw CalibrationError(
+        fmt::format("fp8 GEMMs need compute capability 8.9 or newer; device {} is {}.{}", device,
+                    major, minor));
   }
   Check(cudaStreamCreate(&stream_), "cudaStreamCreate");
   Check(cudaEventCreate(&start_), "cudaEventCreate");
@@ -99,9 +101,10 @@ Provenance CudaBackend::Describe() const {
   p.driver_version = version(driver);
   p.cuda_version = version(runtime);
   p.cublas_version = LtGemm::Version();
-  p.compute_type = fmt::format("{} GEMMs (cuBLASLt, fp32 accumulate); {} attention and "
-                               "elementwise kernels with fp32 math",
-                               DTypeName(wt_), DTypeName(act_));
+  p.compute_type = fmt::format(
+      "{} GEMMs (cuBLASLt, fp32 accumulate); {} attention and "
+      "elementwise kernels with fp32 math",
+      DTypeName(wt_), DTypeName(act_));
   if (HasCollectives()) p.nccl_version = NcclVersionString();
   return p;
 }
@@ -126,7 +129,9 @@ Measurement CudaBackend::Gemm(CalOp op, int64_t rows) {
   struct Args {
     void *x, *w, *y;
   };
-  const auto make = [&] { return Args{in.Take(rows * s.k), in.Take(s.n * s.k), TakeOut(out_bytes)}; };
+  const auto make = [&] {
+    return Args{in.Take(rows * s.k), in.Take(s.n * s.k), TakeOut(out_bytes)};
+  };
   const auto run = [&](const Args& a) { gemm_->Run(in_t, out_t, a.x, a.w, a.y, rows, s.k, s.n); };
   const Args a = make();
   run(a);
@@ -161,32 +166,10 @@ Measurement CudaBackend::PrefillAttention(int64_t chunk, int64_t context) {
   return m;
 }
 
-CudaBackend::Paged CudaBackend::MakePaged(const std::vector<int64_t>& lengths) {
-  Paged p;
-  for (int64_t len : lengths) {
-    const int64_t n = (len + attn_.block_size - 1) / attn_.block_size;
-    p.max_blocks = std::max(p.max_blocks, n);
-    p.blocks += n;
-    p.lengths.push_back(static_cast<int32_t>(len));
-  }
-  std::vector<int32_t> ids(static_cast<size_t>(p.blocks));
-  std::iota(ids.begin(), ids.end(), 0);
-  for (size_t i = ids.size(); i > 1; --i) {
-    std::swap(ids[i - 1], ids[static_cast<size_t>(rng_.UniformInt(0, static_cast<int64_t>(i) - 1))]);
-  }
-  p.table.assign(lengths.size() * static_cast<size_t>(p.max_blocks), 0);
-  size_t next = 0;
-  for (size_t s = 0; s < lengths.size(); ++s) {
-    const int64_t n = (lengths[s] + attn_.block_size - 1) / attn_.block_size;
-    for (int64_t j = 0; j < n; ++j) p.table[s * p.max_blocks + j] = ids[next++];
-  }
-  return p;
-}
-
 Measurement CudaBackend::DecodeAttention(const std::vector<int64_t>& kv_lengths) {
   const int64_t seqs = static_cast<int64_t>(kv_lengths.size());
   const int64_t dq = attn_.heads * attn_.head_dim, dkv = attn_.kv_heads * attn_.head_dim;
-  const Paged p = MakePaged(kv_lengths);
+  const PagedLayout p = MakePagedLayout(kv_lengths, attn_.block_size, &rng_);
   const DeviceArray<int32_t> table(p.table), lengths(p.lengths);
   const int64_t cache = p.blocks * attn_.block_size * dkv;
   const int64_t o_bytes = seqs * dq * static_cast<int64_t>(SizeOf(act_));

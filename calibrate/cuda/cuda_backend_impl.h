@@ -48,11 +48,6 @@ class CudaBackend : public Backend {
   double TimeMedian(Make make, Run run);
 
  private:
-  struct Paged {
-    std::vector<int32_t> table, lengths;
-    int64_t max_blocks = 0, blocks = 0;
-  };
-  Paged MakePaged(const std::vector<int64_t>& lengths);
   std::vector<int64_t> Positions(int64_t rows);
   void* TakeOut(int64_t bytes);  // output scratch
   Measurement RmsNorm(int64_t rows);

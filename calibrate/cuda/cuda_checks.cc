@@ -86,7 +86,8 @@ double CheckPrefill(DType t, const void* q, const void* k, const void* v, const 
       const int64_t g = h / d.Group(), keys = context + i + 1, off = (i * d.heads + h) * hd;
       const std::vector<float> kk = Fetch(t, At(t, k, g * hd), keys, hd, kv_stride);
       const std::vector<float> vv = Fetch(t, At(t, v, g * hd), keys, hd, kv_stride);
-      err.Add(Fetch(t, At(t, o, off), hd), AttendRow(Fetch(t, At(t, q, off), hd), kk, vv, keys, hd));
+      err.Add(Fetch(t, At(t, o, off), hd),
+              AttendRow(Fetch(t, At(t, q, off), hd), kk, vv, keys, hd));
     }
   }
   return err.Error();

@@ -63,9 +63,9 @@ class Collectives {
       NcclCheck(ncclGroupStart(), "ncclGroupStart");
       for (int i = 0; i < ranks_; ++i) {
         if (all_reduce) {
-          NcclCheck(ncclAllReduce(send[i], recv[i], count, ncclBfloat16, ncclSum, comms_[i],
-                                  streams_[i]),
-                    "ncclAllReduce");
+          NcclCheck(
+              ncclAllReduce(send[i], recv[i], count, ncclBfloat16, ncclSum, comms_[i], streams_[i]),
+              "ncclAllReduce");
         } else {
           NcclCheck(ncclAllGather(send[i], recv[i], count, ncclBfloat16, comms_[i], streams_[i]),
                     "ncclAllGather");

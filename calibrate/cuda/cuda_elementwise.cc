@@ -21,13 +21,20 @@ double Err(const std::vector<float>& out, const std::vector<float>& ref) {
 
 Measurement CudaBackend::Elementwise(CalOp op, int64_t rows) {
   switch (op) {
-    case CalOp::kRmsNorm: return RmsNorm(rows);
-    case CalOp::kRotary: return Rotary(rows);
-    case CalOp::kSiluMul: return SiluMul(rows);
-    case CalOp::kKvWrite: return KvWrite(rows);
-    case CalOp::kEmbedding: return Embedding(rows);
-    case CalOp::kSampling: return Sampling(rows);
-    default: SERVESIM_CHECK(false);
+    case CalOp::kRmsNorm:
+      return RmsNorm(rows);
+    case CalOp::kRotary:
+      return Rotary(rows);
+    case CalOp::kSiluMul:
+      return SiluMul(rows);
+    case CalOp::kKvWrite:
+      return KvWrite(rows);
+    case CalOp::kEmbedding:
+      return Embedding(rows);
+    case CalOp::kSampling:
+      return Sampling(rows);
+    default:
+      SERVESIM_CHECK(false);
   }
   return {};
 }
@@ -156,7 +163,8 @@ Measurement CudaBackend::KvWrite(int64_t rows) {
 }
 
 Measurement CudaBackend::Embedding(int64_t rows) {
-  const int64_t h = dims_.hidden, vocab = dims_.vocab_local, es = static_cast<int64_t>(SizeOf(act_));
+  const int64_t h = dims_.hidden, vocab = dims_.vocab_local,
+                es = static_cast<int64_t>(SizeOf(act_));
   std::vector<int32_t> ids(static_cast<size_t>(rows));
   for (int32_t& id : ids) id = static_cast<int32_t>(rng_.UniformInt(0, vocab - 1));
   const DeviceArray<int32_t> d_ids(ids);

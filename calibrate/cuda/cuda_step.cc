@@ -1,9 +1,9 @@
 // CudaBackend::Step: a whole engine step through a stack of layers built from the CUDA kernels,
-// in the order a vLLM-style engine runs them (see calibrate/cpu_step.cc for the CPU twin).
+// in the order a vLLM-style engine runs them (calibrate/cpu_step.cc is the CPU twin).
 #include <algorithm>
 
 #include "calibrate/cuda/cuda_backend_impl.h"
-#include "sim/core/check.h"
+#include "calibrate/step_layout.h"
 
 namespace servesim::cuda {
 namespace {
@@ -12,115 +12,124 @@ struct LayerWeights {
   void *norm1, *qkv, *o, *norm2, *gate_up, *down;
 };
 
-// Activations of one step, allocated once (outside the timed region).
+struct StepWeights {
+  void* embedding;
+  std::vector<LayerWeights> layers;
+  void *final_norm, *lm_head, *gathered;
+};
+
+// Device copies of a StepLayout's indices.
+struct DeviceLayout {
+  explicit DeviceLayout(const StepLayout& l)
+      : slots(l.slots),
+        positions(l.positions),
+        ids(l.ids),
+        out_rows(l.out_rows),
+        table(l.paged.table),
+        lengths(l.paged.lengths),
+        sampled(std::vector<int32_t>(l.out_rows.size())) {}
+  DeviceArray<int64_t> slots, positions;
+  DeviceArray<int32_t> ids, out_rows, table, lengths, sampled;
+};
+
+// Activations of one step (taken once from the output pool, outside the timed region).
 struct Activations {
   void *hidden, *residual, *normed, *qkv, *q, *k, *attn, *gate_up, *act, *lm_in, *logits;
 };
 
 }  // namespace
 
+// The step's kernels in order; `x8` (fp8 GEMMs only) stands in for the quantised activations.
+struct CudaStepRun {
+  const StepShape& s;
+  const StepLayout& lay;
+  const DeviceLayout& dev;
+  const KernelDims& dims;
+  const AttnDims& attn;
+  DType act, wt;
+  LtGemm& gemm;
+  const float* cos_sin;
+  cudaStream_t stream;
+  const Activations& a;
+  void* x8;
+  int64_t t, dq, dkv, nqkv, es;
+
+  void* In(void* x) const { return x8 ? x8 : x; }
+
+  void Layer(const LayerWeights& w, void* kc, void* vc) const {
+    const int64_t h = dims.hidden, f = dims.ffn, seqs = s.decode_seqs;
+    cuda::AddRmsNorm(act, a.hidden, a.residual, w.norm1, a.residual, a.normed, t, h, stream);
+    gemm.Run(wt, act, In(a.normed), w.qkv, a.qkv, t, h, nqkv);
+    cuda::Rotary(act, a.qkv, nqkv, At(act, a.qkv, dq), nqkv, dev.positions.get(), cos_sin, a.q, a.k,
+                 t, attn, stream);
+    cuda::KvWrite(act, a.k, dkv, At(act, a.qkv, dq + dkv), nqkv, dev.slots.get(), kc, vc, t, dkv,
+                  stream);
+    if (seqs > 0) {
+      cuda::DecodeAttention(act, a.q, kc, vc, dev.table.get(), lay.paged.max_blocks,
+                            dev.lengths.get(), seqs, a.attn, attn, stream);
+    }
+    if (s.prefill_tokens > 0) {
+      const int64_t base = lay.prefill_base * dkv;
+      cuda::PrefillAttention(act, At(act, a.q, seqs * dq), At(act, kc, base), At(act, vc, base),
+                             At(act, a.attn, seqs * dq), s.prefill_tokens, 0, attn, stream);
+    }
+    gemm.Run(wt, act, In(a.attn), w.o, a.hidden, t, dq, h);
+    cuda::AddRmsNorm(act, a.hidden, a.residual, w.norm2, a.residual, a.normed, t, h, stream);
+    gemm.Run(wt, act, In(a.normed), w.gate_up, a.gate_up, t, h, 2 * f);
+    cuda::SiluMul(act, a.gate_up, a.act, t, f, stream);
+    gemm.Run(wt, act, In(a.act), w.down, a.hidden, t, f, h);
+  }
+
+  void Run(const StepWeights& w, const std::vector<void*>& caches) const {
+    const int64_t h = dims.hidden, rows = static_cast<int64_t>(lay.out_rows.size());
+    cuda::Embedding(act, dev.ids.get(), w.embedding, a.hidden, t, h, stream);
+    Check(cudaMemsetAsync(a.residual, 0, static_cast<size_t>(t * h * es), stream), "memset");
+    for (size_t l = 0; l < w.layers.size(); ++l)
+      Layer(w.layers[l], caches[2 * l], caches[2 * l + 1]);
+    cuda::AddRmsNorm(act, a.hidden, a.residual, w.final_norm, a.residual, a.normed, t, h, stream);
+    cuda::GatherRows(act, a.normed, dev.out_rows.get(), a.lm_in, rows, h, stream);
+    gemm.Run(act, DType::kF32, a.lm_in, w.lm_head, a.logits, rows, h, dims.vocab_local);
+    cuda::Argmax(static_cast<const float*>(w.gathered), dev.sampled.get(), rows, dims.vocab,
+                 stream);
+  }
+};
+
 Measurement CudaBackend::Step(const StepShape& s) {
-  const int64_t seqs = s.decode_seqs, prefill = s.prefill_tokens, t = seqs + prefill;
-  SERVESIM_CHECK(t > 0 && s.layers >= 1 && (seqs == 0 || s.kv_len >= 1));
-  const int64_t h = dims_.hidden, dq = attn_.heads * attn_.head_dim;
-  const int64_t dkv = attn_.kv_heads * attn_.head_dim, nqkv = dq + 2 * dkv, f = dims_.ffn;
-  const int64_t vl = dims_.vocab_local, rows_out = seqs + (prefill > 0 ? 1 : 0);
-  const int64_t es = static_cast<int64_t>(SizeOf(act_));
-  const Paged paged = MakePaged(std::vector<int64_t>(static_cast<size_t>(seqs), s.kv_len));
-  const int64_t base = paged.blocks * attn_.block_size, cache_tokens = base + prefill;
-  std::vector<int64_t> slots, positions;
-  std::vector<int32_t> ids, out_rows;
-  for (int64_t b = 0; b < seqs; ++b) {
-    const int64_t last = s.kv_len - 1;
-    slots.push_back(paged.table[b * paged.max_blocks + last / attn_.block_size] *
-                        attn_.block_size + last % attn_.block_size);
-    positions.push_back(std::min(last, dims_.max_position - 1));
-    out_rows.push_back(static_cast<int32_t>(b));
-  }
-  for (int64_t i = 0; i < prefill; ++i) {
-    slots.push_back(base + i);
-    positions.push_back(std::min(i, dims_.max_position - 1));
-  }
-  if (prefill > 0) out_rows.push_back(static_cast<int32_t>(t - 1));
-  for (int64_t i = 0; i < t; ++i) ids.push_back(static_cast<int32_t>(rng_.UniformInt(0, vl - 1)));
-  const DeviceArray<int64_t> d_slots(slots), d_pos(positions);
-  const DeviceArray<int32_t> d_ids(ids), d_rows(out_rows), d_table(paged.table),
-      d_lengths(paged.lengths), d_sampled(std::vector<int32_t>(static_cast<size_t>(rows_out)));
-
-  // KV caches per layer and activations: taken once from the pools, outside the timed region.
-  act_in_->Reserve(2 * s.layers * cache_tokens * dkv);
-  std::vector<std::pair<void*, void*>> caches;
-  for (int64_t l = 0; l < s.layers; ++l) {
-    caches.emplace_back(act_in_->Take(cache_tokens * dkv), act_in_->Take(cache_tokens * dkv));
-  }
-  const int64_t act_elems = 4 * t * h + t * nqkv + t * dq + t * dkv + t * dq + t * 3 * f +
-                            rows_out * h;
-  out_->Reserve((act_elems * es + rows_out * vl * 4) / 4 + 64);
-  Activations a{TakeOut(t * h * es), TakeOut(t * h * es), TakeOut(t * h * es),
-                TakeOut(t * nqkv * es), TakeOut(t * dq * es), TakeOut(t * dkv * es),
-                TakeOut(t * dq * es), TakeOut(t * 2 * f * es), TakeOut(t * f * es),
-                TakeOut(rows_out * h * es), TakeOut(rows_out * vl * 4)};
-  const DType wt = wt_;
-  DevicePool& w_pool = *w_in_;
-  const int64_t layer_w = h * nqkv + dq * h + h * 2 * f + f * h;
-  w_pool.Reserve(s.layers * layer_w);
-  act_in_->Reserve(vl * h + (2 * s.layers + 1) * h + h * vl + rows_out * dims_.vocab);
-  f32_in_->Reserve(rows_out * dims_.vocab);
-
-  struct Weights {
-    void* embedding;
-    std::vector<LayerWeights> layers;
-    void *final_norm, *lm_head, *gathered;
-  };
+  const StepLayout lay = MakeStepLayout(s, dims_, &rng_);
+  const DeviceLayout dev(lay);
+  const int64_t t = lay.Tokens(), h = dims_.hidden, f = dims_.ffn, vl = dims_.vocab_local;
+  const int64_t dq = attn_.heads * attn_.head_dim, dkv = attn_.kv_heads * attn_.head_dim;
+  const int64_t nqkv = dq + 2 * dkv, es = static_cast<int64_t>(SizeOf(act_));
+  const int64_t rows = static_cast<int64_t>(lay.out_rows.size()), cache = lay.cache_tokens * dkv;
+  // One Reserve per pool covers everything taken from it below (Reserve invalidates blocks).
+  act_in_->Reserve(2 * s.layers * cache + vl * h + (2 * s.layers + 1) * h + h * vl);
+  w_in_->Reserve(s.layers * (h * nqkv + dq * h + 3 * h * f) + t * std::max(h, f));
+  f32_in_->Reserve(rows * dims_.vocab);
+  out_->Reserve(
+      (es * (4 * t * h + t * nqkv + 2 * t * dq + t * dkv + 3 * t * f + rows * h) + 4 * rows * vl) /
+          4 +
+      64);
+  std::vector<void*> caches;  // K and V per layer, random contents
+  for (int64_t l = 0; l < 2 * s.layers; ++l) caches.push_back(act_in_->Take(cache));
+  const Activations a{TakeOut(t * h * es),    TakeOut(t * h * es),     TakeOut(t * h * es),
+                      TakeOut(t * nqkv * es), TakeOut(t * dq * es),    TakeOut(t * dkv * es),
+                      TakeOut(t * dq * es),   TakeOut(t * 2 * f * es), TakeOut(t * f * es),
+                      TakeOut(rows * h * es), TakeOut(rows * vl * 4)};
+  void* x8 = wt_ == DType::kFp8 ? w_in_->Take(t * std::max(h, f)) : nullptr;
+  const CudaStepRun step{s,       lay, dev, dims_, attn_, act_, wt_,  *gemm_, cos_sin_.get(),
+                         stream_, a,   x8,  t,     dq,    dkv,  nqkv, es};
   const auto make = [&] {
-    Weights w{act_in_->Take(vl * h), {}, nullptr, nullptr, nullptr};
+    StepWeights w{act_in_->Take(vl * h), {}, nullptr, nullptr, nullptr};
     for (int64_t l = 0; l < s.layers; ++l) {
-      w.layers.push_back({act_in_->Take(h), w_pool.Take(h * nqkv), w_pool.Take(dq * h),
-                          act_in_->Take(h), w_pool.Take(h * 2 * f), w_pool.Take(f * h)});
+      w.layers.push_back({act_in_->Take(h), w_in_->Take(h * nqkv), w_in_->Take(dq * h),
+                          act_in_->Take(h), w_in_->Take(h * 2 * f), w_in_->Take(f * h)});
     }
     w.final_norm = act_in_->Take(h);
     w.lm_head = act_in_->Take(h * vl);
-    w.gathered = vl < dims_.vocab ? f32_in_->Take(rows_out * dims_.vocab) : a.logits;
+    w.gathered = vl < dims_.vocab ? f32_in_->Take(rows * dims_.vocab) : a.logits;
     return w;
   };
-  // fp8 GEMMs read fp8 activations: the quantisation is fused into the producing kernel in real
-  // engines, so here the activations come from the fp8 weight pool (random, not timed).
-  void* fp8_x = wt == DType::kFp8 ? w_pool.Take(t * std::max(h, f)) : nullptr;
-  const auto in_x = [&](void* x) { return fp8_x ? fp8_x : x; };
-  const auto run = [&](const Weights& w) {
-    cuda::Embedding(act_, d_ids.get(), w.embedding, a.hidden, t, h, stream_);
-    Check(cudaMemsetAsync(a.residual, 0, t * h * es, stream_), "cudaMemsetAsync");
-    for (int64_t l = 0; l < s.layers; ++l) {
-      const LayerWeights& lw = w.layers[l];
-      void *kc = caches[l].first, *vc = caches[l].second;
-      cuda::AddRmsNorm(act_, a.hidden, a.residual, lw.norm1, a.residual, a.normed, t, h, stream_);
-      gemm_->Run(wt, act_, in_x(a.normed), lw.qkv, a.qkv, t, h, nqkv);
-      cuda::Rotary(act_, a.qkv, nqkv, At(act_, a.qkv, dq), nqkv, d_pos.get(), cos_sin_.get(), a.q,
-                   a.k, t, attn_, stream_);
-      cuda::KvWrite(act_, a.k, dkv, At(act_, a.qkv, dq + dkv), nqkv, d_slots.get(), kc, vc, t, dkv,
-                    stream_);
-      if (seqs > 0) {
-        cuda::DecodeAttention(act_, a.q, kc, vc, d_table.get(), paged.max_blocks, d_lengths.get(),
-                              seqs, a.attn, attn_, stream_);
-      }
-      if (prefill > 0) {
-        cuda::PrefillAttention(act_, At(act_, a.q, seqs * dq), At(act_, kc, base * dkv),
-                               At(act_, vc, base * dkv), At(act_, a.attn, seqs * dq), prefill, 0,
-                               attn_, stream_);
-      }
-      gemm_->Run(wt, act_, in_x(a.attn), lw.o, a.hidden, t, dq, h);
-      cuda::AddRmsNorm(act_, a.hidden, a.residual, lw.norm2, a.residual, a.normed, t, h, stream_);
-      gemm_->Run(wt, act_, in_x(a.normed), lw.gate_up, a.gate_up, t, h, 2 * f);
-      cuda::SiluMul(act_, a.gate_up, a.act, t, f, stream_);
-      gemm_->Run(wt, act_, in_x(a.act), lw.down, a.hidden, t, f, h);
-    }
-    cuda::AddRmsNorm(act_, a.hidden, a.residual, w.final_norm, a.residual, a.normed, t, h, stream_);
-    cuda::GatherRows(act_, a.normed, d_rows.get(), a.lm_in, rows_out, h, stream_);
-    gemm_->Run(act_, DType::kF32, a.lm_in, w.lm_head, a.logits, rows_out, h, vl);
-    cuda::Argmax(static_cast<const float*>(w.gathered), d_sampled.get(), rows_out, dims_.vocab,
-                 stream_);
-  };
-  return {TimeMedian(make, run), 0};
+  return {TimeMedian(make, [&](const StepWeights& w) { step.Run(w, caches); }), 0};
 }
 
 }  // namespace servesim::cuda

@@ -72,13 +72,13 @@ inline unsigned Blocks(int64_t n, int threads) {
 
 // Calls F<T>(args...) with T the storage type of dtype `t` (activations: bf16 or fp16; fp32 and
 // fp8 where the op allows them).
-#define SERVESIM_DISPATCH_ACT(t, F, ...)                                           \
-  do {                                                                             \
-    if ((t) == ::servesim::cuda::DType::kBf16) {                                   \
-      F<__nv_bfloat16>(__VA_ARGS__);                                               \
-    } else if ((t) == ::servesim::cuda::DType::kF16) {                             \
-      F<__half>(__VA_ARGS__);                                                      \
-    } else {                                                                       \
-      F<float>(__VA_ARGS__);                                                       \
-    }                                                                              \
+#define SERVESIM_DISPATCH_ACT(t, F, ...)               \
+  do {                                                 \
+    if ((t) == ::servesim::cuda::DType::kBf16) {       \
+      F<__nv_bfloat16>(__VA_ARGS__);                   \
+    } else if ((t) == ::servesim::cuda::DType::kF16) { \
+      F<__half>(__VA_ARGS__);                          \
+    } else {                                           \
+      F<float>(__VA_ARGS__);                           \
+    }                                                  \
   } while (0)

@@ -96,10 +96,20 @@ std::vector<float> Fetch(DType t, const void* base, int64_t rows, int64_t cols,
     const uint8_t* p = raw.data() + i * es;
     uint16_t u16;
     switch (t) {
-      case DType::kF32: std::memcpy(&out[i], p, 4); break;
-      case DType::kBf16: std::memcpy(&u16, p, 2); out[i] = Bf16ToFloat(u16); break;
-      case DType::kF16: std::memcpy(&u16, p, 2); out[i] = HalfToFloat(u16); break;
-      case DType::kFp8: out[i] = Fp8E4m3ToFloat(*p); break;
+      case DType::kF32:
+        std::memcpy(&out[i], p, 4);
+        break;
+      case DType::kBf16:
+        std::memcpy(&u16, p, 2);
+        out[i] = Bf16ToFloat(u16);
+        break;
+      case DType::kF16:
+        std::memcpy(&u16, p, 2);
+        out[i] = HalfToFloat(u16);
+        break;
+      case DType::kFp8:
+        out[i] = Fp8E4m3ToFloat(*p);
+        break;
     }
   }
   return out;

@@ -35,7 +35,7 @@ class DevicePool {
   void* data_ = nullptr;
   int64_t size_ = 0;  // elements
   int64_t cursor_ = 0;
-  int64_t rotate_;    // elements
+  int64_t rotate_;  // elements
   uint64_t seed_;
   cudaStream_t stream_;
   bool fill_;
@@ -66,8 +66,7 @@ class DeviceArray {
 };
 
 // rows x cols elements of type t starting at base, rows `row_stride` elements apart, as floats.
-std::vector<float> Fetch(DType t, const void* base, int64_t rows, int64_t cols,
-                         int64_t row_stride);
+std::vector<float> Fetch(DType t, const void* base, int64_t rows, int64_t cols, int64_t row_stride);
 inline std::vector<float> Fetch(DType t, const void* base, int64_t n) {
   return Fetch(t, base, 1, n, n);
 }

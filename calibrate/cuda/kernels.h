@@ -45,8 +45,8 @@ void KvWrite(DType t, const void* k, int64_t k_stride, const void* v, int64_t v_
 void Embedding(DType t, const int32_t* ids, const void* table, void* out, int64_t rows, int64_t h,
                cudaStream_t s);
 // dst row r = src row index[r].
-void GatherRows(DType t, const void* src, const int32_t* index, void* dst, int64_t rows,
-                int64_t h, cudaStream_t s);
+void GatherRows(DType t, const void* src, const int32_t* index, void* dst, int64_t rows, int64_t h,
+                cudaStream_t s);
 void Argmax(const float* logits, int32_t* ids, int64_t rows, int64_t vocab, cudaStream_t s);
 // The k largest logits of each row, in descending order (k <= 64): ids [rows, k].
 void TopK(const float* logits, int32_t* ids, int64_t rows, int64_t vocab, int k, cudaStream_t s);

@@ -101,8 +101,7 @@ __global__ void __launch_bounds__(kDecodeWarps * 32)
   float m = -INFINITY, l = 0.0f;
   for (int j = warp; j < len; j += kDecodeWarps) {
     const int64_t block = table[static_cast<int64_t>(b) * max_blocks + j / block_size];
-    const int64_t off =
-        ((block * block_size + j % block_size) * kv_heads + g) * D + lane * kPer;
+    const int64_t off = ((block * block_size + j % block_size) * kv_heads + g) * D + lane * kPer;
     float part = 0.0f;
 #pragma unroll
     for (int e = 0; e < kPer; ++e) part += qv[e] * ToF<T>(kc[off + e]);
@@ -147,10 +146,17 @@ void LaunchPrefill(const void* q, const void* k, const void* v, void* o, int64_t
         static_cast<int>(d.heads), static_cast<int>(d.kv_heads), scale);
   };
   switch (d.head_dim) {
-    case 32: args(PrefillKernel<T, 32>); break;
-    case 64: args(PrefillKernel<T, 64>); break;
-    case 128: args(PrefillKernel<T, 128>); break;
-    default: Check(cudaErrorInvalidValue, "prefill attention: head_dim must be 32, 64 or 128");
+    case 32:
+      args(PrefillKernel<T, 32>);
+      break;
+    case 64:
+      args(PrefillKernel<T, 64>);
+      break;
+    case 128:
+      args(PrefillKernel<T, 128>);
+      break;
+    default:
+      Check(cudaErrorInvalidValue, "prefill attention: head_dim must be 32, 64 or 128");
   }
   Check(cudaGetLastError(), "prefill attention launch");
 }
@@ -168,10 +174,17 @@ void LaunchDecode(const void* q, const void* kc, const void* vc, const int32_t* 
         static_cast<int>(d.kv_heads), static_cast<int>(d.block_size), scale);
   };
   switch (d.head_dim) {
-    case 32: args(DecodeKernel<T, 32>); break;
-    case 64: args(DecodeKernel<T, 64>); break;
-    case 128: args(DecodeKernel<T, 128>); break;
-    default: Check(cudaErrorInvalidValue, "decode attention: head_dim must be 32, 64 or 128");
+    case 32:
+      args(DecodeKernel<T, 32>);
+      break;
+    case 64:
+      args(DecodeKernel<T, 64>);
+      break;
+    case 128:
+      args(DecodeKernel<T, 128>);
+      break;
+    default:
+      Check(cudaErrorInvalidValue, "decode attention: head_dim must be 32, 64 or 128");
   }
   Check(cudaGetLastError(), "decode attention launch");
 }

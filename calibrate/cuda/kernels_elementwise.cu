@@ -102,7 +102,8 @@ __global__ void ArgmaxKernel(const float* logits, int32_t* ids, int64_t vocab) {
   const float* row = logits + static_cast<int64_t>(blockIdx.x) * vocab;
   float bv = -FLT_MAX;
   int bi = 0x7fffffff;
-  for (int64_t i = threadIdx.x; i < vocab; i += blockDim.x) Better(row[i], static_cast<int>(i), &bv, &bi);
+  for (int64_t i = threadIdx.x; i < vocab; i += blockDim.x)
+    Better(row[i], static_cast<int>(i), &bv, &bi);
   BlockArgmax(&bv, &bi);
   if (threadIdx.x == 0) ids[blockIdx.x] = bi;
 }
@@ -129,8 +130,8 @@ __global__ void TopKKernel(const float* logits, int32_t* ids, int64_t vocab, int
 }
 
 template <typename T>
-void LaunchRmsNorm(const void* x, const void* r, const void* w, void* r_out, void* y,
-                   int64_t rows, int64_t h, cudaStream_t s) {
+void LaunchRmsNorm(const void* x, const void* r, const void* w, void* r_out, void* y, int64_t rows,
+                   int64_t h, cudaStream_t s) {
   AddRmsNormKernel<T><<<static_cast<unsigned>(rows), kThreads, 0, s>>>(
       static_cast<const T*>(x), static_cast<const T*>(r), static_cast<const T*>(w),
       static_cast<T*>(r_out), static_cast<T*>(y), static_cast<int>(h));
@@ -150,7 +151,7 @@ void LaunchRotary(const void* q, int64_t qs, const void* k, int64_t ks, const in
 template <typename T>
 void LaunchSiluMul(const void* gu, void* out, int64_t rows, int64_t f, cudaStream_t s) {
   SiluMulKernel<T><<<Blocks(rows * f, kThreads), kThreads, 0, s>>>(static_cast<const T*>(gu),
-                                                                    static_cast<T*>(out), rows, f);
+                                                                   static_cast<T*>(out), rows, f);
 }
 
 template <typename T>
@@ -164,8 +165,8 @@ void LaunchKvWrite(const void* k, int64_t ks, const void* v, int64_t vs, const i
 template <typename T>
 void LaunchGather(const int32_t* index, const void* src, void* dst, int64_t rows, int64_t h,
                   cudaStream_t s) {
-  GatherKernel<T><<<Blocks(rows * h, kThreads), kThreads, 0, s>>>(
-      index, static_cast<const T*>(src), static_cast<T*>(dst), rows, h);
+  GatherKernel<T><<<Blocks(rows * h, kThreads), kThreads, 0, s>>>(index, static_cast<const T*>(src),
+                                                                  static_cast<T*>(dst), rows, h);
 }
 
 }  // namespace
@@ -179,8 +180,8 @@ void AddRmsNorm(DType t, const void* x, const void* residual, const void* w, voi
 void Rotary(DType t, const void* q, int64_t q_stride, const void* k, int64_t k_stride,
             const int64_t* positions, const float* cos_sin, void* q_out, void* k_out, int64_t rows,
             const AttnDims& d, cudaStream_t s) {
-  SERVESIM_DISPATCH_ACT(t, LaunchRotary, q, q_stride, k, k_stride, positions, cos_sin, q_out,
-                        k_out, rows, d, s);
+  SERVESIM_DISPATCH_ACT(t, LaunchRotary, q, q_stride, k, k_stride, positions, cos_sin, q_out, k_out,
+                        rows, d, s);
   Check(cudaGetLastError(), "rotary launch");
 }
 
@@ -203,8 +204,8 @@ void Embedding(DType t, const int32_t* ids, const void* table, void* out, int64_
   Check(cudaGetLastError(), "embedding launch");
 }
 
-void GatherRows(DType t, const void* src, const int32_t* index, void* dst, int64_t rows,
-                int64_t h, cudaStream_t s) {
+void GatherRows(DType t, const void* src, const int32_t* index, void* dst, int64_t rows, int64_t h,
+                cudaStream_t s) {
   SERVESIM_DISPATCH_ACT(t, LaunchGather, index, src, dst, rows, h, s);
   Check(cudaGetLastError(), "gather launch");
 }

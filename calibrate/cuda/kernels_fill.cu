@@ -40,20 +40,27 @@ unsigned GridFor(int64_t n) {
 
 size_t SizeOf(DType t) {
   switch (t) {
-    case DType::kF32: return 4;
+    case DType::kF32:
+      return 4;
     case DType::kBf16:
-    case DType::kF16: return 2;
-    case DType::kFp8: return 1;
+    case DType::kF16:
+      return 2;
+    case DType::kFp8:
+      return 1;
   }
   return 0;
 }
 
 const char* DTypeName(DType t) {
   switch (t) {
-    case DType::kF32: return "fp32";
-    case DType::kBf16: return "bf16";
-    case DType::kF16: return "fp16";
-    case DType::kFp8: return "fp8";
+    case DType::kF32:
+      return "fp32";
+    case DType::kBf16:
+      return "bf16";
+    case DType::kF16:
+      return "fp16";
+    case DType::kFp8:
+      return "fp8";
   }
   return "?";
 }
@@ -61,11 +68,15 @@ const char* DTypeName(DType t) {
 void FillRandom(DType t, void* p, int64_t n, uint64_t seed, cudaStream_t s) {
   if (n <= 0) return;
   switch (t) {
-    case DType::kF32: FillKernel<<<GridFor(n), kThreads, 0, s>>>(static_cast<float*>(p), n, seed); break;
+    case DType::kF32:
+      FillKernel<<<GridFor(n), kThreads, 0, s>>>(static_cast<float*>(p), n, seed);
+      break;
     case DType::kBf16:
       FillKernel<<<GridFor(n), kThreads, 0, s>>>(static_cast<__nv_bfloat16*>(p), n, seed);
       break;
-    case DType::kF16: FillKernel<<<GridFor(n), kThreads, 0, s>>>(static_cast<__half*>(p), n, seed); break;
+    case DType::kF16:
+      FillKernel<<<GridFor(n), kThreads, 0, s>>>(static_cast<__half*>(p), n, seed);
+      break;
     case DType::kFp8:
       FillKernel<<<GridFor(n), kThreads, 0, s>>>(static_cast<__nv_fp8_e4m3*>(p), n, seed);
       break;

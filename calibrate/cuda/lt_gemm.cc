@@ -17,10 +17,14 @@ void LtCheck(cublasStatus_t status, const char* what) {
 
 cudaDataType_t CudaType(DType t) {
   switch (t) {
-    case DType::kF32: return CUDA_R_32F;
-    case DType::kBf16: return CUDA_R_16BF;
-    case DType::kF16: return CUDA_R_16F;
-    case DType::kFp8: return CUDA_R_8F_E4M3;
+    case DType::kF32:
+      return CUDA_R_32F;
+    case DType::kBf16:
+      return CUDA_R_16BF;
+    case DType::kF16:
+      return CUDA_R_16F;
+    case DType::kFp8:
+      return CUDA_R_8F_E4M3;
   }
   return CUDA_R_32F;
 }
@@ -85,9 +89,10 @@ const LtGemm::Plan& LtGemm::PlanFor(DType in, DType out, int64_t rows, int64_t k
       handle_, plan->desc, plan->a, plan->b, plan->c, plan->c, pref, 1, &plan->heuristic, &found);
   cublasLtMatmulPreferenceDestroy(pref);
   if (st != CUBLAS_STATUS_SUCCESS || found == 0) {
-    throw CalibrationError(fmt::format("cuBLASLt has no algorithm for a {} GEMM [{} x {}] x [{} x {}]"
-                                       " with {} output",
-                                       DTypeName(in), rows, k, k, n, DTypeName(out)));
+    throw CalibrationError(
+        fmt::format("cuBLASLt has no algorithm for a {} GEMM [{} x {}] x [{} x {}]"
+                    " with {} output",
+                    DTypeName(in), rows, k, k, n, DTypeName(out)));
   }
   return *plan;
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "sim/runner.h"
 #include "sim/studies/ordered_parallel.h"

@@ -2,9 +2,8 @@
 // the binary), a CPU calibration and a projection written as profiles.
 #include "calibrate/calibrate_cli.h"
 
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -23,10 +22,10 @@ namespace fs = std::filesystem;
 const std::string kTiny = ConfigRoot() + "/test-models/tiny-llama-test.yaml";
 // Grid flags small enough for a sub-second CPU calibration.
 const std::vector<std::string> kSmall = {
-    "--tokens",      "1,16,64", "--prefill-chunks", "1,64",  "--prefill-contexts", "0,128",
-    "--decode-seqs", "1,4",     "--decode-kv",      "16,256", "--copy-bytes",       "4194304",
-    "--step-prefill", "0,32",   "--step-decode",    "0,2",   "--step-kv",          "64",
-    "--warmup",      "0",       "--repeats",        "1"};
+    "--tokens",       "1,16,64", "--prefill-chunks", "1,64",   "--prefill-contexts", "0,128",
+    "--decode-seqs",  "1,4",     "--decode-kv",      "16,256", "--copy-bytes",       "4194304",
+    "--step-prefill", "0,32",    "--step-decode",    "0,2",    "--step-kv",          "64",
+    "--warmup",       "0",       "--repeats",        "1"};
 
 std::string ErrorOf(std::vector<std::string> args) {
   std::ostringstream out;
@@ -72,31 +71,37 @@ TEST(CalibrateCliTest, InputErrorsNameTheFlag) {
   EXPECT_EQ(ErrorOf({"--model", "mixtral-8x7b", "--backend", "cpu", "--out", "x"}),
             "--model: mixtral-8x7b is a mixture-of-experts model; servesim-calibrate measures "
             "dense models only");
-  EXPECT_EQ(ErrorOf(With(base, {"--gpu", "h100"})).substr(0, 32), "--gpu: unknown GPU 'h100'; known");
+  EXPECT_EQ(ErrorOf(With(base, {"--gpu", "h100"})).substr(0, 32),
+            "--gpu: unknown GPU 'h100'; known");
 }
 
 TEST(CalibrateCliTest, CalibratesThenProjects) {
   const fs::path dir = fs::temp_directory_path() / "servesim_calibrate_cli_test";
   fs::create_directories(dir);
-  const std::string measured = (dir / "cpu.json").string(), projected = (dir / "h200.json").string();
+  const std::string measured = (dir / "cpu.json").string(),
+                    projected = (dir / "h200.json").string();
   std::ostringstream out;
-  EXPECT_EQ(RunCalibrateCli(With({"--model", kTiny, "--backend", "cpu", "--out", measured, "--quiet"},
-                                 kSmall),
-                            out),
-            0);
+  EXPECT_EQ(
+      RunCalibrateCli(
+          With({"--model", kTiny, "--backend", "cpu", "--out", measured, "--quiet"}, kSmall), out),
+      0);
   EXPECT_EQ(out.str(), "");
   const CalibrationProfile p = LoadProfile(measured);
   EXPECT_EQ(p.Find(CalOp::kGemmQkv)->grid[0], (std::vector<double>{1, 16, 64}));
   EXPECT_EQ(p.provenance.command_line.substr(0, 27), "servesim-calibrate --model ");
+  std::ostringstream summary;
+  RunCalibrateCli({"summary", measured}, summary);
+  EXPECT_EQ(summary.str().substr(0, 8 + measured.size()), "profile " + measured);
+  EXPECT_NE(summary.str().find("\ngemm.qkv "), std::string::npos);
+  EXPECT_NE(summary.str().find("whole-step check (2 layers, 3 steps)"), std::string::npos);
 
-  EXPECT_EQ(ErrorOf({"project", measured, "--to", "h200-sxm-141gb", "--out", projected}),
-            "--model: unknown model 'tiny-llama-test'; known: " +
-                ErrorOf({"--model", "tiny-llama-test", "--backend", "cpu", "--out", "x"})
-                    .substr(49));
+  EXPECT_EQ(
+      ErrorOf({"project", measured, "--to", "h200-sxm-141gb", "--out", projected}),
+      "--model: unknown model 'tiny-llama-test'; known: " +
+          ErrorOf({"--model", "tiny-llama-test", "--backend", "cpu", "--out", "x"}).substr(49));
   std::ostringstream pout;
-  RunCalibrateCli({"project", measured, "--to", "h200-sxm-141gb", "--out", projected, "--model",
-                   kTiny},
-                  pout);
+  RunCalibrateCli(
+      {"project", measured, "--to", "h200-sxm-141gb", "--out", projected, "--model", kTiny}, pout);
   const CalibrationProfile q = LoadProfile(projected);
   EXPECT_EQ(q.hardware, "h200-sxm-141gb");
   EXPECT_EQ(q.projected->source_profile, measured);

@@ -75,7 +75,7 @@ TEST_F(CpuCalibrationTest, ProfileHasEveryOpCheckedAndFitted) {
   EXPECT_EQ(p.provenance.servesim_version, SERVESIM_VERSION);
   EXPECT_EQ(p.provenance.command_line, "test");
   EXPECT_EQ(p.provenance.date.size(), 20u);  // 2026-01-02T03:04:05Z
-  EXPECT_EQ(p.ops.size(), 14u);  // 5 GEMMs, 2 attention, 6 elementwise, copy
+  EXPECT_EQ(p.ops.size(), 14u);              // 5 GEMMs, 2 attention, 6 elementwise, copy
   for (const OpProfile& op : p.ops) {
     const size_t grid = op.grid[0].size() * std::max<size_t>(op.grid[1].size(), 1);
     EXPECT_EQ(op.points.size(), grid) << OpInfo(op.op).name;

@@ -64,13 +64,13 @@ TEST(ProfileTest, SaveAndLoadAFile) {
   SaveProfile(path, SyntheticProfile(TinyModel(), {}));
   EXPECT_EQ(ProfileToJson(LoadProfile(path)), Json());
   std::filesystem::remove(path);
-  EXPECT_EQ(ErrorOf([&] { LoadProfile(path); }),
-            path + ": cannot open calibration profile");
+  EXPECT_EQ(ErrorOf([&] { LoadProfile(path); }), path + ": cannot open calibration profile");
 }
 
 TEST(ProfileTest, RejectsMalformedProfiles) {
   EXPECT_EQ(LoadError("{\"format\": "), "p.json: not valid JSON (parse error at byte 12)");
-  EXPECT_EQ(LoadError("[1]"), "p.json: not a servesim calibration profile (expected a JSON object)");
+  EXPECT_EQ(LoadError("[1]"),
+            "p.json: not a servesim calibration profile (expected a JSON object)");
   EXPECT_EQ(LoadError(Edited([](auto& j) { j["format"] = "other"; })),
             "p.json: not a servesim calibration profile (format must be "
             "'servesim-calibration-profile')");
@@ -91,8 +91,9 @@ TEST(ProfileTest, RejectsMalformedProfiles) {
             "p.json: ops.gemm.o.axes: must be [\"tokens\"] for gemm.o");
   EXPECT_EQ(LoadError(Edited([](auto& j) { j["ops"]["gemm.o"]["fit"]["form"] = "memory"; })),
             "p.json: ops.gemm.o.fit.form: must be 'roofline' for gemm.o");
-  EXPECT_EQ(LoadError(Edited([](auto& j) { j["ops"]["gemm.o"]["fit"]["pieces"][0]["coef"] = {1}; })),
-            "p.json: ops.gemm.o.fit.pieces[0].coef: must have 2 coefficients, got 1");
+  EXPECT_EQ(
+      LoadError(Edited([](auto& j) { j["ops"]["gemm.o"]["fit"]["pieces"][0]["coef"] = {1}; })),
+      "p.json: ops.gemm.o.fit.pieces[0].coef: must have 2 coefficients, got 1");
 }
 
 TEST(ProfileTest, MismatchesNameTheProfileAndTheDifference) {
@@ -128,10 +129,12 @@ TEST(ProfileTest, ScenarioWithAMismatchedProfileFailsToBuildItsStepModel) {
       (std::filesystem::temp_directory_path() / "servesim_mismatch_profile.json").string();
   SaveProfile(path, SyntheticProfile(TinyModel(), {}));
   const Scenario s = ParseScenario(
-      ConfigNode::LoadString("model: llama-3.1-8b\nhardware: {gpu: h100-sxm-80gb}\n"
-                             "workload: {arrival: {rate: 1}, num_requests: 1, input_tokens: 10, output_tokens: 10}\n"
-                             "calibration: " + path + "\n",
-                             "s.yaml"),
+      ConfigNode::LoadString(
+          "model: llama-3.1-8b\nhardware: {gpu: h100-sxm-80gb}\n"
+          "workload: {arrival: {rate: 1}, num_requests: 1, input_tokens: 10, output_tokens: 10}\n"
+          "calibration: " +
+              path + "\n",
+          "s.yaml"),
       std::nullopt);
   EXPECT_EQ(ErrorOf([&] { MakeStepModel(s); }),
             "s.yaml: calibration: profile '" + path +

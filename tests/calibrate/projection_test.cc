@@ -30,8 +30,7 @@ TEST(ProjectionTest, PointsFollowTheTargetsRoofline) {
   // other.rmsnorm at 512 tokens: const 5 us + 2 x bytes / bandwidth, on either GPU.
   const OpProfile& norm = *p.Find(CalOp::kRmsNorm);
   const double bytes = 3 * 512 * 256 * 2.0;
-  EXPECT_DOUBLE_EQ(norm.points.back().time_s,
-                   5e-6 + 2 * bytes / h100.memory_bandwidth_bytes_per_s);
+  EXPECT_DOUBLE_EQ(norm.points.back().time_s, 5e-6 + 2 * bytes / h100.memory_bandwidth_bytes_per_s);
   EXPECT_DOUBLE_EQ(norm.points.back().bytes, src.Find(CalOp::kRmsNorm)->points.back().bytes);
   // Fits (the efficiencies) are carried unchanged.
   EXPECT_EQ(norm.fit.pieces[0].coef, src.Find(CalOp::kRmsNorm)->fit.pieces[0].coef);
@@ -41,8 +40,8 @@ TEST(ProjectionTest, KeepsEachPointsDeviationFromTheFit) {
   CalibrationProfile src = SyntheticProfile(TinyModel(), {});
   src.ops[0].points[9].time_s *= 1.3;  // gemm.qkv at 512 tokens 30% above its fit
   const CalibrationProfile p = ProjectProfile(src, "src.json", TinyModel(), test_specs::H100());
-  const CalibrationProfile base =
-      ProjectProfile(SyntheticProfile(TinyModel(), {}), "src.json", TinyModel(), test_specs::H100());
+  const CalibrationProfile base = ProjectProfile(SyntheticProfile(TinyModel(), {}), "src.json",
+                                                 TinyModel(), test_specs::H100());
   EXPECT_DOUBLE_EQ(p.ops[0].points[9].time_s / base.ops[0].points[9].time_s, 1.3);
 }
 

@@ -76,7 +76,8 @@ inline CalibrationProfile SyntheticProfile(const ModelSpec& m, const DeploymentS
                    CalOp::kSiluMul, CalOp::kKvWrite, CalOp::kSampling}) {
     p.ops.push_back(SyntheticOp(op, d, p.peaks, tokens));
   }
-  p.ops.push_back(SyntheticOp(CalOp::kPrefillAttention, d, p.peaks, {1, 16, 64, 256}, {0, 128, 512}));
+  p.ops.push_back(
+      SyntheticOp(CalOp::kPrefillAttention, d, p.peaks, {1, 16, 64, 256}, {0, 128, 512}));
   p.ops.push_back(SyntheticOp(CalOp::kDecodeAttention, d, p.peaks, {1, 4, 16}, {16, 128, 1024}));
   return p;
 }

@@ -46,8 +46,7 @@ TEST(CalibratedStepModelTest, InterpolationPassesThroughEveryMeasurement) {
   const CalibratedStepModel m = MakeModel(profile);
   EXPECT_DOUBLE_EQ(m.Price(CalOp::kGemmQkv, 64, 0).time_s, 1.2 * FitTime(CalOp::kGemmQkv, 64, 0));
   // Halfway to 128 the ratio is halfway between 1.2 and 1.
-  EXPECT_NEAR(m.Price(CalOp::kGemmQkv, 96, 0).time_s / FitTime(CalOp::kGemmQkv, 96, 0), 1.1,
-              1e-12);
+  EXPECT_NEAR(m.Price(CalOp::kGemmQkv, 96, 0).time_s / FitTime(CalOp::kGemmQkv, 96, 0), 1.1, 1e-12);
   EXPECT_DOUBLE_EQ(m.Price(CalOp::kGemmQkv, 128, 0).time_s, FitTime(CalOp::kGemmQkv, 128, 0));
 }
 
