@@ -1,6 +1,8 @@
 // The CPU backend's single-kernel measurements; the whole step is in cpu_step.cc.
 #include "calibrate/cpu_backend.h"
 
+#include <unistd.h>
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstring>

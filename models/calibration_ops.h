@@ -91,7 +91,7 @@ struct OpWork {
 
 // Work of one call at axis values (x0, x1). Axes: tokens or rows (1-D ops); (chunk_tokens,
 // context_tokens) for prefill attention; (seqs, kv_len = mean KV length) for decode attention;
-// bytes for copy and collectives.
+// size_bytes for copy (read + write: twice the size), message_bytes (per rank) for collectives.
 OpWork WorkOf(CalOp op, const OpDims& dims, double x0, double x1);
 Features FeaturesOf(CalOp op, const OpWork& work, const Peaks& peaks);
 double MathPeak(CalOp op, const Peaks& peaks);

@@ -1,6 +1,7 @@
 // CudaBackend's elementwise ops (other.*), each checked on a few rows against the host
 // references before it is timed.
 #include <algorithm>
+#include <functional>
 #include <numeric>
 #include <set>
 
