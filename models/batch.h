@@ -9,8 +9,8 @@
 namespace servesim {
 
 struct PrefillChunk {
-  int64_t tokens = 0;          // new prompt tokens computed in this step (>= 1)
-  int64_t context_tokens = 0;  // tokens of the same sequence already in the KV cache
+  int64_t tokens = 0;            // new prompt tokens computed in this step (>= 1)
+  int64_t context_tokens = 0;    // tokens of the same sequence already in the KV cache
   bool produces_logits = false;  // true when the chunk completes the prompt (samples a token)
 };
 

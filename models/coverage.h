@@ -15,10 +15,10 @@ struct CoverageLedger {
   double roofline_s = 0;  // ops without calibration data
 
   struct Extrapolation {
-    std::string op;      // e.g. "gemm.qkv"
-    std::string point;   // e.g. "tokens=32768 (measured up to 16384)"
-    double factor = 0;   // how far outside the measured range (x the largest measured size)
-    double time_s = 0;   // simulated time it contributed
+    std::string op;     // e.g. "gemm.qkv"
+    std::string point;  // e.g. "tokens=32768 (measured up to 16384)"
+    double factor = 0;  // how far outside the measured range (x the largest measured size)
+    double time_s = 0;  // simulated time it contributed
   };
   std::vector<Extrapolation> worst;  // the largest extrapolations, worst first
 

@@ -26,13 +26,13 @@ struct MemoryRequest {
 
 struct MemoryPlan {
   bool fits = false;
-  std::string reason;  // when !fits: which term does not fit, with the numbers
-  double weight_bytes = 0;            // per GPU
+  std::string reason;                   // when !fits: which term does not fit, with the numbers
+  double weight_bytes = 0;              // per GPU
   double activation_reserve_bytes = 0;  // per GPU: peak activations + runtime (CUDA ctx, graphs)
-  double kv_bytes_per_token = 0;      // per GPU
-  double kv_cache_bytes = 0;          // per GPU
+  double kv_bytes_per_token = 0;        // per GPU
+  double kv_cache_bytes = 0;            // per GPU
   int64_t num_kv_blocks = 0;
-  int64_t kv_capacity_tokens = 0;     // num_kv_blocks x block_size
+  int64_t kv_capacity_tokens = 0;  // num_kv_blocks x block_size
 };
 
 MemoryPlan PlanMemory(const ModelSpec& model, const HardwareSpec& hw, const MemoryRequest& req);

@@ -23,8 +23,8 @@ double ModelSpec::ActiveLayerParams() const {
   if (!IsMoe()) return LayerParams();
   const double h = static_cast<double>(hidden_size);
   const double experts = static_cast<double>(moe_top_k + moe_shared_experts);
-  return AttentionParams(*this) + experts * 3.0 * h * moe_intermediate_size +
-         h * moe_num_experts + 2.0 * h;
+  return AttentionParams(*this) + experts * 3.0 * h * moe_intermediate_size + h * moe_num_experts +
+         2.0 * h;
 }
 
 double ModelSpec::EmbeddingParams() const {

@@ -8,9 +8,9 @@
 namespace servesim {
 
 struct ModelSpec {
-  std::string name;          // zoo name, e.g. "llama-3.1-8b"
-  std::string hf_id;         // e.g. "meta-llama/Llama-3.1-8B"
-  std::string source;        // where the numbers come from
+  std::string name;    // zoo name, e.g. "llama-3.1-8b"
+  std::string hf_id;   // e.g. "meta-llama/Llama-3.1-8B"
+  std::string source;  // where the numbers come from
   int64_t num_layers = 0;
   int64_t hidden_size = 0;
   int64_t num_attention_heads = 0;

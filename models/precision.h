@@ -13,9 +13,12 @@ inline double BytesPerElement(Precision p) { return p == Precision::kFp8 ? 1.0 :
 
 inline std::string PrecisionName(Precision p) {
   switch (p) {
-    case Precision::kFp16: return "fp16";
-    case Precision::kBf16: return "bf16";
-    case Precision::kFp8: return "fp8";
+    case Precision::kFp16:
+      return "fp16";
+    case Precision::kBf16:
+      return "bf16";
+    case Precision::kFp8:
+      return "fp8";
   }
   return "?";
 }

@@ -71,8 +71,8 @@ struct StepCost {
   double stage_s = 0;       // GPU time of one stage that is not the last (0 if pp == 1)
   double last_stage_s = 0;  // GPU time of the last stage (the only one if pp == 1)
   double p2p_s = 0;         // sending the activations from one stage to the next
-  double flops = 0;  // all GPUs of the replica together, all ops (for MFU)
-  double bytes = 0;  // all GPUs of the replica together, device-memory traffic
+  double flops = 0;         // all GPUs of the replica together, all ops (for MFU)
+  double bytes = 0;         // all GPUs of the replica together, device-memory traffic
 };
 
 class StepModel {

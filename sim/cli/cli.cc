@@ -140,7 +140,8 @@ const std::vector<Command>& Commands() {
        "                               predicted vs published numbers (docs/validation.md)",
        CommandValidate},
       {"compare",
-       "compare --scenario SCENARIO.yaml --measured RESULT.json [--set key=value]... [--json FILE]\n"
+       "compare --scenario SCENARIO.yaml --measured RESULT.json [--set key=value]... [--json "
+       "FILE]\n"
        "                               a vLLM benchmark_serving result vs the simulation",
        CommandCompare},
   };

@@ -36,8 +36,8 @@ int CommandModels(const std::vector<std::string>& args, std::ostream& out);
 int CommandHardware(const std::vector<std::string>& args, std::ostream& out);
 // cmd_collectives.cc
 int CommandCollectives(const std::vector<std::string>& args, std::ostream& out);
-int CommandSweep(const std::vector<std::string>& args, std::ostream& out);  // cmd_sweep.cc
-int CommandMerge(const std::vector<std::string>& args, std::ostream& out);  // cmd_sweep.cc
+int CommandSweep(const std::vector<std::string>& args, std::ostream& out);     // cmd_sweep.cc
+int CommandMerge(const std::vector<std::string>& args, std::ostream& out);     // cmd_sweep.cc
 int CommandCapacity(const std::vector<std::string>& args, std::ostream& out);  // cmd_capacity.cc
 int CommandReport(const std::vector<std::string>& args, std::ostream& out);    // cmd_report.cc
 int CommandValidate(const std::vector<std::string>& args, std::ostream& out);  // cmd_validate.cc

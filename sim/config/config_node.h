@@ -4,6 +4,8 @@
 // Typed getters parse scalars strictly (no silent truncation, no NaN/inf) and check ranges.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,17 +14,15 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 namespace servesim {
 
 // Where a YAML tree came from. Shared by all nodes of one document.
 struct ConfigSource {
-  std::string file;                                    // as the user named it
-  std::string text;                                    // the document (re-parsed by overrides)
-  std::map<std::string, std::string> overrides;        // dotted key -> raw "--set" value
-  std::map<std::string, std::string> created;          // maps an override created -> its key
-  std::map<std::string, std::string> origins;          // key -> origin if not from "--set"
+  std::string file;                              // as the user named it
+  std::string text;                              // the document (re-parsed by overrides)
+  std::map<std::string, std::string> overrides;  // dotted key -> raw "--set" value
+  std::map<std::string, std::string> created;    // maps an override created -> its key
+  std::map<std::string, std::string> origins;    // key -> origin if not from "--set"
 };
 
 // Inclusive/exclusive numeric bounds for the typed getters.
@@ -92,9 +92,9 @@ class ConfigNode {
   const YAML::Node& Raw() const { return node_; }
 
  private:
-  std::string ScalarText() const;  // errors unless a scalar
+  std::string ScalarText() const;                    // errors unless a scalar
   std::string KeyText(const YAML::Node& key) const;  // errors unless a plain scalar key
-  std::string Describe() const;    // the value as the user wrote it, for messages
+  std::string Describe() const;                      // the value as the user wrote it, for messages
 
   YAML::Node node_;
   std::shared_ptr<const ConfigSource> source_;

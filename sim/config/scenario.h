@@ -19,9 +19,9 @@
 namespace servesim {
 
 struct EngineConfig {
-  std::string scheduler = "vllm";  // vllm | trtllm | orca | sarathi | static
-  SchedulerConfig batching;        // max_num_seqs, token budget, chunking, block size
-  DeploymentShape shape;           // precisions, tp
+  std::string scheduler = "vllm";       // vllm | trtllm | orca | sarathi | static
+  SchedulerConfig batching;             // max_num_seqs, token budget, chunking, block size
+  DeploymentShape shape;                // precisions, tp
   double gpu_memory_utilization = 0.9;  // vllm
   double kv_free_fraction = 0;          // trtllm: kv_cache_free_gpu_mem_fraction
   int64_t max_model_len = 0;            // longest input + output served

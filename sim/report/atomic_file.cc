@@ -1,10 +1,10 @@
 #include "sim/report/atomic_file.h"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "sim/config/input_error.h"
 

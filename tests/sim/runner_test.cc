@@ -49,8 +49,8 @@ TEST(RunnerTest, SameSeedSameBytesDifferentSeedDifferentRun) {
 TEST(RunnerTest, EveryRequestCompletesUnderEveryArrivalProcessAndScheduler) {
   for (const std::string process : {"poisson", "gamma", "constant"}) {
     for (const std::string sched : {"vllm", "trtllm"}) {
-      const Scenario s = FromYaml(kBase, {"workload.arrival.process=" + process,
-                                          "engine.scheduler=" + sched});
+      const Scenario s =
+          FromYaml(kBase, {"workload.arrival.process=" + process, "engine.scheduler=" + sched});
       const RunResult r = RunScenario(s);
       EXPECT_EQ(r.summary.completed, 300) << process << " " << sched;
       int64_t out = 0;
@@ -63,12 +63,14 @@ TEST(RunnerTest, EveryRequestCompletesUnderEveryArrivalProcessAndScheduler) {
 TEST(RunnerTest, BatchOneDecodeTpotIsWeightBytesOverBandwidth) {
   // One request alone: every decode step reads all weights once. llama-3.1-8b bf16 holds
   // 8.03e9 parameters = 16.06 GB; at 3.35 TB/s x gemm_memory_efficiency that is the floor.
-  const Scenario s = FromYaml(kBase, {"workload.arrival={process: burst}", "workload.num_requests=1",
-                                      "workload.input_tokens=128", "workload.output_tokens=256"});
+  const Scenario s =
+      FromYaml(kBase, {"workload.arrival={process: burst}", "workload.num_requests=1",
+                       "workload.input_tokens=128", "workload.output_tokens=256"});
   const RunResult r = RunScenario(s);
   const double weight_bytes = s.model.TotalParams() * 2;
-  const double floor_ms = 1e3 * weight_bytes /
-                          (s.hardware.memory_bandwidth_bytes_per_s * s.engine.cost.gemm_memory_efficiency);
+  const double floor_ms =
+      1e3 * weight_bytes /
+      (s.hardware.memory_bandwidth_bytes_per_s * s.engine.cost.gemm_memory_efficiency);
   EXPECT_GT(r.summary.tpot.mean_ms, floor_ms);
   EXPECT_LT(r.summary.tpot.mean_ms, 1.25 * floor_ms);
   EXPECT_GT(r.summary.memory_bandwidth_utilization, 0.6);
@@ -77,8 +79,9 @@ TEST(RunnerTest, BatchOneDecodeTpotIsWeightBytesOverBandwidth) {
 TEST(RunnerTest, LongPrefillIsComputeBound) {
   // TTFT of one 8k prompt ~ 2 x params x tokens / (peak x gemm_compute_efficiency) plus the
   // causal attention; far above what reading the weights once would cost.
-  const Scenario s = FromYaml(kBase, {"workload.arrival={process: burst}", "workload.num_requests=1",
-                                      "workload.input_tokens=8000", "workload.output_tokens=1"});
+  const Scenario s =
+      FromYaml(kBase, {"workload.arrival={process: burst}", "workload.num_requests=1",
+                       "workload.input_tokens=8000", "workload.output_tokens=1"});
   const RunResult r = RunScenario(s);
   const double gemm_ms = 1e3 * 2 * s.model.TotalParams() * 8000 /
                          (s.hardware.peak_flops_bf16 * s.engine.cost.gemm_compute_efficiency);
@@ -90,8 +93,9 @@ TEST(RunnerTest, LongPrefillIsComputeBound) {
 TEST(RunnerTest, FixedStepTimesGiveExactLatencies) {
   // Burst of 4 identical requests, 10 ms per step, budget fits all prompts in one step:
   // TTFT = 1 step, then 9 decode steps: E2E = 10 steps, TPOT = ITL = 10 ms.
-  const Scenario s = FromYaml(kBase, {"workload.arrival={process: burst}", "workload.num_requests=4",
-                                      "workload.input_tokens=100", "workload.output_tokens=10"});
+  const Scenario s =
+      FromYaml(kBase, {"workload.arrival={process: burst}", "workload.num_requests=4",
+                       "workload.input_tokens=100", "workload.output_tokens=10"});
   const RunResult r = RunScenario(s, FixedStep(0.010));
   EXPECT_EQ(r.summary.completed, 4);
   EXPECT_DOUBLE_EQ(r.summary.ttft.mean_ms, 10.0);
@@ -104,9 +108,9 @@ TEST(RunnerTest, FixedStepTimesGiveExactLatencies) {
 }
 
 TEST(RunnerTest, ClosedLoopKeepsConcurrencyInFlight) {
-  const Scenario s = FromYaml(kBase, {"workload.arrival=null", "workload.concurrency=5",
-                                      "workload.num_requests=50", "workload.input_tokens=100",
-                                      "workload.output_tokens=10"});
+  const Scenario s = FromYaml(
+      kBase, {"workload.arrival=null", "workload.concurrency=5", "workload.num_requests=50",
+              "workload.input_tokens=100", "workload.output_tokens=10"});
   const RunResult r = RunScenario(s, FixedStep(0.010));
   EXPECT_EQ(r.summary.completed, 50);
   EXPECT_EQ(r.summary.max_batch_size, 5);

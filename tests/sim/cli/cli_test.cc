@@ -1,14 +1,13 @@
 // End-to-end tests of the servesim binary: exit codes, the exact error text on bad input, and
 // that a failing command writes nothing.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace servesim {
 namespace {
@@ -32,7 +31,8 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("servesim_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("servesim_cli_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -69,10 +69,9 @@ TEST_F(CliTest, RunPrintsASummaryAndWritesJsonAndCsv) {
   EXPECT_NE(o.out.find("Completed requests:"), std::string::npos);
   const auto j = nlohmann::json::parse(Slurp(dir_ / "out.json"));
   for (const char* key : {"completed", "duration", "request_throughput", "output_throughput",
-                          "total_token_throughput", "mean_ttft_ms", "median_ttft_ms",
-                          "p99_ttft_ms", "mean_tpot_ms", "median_tpot_ms", "p99_tpot_ms",
-                          "mean_itl_ms", "median_itl_ms", "p99_itl_ms", "mean_e2el_ms",
-                          "p99_e2el_ms", "seed"}) {
+                          "total_token_throughput", "mean_ttft_ms", "median_ttft_ms", "p99_ttft_ms",
+                          "mean_tpot_ms", "median_tpot_ms", "p99_tpot_ms", "mean_itl_ms",
+                          "median_itl_ms", "p99_itl_ms", "mean_e2el_ms", "p99_e2el_ms", "seed"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["completed"], 50);
@@ -121,8 +120,8 @@ TEST_F(CliTest, MissingScenarioFileAndUsageErrorsExitWithTwo) {
   EXPECT_EQ(o.err, "servesim: error: " + (dir_ / "nope.yaml").string() + ": cannot open file\n");
   o = Run("rnu x.yaml");
   EXPECT_EQ(o.code, 2);
-  EXPECT_EQ(o.err.rfind("servesim: error: servesim: unknown command 'rnu' (did you mean 'run'?)", 0),
-            0u)
+  EXPECT_EQ(
+      o.err.rfind("servesim: error: servesim: unknown command 'rnu' (did you mean 'run'?)", 0), 0u)
       << o.err;
   o = Run("run");
   EXPECT_EQ(o.code, 2);

@@ -1,9 +1,9 @@
 #include "sim/serving/decode_set.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <map>
-
-#include <gtest/gtest.h>
 
 #include "sim/core/rng.h"
 
