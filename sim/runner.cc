@@ -30,8 +30,7 @@ void CheckConservation(const RequestTable& table, const Metrics& metrics) {
 }
 
 // What ran: the colocated deployment, or the two pools of a disaggregated one.
-void DescribeDeployment(const Scenario& scenario, const Cluster& cluster, Summary* s,
-                        Metrics::Capacity* capacity) {
+void DescribeDeployment(const Scenario& scenario, Summary* s, Metrics::Capacity* capacity) {
   const Precision precision = scenario.engine.shape.weight_precision;
   if (!scenario.disaggregation) {
     s->gpu = scenario.hardware.name;
@@ -64,7 +63,6 @@ void DescribeDeployment(const Scenario& scenario, const Cluster& cluster, Summar
   capacity->num_gpus = s->num_gpus;
   capacity->peak_flops_per_gpu = flops / static_cast<double>(s->num_gpus);
   capacity->bandwidth_bytes_per_s_per_gpu = bandwidth / static_cast<double>(s->num_gpus);
-  (void)cluster;
 }
 
 // Per-pool busy time and batch size from the per-replica stats; KV transfer statistics.
@@ -105,7 +103,7 @@ void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& mo
   s->seed = scenario.seed;
   s->events = sim.EventsProcessed();
   Metrics::Capacity capacity;
-  DescribeDeployment(scenario, cluster, s, &capacity);
+  DescribeDeployment(scenario, s, &capacity);
   metrics.Summarize({scenario.slo.ttft_ms, scenario.slo.tpot_ms}, capacity, s);
   SummarizePools(cluster, s);
   if (const CoverageLedger* ledger = models.front()->Coverage()) s->coverage = *ledger;

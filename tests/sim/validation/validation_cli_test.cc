@@ -9,48 +9,17 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/util/binary_test.h"
+
 namespace servesim {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test_util::Outcome;
+using test_util::Slurp;
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class ValidationCliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("servesim_validation_cli_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Outcome Run(const std::string& args) {
-    const std::string cmd = std::string(SERVESIM_BINARY) + " " + args + " >" +
-                            (dir_ / "stdout").string() + " 2>" + (dir_ / "stderr").string();
-    const int status = std::system(cmd.c_str());
-    return {WEXITSTATUS(status), Slurp(dir_ / "stdout"), Slurp(dir_ / "stderr")};
-  }
-  fs::path Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-    return dir_ / name;
-  }
-
-  fs::path dir_;
-};
+class ValidationCliTest : public test_util::BinaryTest {};
 
 const char* kTable =
     "id,model,gpu,num_gpus,tp,pp,precision,isl,osl,num_requests,request_rate,metric,measured,"
