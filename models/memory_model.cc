@@ -62,13 +62,32 @@ double KvBytesPerTokenPerGpu(const ModelSpec& m, const DeploymentShape& d) {
          static_cast<double>(KvHeadsPerGpu(m, d.tp) * m.head_dim) * BytesPerElement(d.kv_precision);
 }
 
+// Bytes per (batch slot x vocabulary entry) of TensorRT-LLM's decoder, which every GPU of the
+// replica runs over the full (gathered) vocabulary for max_batch_size slots: fp32 logits (4), the
+// top-p sampling workspace of sorted probabilities (4) and token ids (4), and the temporary
+// storage of cub's segmented radix sort over those pairs (about their size again, 8).
+// TensorRT-LLM cpp/tensorrt_llm/kernels/samplingTopPKernels.cu, getTopPWorkspaceSizes(), sized
+// for maxBatchSize x vocabSizePadded by the sampling layers' allocateBuffer().
+constexpr double kTrtDecoderBytesPerSlotToken = 4 + 4 + 4 + 8;
+
+// Logits and sampling buffers, per GPU. vLLM: fp32 logits for max_num_seqs rows of the local
+// vocabulary slice. TensorRT-LLM (kv_free_fraction > 0): the decoder's buffers above, allocated
+// up front for max_batch_size slots and not split by tensor parallelism.
+double SamplingBuffersBytes(const ModelSpec& m, const MemoryRequest& r) {
+  const double rows = static_cast<double>(r.max_num_seqs);
+  if (r.kv_free_fraction > 0) {
+    return rows * static_cast<double>(m.vocab_size) * kTrtDecoderBytesPerSlotToken;
+  }
+  return rows * static_cast<double>(DivCeil(m.vocab_size, r.shape.tp)) * 4;
+}
+
 // Memory set aside besides weights and KV cache, per GPU:
 //   peak activations of one forward pass over max_num_batched_tokens tokens
 //     T x (4h + (q + 2kv) + 2f) x ab   (dense: residual, normed input, attention output and
 //                                       scratch (4h), the QKV output, the gate_up output)
 //     T x (4h + (q + 2kv) + top_k x (2fe + h) + 2fs) x ab   (MoE: per-expert copies of the
 //                                       input and gate_up output; fs = shared experts' width)
-//   + fp32 logits for max_num_seqs rows of the local vocabulary slice
+//   + logits and sampling buffers (SamplingBuffersBytes)
 //   + kRuntimeOverheadBytes.
 double ActivationReserveBytes(const ModelSpec& m, const MemoryRequest& r) {
   const int64_t tp = r.shape.tp;
@@ -85,9 +104,7 @@ double ActivationReserveBytes(const ModelSpec& m, const MemoryRequest& r) {
              2 * static_cast<double>(m.moe_shared_experts) * fe;
   }
   const double activations = static_cast<double>(r.max_num_batched_tokens) * width * ab;
-  const double logits =
-      static_cast<double>(r.max_num_seqs) * static_cast<double>(DivCeil(m.vocab_size, tp)) * 4;
-  return activations + logits + kRuntimeOverheadBytes;
+  return activations + SamplingBuffersBytes(m, r) + kRuntimeOverheadBytes;
 }
 
 // "0.90 x 80.0 GiB" style description of the memory budget the engine may use.

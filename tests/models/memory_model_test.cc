@@ -134,7 +134,7 @@ TEST(MemoryModelTest, TrtModeActivationReserveLeavingNoKvFails) {
   const MemoryPlan plan = PlanMemory(m, H100(), r);
   EXPECT_FALSE(plan.fits);
   EXPECT_EQ(plan.reason,
-            "no memory left for the KV cache: weights 79.1 GiB + activation reserve 1.9 GiB "
+            "no memory left for the KV cache: weights 79.1 GiB + activation reserve 2.4 GiB "
             "exceed the 80.0 GiB available (the GPU's 80.0 GiB); use more GPUs (parallel.tp), a "
             "smaller precision, or lower max_num_tokens / max_batch_size");
 }
@@ -151,4 +151,24 @@ TEST(MemoryModelTest, LessThanOneBlockFails) {
 }
 
 }  // namespace
+// TensorRT-LLM's decoder keeps fp32 logits and top-p sort buffers for max_batch_size slots over
+// the full vocabulary on every GPU (20 bytes per slot and entry); vLLM keeps fp32 logits of the
+// local vocabulary slice only.
+TEST(MemoryModelTest, TrtDecoderBuffersCoverTheFullVocabularyOnEveryGpu) {
+  const ModelSpec m = Llama70B();
+  MemoryRequest trt = Request(4);
+  trt.kv_free_fraction = 0.9;
+  MemoryRequest trt8 = Request(8);
+  trt8.kv_free_fraction = 0.9;
+  const double vocab = static_cast<double>(m.vocab_size);
+  const double trt4_reserve = PlanMemory(m, H100(), trt).activation_reserve_bytes;
+  const double trt8_reserve = PlanMemory(m, H100(), trt8).activation_reserve_bytes;
+  const double vllm4_reserve = PlanMemory(m, H100(), Request(4)).activation_reserve_bytes;
+  const double vllm8_reserve = PlanMemory(m, H100(), Request(8)).activation_reserve_bytes;
+  // The activation terms shrink with tp in both modes; the difference between the modes is the
+  // sampling buffers alone.
+  EXPECT_NEAR(trt4_reserve - vllm4_reserve, 256 * vocab * 20 - 256 * (vocab / 4) * 4, 1.0);
+  EXPECT_NEAR(trt8_reserve - vllm8_reserve, 256 * vocab * 20 - 256 * (vocab / 8) * 4, 1.0);
+}
+
 }  // namespace servesim
