@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs whatever build and test dependencies are missing (Debian/Ubuntu, apt-get).
 # Safe to run repeatedly: it asks dpkg first and only calls apt-get when something is absent.
+# Usage: scripts/setup.sh [EXTRA_PACKAGE...]   (extra packages are checked and installed the same way)
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config
           libeigen3-dev libyaml-cpp-dev libboost-program-options-dev libfmt-dev
-          libgtest-dev nlohmann-json3-dev
+          libgtest-dev libbenchmark-dev nlohmann-json3-dev
           gnuplot-nox)
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

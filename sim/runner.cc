@@ -14,19 +14,24 @@
 namespace servesim {
 namespace {
 
-// Every request finished exactly once with exactly its output tokens, or was rejected.
+// End of run: every request that arrived finished exactly once with exactly its output tokens
+// (arrived = completed + rejected; nothing runs or waits any more), the tokens the engines emitted
+// are exactly those, and each request's timeline is ordered.
 void CheckConservation(const RequestTable& table, const Metrics& metrics) {
-  int64_t finished = 0;
+  int64_t finished = 0, tokens = 0;
   for (const Request& r : table) {
     if (r.rejected) {
       SERVESIM_CHECK(r.finish < 0 && r.generated == 0);
       continue;
     }
+    SERVESIM_CHECK(r.arrival <= r.scheduled && r.scheduled <= r.first_token);
     SERVESIM_CHECK(r.finish >= r.first_token && r.first_token > r.arrival);
     SERVESIM_CHECK(r.generated == r.output_tokens && !r.in_decode_set && r.blocks == 0);
     ++finished;
+    tokens += r.output_tokens;
   }
   SERVESIM_CHECK(finished == metrics.Completed());
+  SERVESIM_CHECK(tokens == metrics.TokensEmitted());
 }
 
 // What ran: the colocated deployment, or the two pools of a disaggregated one.
@@ -94,14 +99,14 @@ void SummarizePools(const Cluster& cluster, Summary* s) {
 }
 
 void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& models,
-               const Cluster& cluster, const Metrics& metrics, const Simulation& sim, Summary* s) {
+               const Cluster& cluster, Metrics& metrics, const Simulation& sim, Summary* s) {
   s->scenario = scenario.name;
   s->model = scenario.model.name;
   s->router = scenario.router;
   s->scheduler = scenario.engine.scheduler;
   s->prefix_caching = scenario.engine.batching.prefix_caching;
   s->seed = scenario.seed;
-  s->events = sim.EventsProcessed();
+  s->events = sim.EventsProcessed() + sim.EventsInlined();
   Metrics::Capacity capacity;
   DescribeDeployment(scenario, s, &capacity);
   metrics.Summarize({scenario.slo.ttft_ms, scenario.slo.tpot_ms}, capacity, s);
@@ -110,12 +115,13 @@ void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& mo
 }
 
 RunResult Run(const Scenario& scenario, const std::vector<const StepModel*>& models,
-              StepTraceSink* step_trace) {
+              StepTraceSink* step_trace, const RunOptions& options) {
   RunResult result;
   Simulation sim;
   RequestGenerator generator(scenario.workload, scenario.seed);
   Metrics metrics(&result.requests, Cluster::NumReplicas(scenario));
   Cluster cluster(scenario, models, &sim, &result.requests, &metrics, step_trace);
+  cluster.SetFastForward(options.fast_forward);
   const SchedulerConfig& batching = scenario.engine.batching;
   const int64_t max_prompt_len =
       batching.enable_chunked_prefill
@@ -131,22 +137,24 @@ RunResult Run(const Scenario& scenario, const std::vector<const StepModel*>& mod
   SERVESIM_CHECK(cluster.Idle());
   CheckConservation(result.requests, metrics);
   Summarize(scenario, models, cluster, metrics, sim, &result.summary);
+  result.events_inlined = sim.EventsInlined();
   return result;
 }
 
 }  // namespace
 
 RunResult RunScenario(const Scenario& scenario, const StepModel& step_model,
-                      StepTraceSink* step_trace) {
+                      StepTraceSink* step_trace, const RunOptions& options) {
   const size_t pools = scenario.disaggregation ? 2 : 1;
-  return Run(scenario, std::vector<const StepModel*>(pools, &step_model), step_trace);
+  return Run(scenario, std::vector<const StepModel*>(pools, &step_model), step_trace, options);
 }
 
-RunResult RunScenario(const Scenario& scenario, StepTraceSink* step_trace) {
+RunResult RunScenario(const Scenario& scenario, StepTraceSink* step_trace,
+                      const RunOptions& options) {
   const std::vector<std::unique_ptr<StepModel>> owned = MakeStepModels(scenario);
   std::vector<const StepModel*> models;
   for (const auto& m : owned) models.push_back(m.get());
-  return Run(scenario, models, step_trace);
+  return Run(scenario, models, step_trace, options);
 }
 
 }  // namespace servesim

@@ -13,17 +13,27 @@
 
 namespace servesim {
 
+// How to simulate (never what: results do not depend on these).
+struct RunOptions {
+  // Complete and relaunch steps inline while nothing else can happen in between (Replica).
+  // false: one event per step, the reference the fast path is tested against.
+  bool fast_forward = true;
+};
+
 struct RunResult {
   Summary summary;
   RequestTable requests;
+  // Of summary.events, those fast-forward processed inline (never queued).
+  uint64_t events_inlined = 0;
 };
 
 // Runs `scenario` with the step models it asks for (roofline or calibration profile; one per
 // pool when disaggregated). With `step_trace`, every replica reports each step it launches.
-RunResult RunScenario(const Scenario& scenario, StepTraceSink* step_trace = nullptr);
+RunResult RunScenario(const Scenario& scenario, StepTraceSink* step_trace = nullptr,
+                      const RunOptions& options = {});
 // Runs `scenario` with a given step model for every replica (tests use fakes with fixed step
 // times).
 RunResult RunScenario(const Scenario& scenario, const StepModel& step_model,
-                      StepTraceSink* step_trace = nullptr);
+                      StepTraceSink* step_trace = nullptr, const RunOptions& options = {});
 
 }  // namespace servesim

@@ -111,7 +111,7 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"run",
        "run SCENARIO.yaml [--set key=value]... [--seed N] [--json FILE] [--requests-csv FILE]\n"
-       "      [--replications R] [--chrome-trace FILE]\n"
+       "      [--replications R] [--chrome-trace FILE] [--no-fast-forward]\n"
        "      [--quiet]                    simulate a scenario and print its summary",
        CommandRun},
       {"models", "models                       list the model zoo (configs/models)", CommandModels},
@@ -133,6 +133,16 @@ const std::vector<Command>& Commands() {
        "      [--start-rate R] [--replications R] [--set key=value]... [--seed N] [--json FILE]\n"
        "      [--quiet]                    highest Poisson arrival rate that meets the SLO",
        CommandCapacity},
+      {"scaling",
+       "scaling SCENARIO.yaml --gpus 1,2,4,... --slo KEY=MS,... [--strategies tp,pp,dp,ep]\n"
+       "      [--attainment F] [--tolerance F] [--fixed-requests] [--replications R] [-j N]\n"
+       "      [--set key=value]... [--seed N] [--json FILE] [--quiet]\n"
+       "                               capacity vs GPU count against linear, losses, USL fit",
+       CommandScaling},
+      {"plan",
+       "plan PLAN.yaml [--set key=value]... [--seed N] [--replications R] [-j N] [--json FILE]\n"
+       "      [--quiet]                    cheapest deployment per candidate GPU for a target load",
+       CommandPlan},
       {"report", "report RESULTS... --html DIR  HTML page with gnuplot plots of study results",
        CommandReport},
       {"validate",

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "sim/cli/commands.h"
+#include "sim/cli/study_flags.h"
 #include "sim/config/input_error.h"
 #include "sim/report/atomic_file.h"
 #include "sim/studies/capacity_study.h"
@@ -29,16 +30,6 @@ po::options_description CapacityOptionsDescription() {
       "json", po::value<std::string>(), "write the result JSON here ('-' for stdout)")(
       "quiet", po::bool_switch(), "no table, no progress");
   return desc;
-}
-
-std::optional<uint64_t> SeedFlag(const po::variables_map& vm) {
-  if (!vm.count("seed")) return std::nullopt;
-  const std::string text = vm["seed"].as<std::string>();
-  try {
-    return static_cast<uint64_t>(ConfigNode::LoadString(text, "--seed").AsInt(Between(0, 9.0e15)));
-  } catch (const InputError&) {
-    throw InputError(fmt::format("--seed {}: must be an integer in [0, 9000000000000000]", text));
-  }
 }
 
 CapacityOptions SearchOptions(const po::variables_map& vm, const Scenario& scenario) {
@@ -87,7 +78,7 @@ int CommandCapacity(const std::vector<std::string>& args, std::ostream& out) {
   const CapacitySlo slo = ParseCapacitySlo(vm["slo"].as<std::string>(), attainment);
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
-  const Scenario scenario = LoadScenario(vm["scenario"].as<std::string>(), sets, SeedFlag(vm));
+  const Scenario scenario = LoadScenario(vm["scenario"].as<std::string>(), sets, StudySeed(vm));
   CheckCapacityScenario(scenario);
   const CapacityOptions options = SearchOptions(vm, scenario);
   const bool quiet = vm["quiet"].as<bool>();

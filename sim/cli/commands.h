@@ -39,6 +39,8 @@ int CommandCollectives(const std::vector<std::string>& args, std::ostream& out);
 int CommandSweep(const std::vector<std::string>& args, std::ostream& out);     // cmd_sweep.cc
 int CommandMerge(const std::vector<std::string>& args, std::ostream& out);     // cmd_sweep.cc
 int CommandCapacity(const std::vector<std::string>& args, std::ostream& out);  // cmd_capacity.cc
+int CommandScaling(const std::vector<std::string>& args, std::ostream& out);   // cmd_scaling.cc
+int CommandPlan(const std::vector<std::string>& args, std::ostream& out);      // cmd_plan.cc
 int CommandReport(const std::vector<std::string>& args, std::ostream& out);    // cmd_report.cc
 int CommandValidate(const std::vector<std::string>& args, std::ostream& out);  // cmd_validate.cc
 int CommandCompare(const std::vector<std::string>& args, std::ostream& out);   // cmd_compare.cc

@@ -11,21 +11,25 @@ void AddRunStudyOptions(po::options_description* desc) {
   desc->add_options()("replications", po::value<int64_t>(),
                       "also run seeds seed..seed+R-1: mean and 95% CI of every metric")(
       "chrome-trace", po::value<std::string>(),
-      "write every step as a Trace Event JSON timeline (Perfetto, chrome://tracing)");
+      "write every step as a Trace Event JSON timeline (Perfetto, chrome://tracing)")(
+      "no-fast-forward", po::bool_switch(),
+      "one event per engine step (slower; the results are identical: docs/performance.md)");
 }
 
 RunStudies RunWithStudies(const Scenario& scenario, const po::variables_map& vm) {
   RunStudies r;
+  RunOptions options;
+  options.fast_forward = !(vm.count("no-fast-forward") && vm["no-fast-forward"].as<bool>());
   if (vm.count("chrome-trace")) {
     ChromeTrace trace;
-    r.base = RunScenario(scenario, &trace);
+    r.base = RunScenario(scenario, &trace, options);
     r.chrome_trace_path = vm["chrome-trace"].as<std::string>();
     const nlohmann::ordered_json meta = {{"scenario", scenario.name},
                                          {"seed", scenario.seed},
                                          {"num_steps", r.base.summary.num_steps}};
     r.chrome_trace = trace.ToJson(meta).dump() + "\n";
   } else {
-    r.base = RunScenario(scenario);
+    r.base = RunScenario(scenario, nullptr, options);
   }
   if (vm.count("replications")) {
     const int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -33,7 +37,7 @@ RunStudies RunWithStudies(const Scenario& scenario, const po::variables_map& vm)
         Replicate(vm["replications"].as<int64_t>(), scenario.seed, jobs, [&](uint64_t seed) {
           Scenario s = scenario;
           s.seed = seed;
-          return SummaryToJson(RunScenario(s).summary);
+          return SummaryToJson(RunScenario(s, nullptr, options).summary);
         });
   }
   return r;

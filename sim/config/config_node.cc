@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -35,6 +36,14 @@ bool InRange(double v, const Range& r) {
   return true;
 }
 
+// YAML 1.2 spells infinity and NaN ".inf", "-.inf", ".nan" (any of three cases); strtod does not
+// read them, so they are named here to get the "finite number" message rather than "a number".
+bool IsYamlSpecialFloat(std::string text) {
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) text.erase(0, 1);
+  return text == ".inf" || text == ".Inf" || text == ".INF" || text == ".nan" || text == ".NaN" ||
+         text == ".NAN";
+}
+
 [[noreturn]] void ThrowYamlError(const std::string& file, const YAML::Exception& e) {
   if (e.mark.is_null()) throw InputError(fmt::format("{}: invalid YAML: {}", file, e.msg));
   throw InputError(
@@ -62,6 +71,10 @@ ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const ConfigSource> sour
 }
 
 ConfigNode ConfigNode::LoadFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError(fmt::format("{}: is a directory, not a YAML file", path));
+  }
   std::ifstream in(path);
   if (!in) throw InputError(fmt::format("{}: cannot open file", path));
   std::stringstream text;
@@ -108,8 +121,25 @@ std::vector<ConfigNode> ConfigNode::Elements() const {
 std::vector<std::string> ConfigNode::Keys() const {
   std::vector<std::string> keys;
   if (!node_.IsMap()) return keys;
+  CheckUniqueKeys();
   for (const auto& kv : node_) keys.push_back(KeyText(kv.first));
   return keys;
+}
+
+// yaml-cpp keeps both entries of a repeated key and lookups see only the first; a repeated key is
+// almost always an editing mistake, so it is an error rather than a silent choice.
+void ConfigNode::CheckUniqueKeys() const {
+  std::map<std::string, YAML::Mark> seen;
+  for (const auto& kv : node_) {
+    const std::string key = KeyText(kv.first);
+    const auto [it, inserted] = seen.emplace(key, kv.first.Mark());
+    if (inserted) continue;
+    ConfigNode at(kv.second, source_, JoinPath(path_, key), kv.first.Mark());
+    at.mark_ = kv.first.Mark();
+    at.Fail(it->second.is_null()
+                ? std::string("duplicate key")
+                : fmt::format("duplicate key (first given on line {})", it->second.line + 1));
+  }
 }
 
 void ConfigNode::ExpectMap() const {
@@ -118,6 +148,7 @@ void ConfigNode::ExpectMap() const {
 
 void ConfigNode::CheckKeys(const std::vector<std::string>& allowed) const {
   ExpectMap();
+  CheckUniqueKeys();
   for (const auto& kv : node_) {
     const std::string key = KeyText(kv.first);
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
@@ -173,10 +204,12 @@ double ConfigNode::AsDouble(Range range) const {
   char* end = nullptr;
   errno = 0;
   const double v = std::strtod(begin, &end);
+  if (IsYamlSpecialFloat(text) || (end == begin + text.size() && !std::isfinite(v))) {
+    Fail(fmt::format("expected a finite number, got '{}'", text));
+  }
   if (text.empty() || end != begin + text.size() || errno == ERANGE) {
     Fail(fmt::format("expected a number, got '{}'", text));
   }
-  if (!std::isfinite(v)) Fail(fmt::format("expected a finite number, got '{}'", text));
   if (!InRange(v, range)) Fail(fmt::format("{}, got {}", RangeRule(range), text));
   return v;
 }

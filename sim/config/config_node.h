@@ -60,7 +60,8 @@ class ConfigNode {
   // Keys of a map, in document order.
   std::vector<std::string> Keys() const;
 
-  // Rejects keys not in `allowed`, with "did you mean". Errors if this is not a map.
+  // Rejects keys not in `allowed`, with "did you mean", and repeated keys. Errors if this is not
+  // a map.
   void ExpectMap() const;
   void CheckKeys(const std::vector<std::string>& allowed) const;
 
@@ -92,6 +93,7 @@ class ConfigNode {
   const YAML::Node& Raw() const { return node_; }
 
  private:
+  void CheckUniqueKeys() const;                      // errors on a key given twice
   std::string ScalarText() const;                    // errors unless a scalar
   std::string KeyText(const YAML::Node& key) const;  // errors unless a plain scalar key
   std::string Describe() const;                      // the value as the user wrote it, for messages

@@ -23,19 +23,22 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 }
 
 std::string DidYouMean(std::string_view given, const std::vector<std::string>& candidates) {
+  // Accept up to a third of the word's length in edits (at least 1, at most 3).
+  const size_t limit = std::clamp<size_t>(given.size() / 3, 1, 3);
   const std::string* best = nullptr;
   size_t best_distance = 0;
   for (const std::string& c : candidates) {
     // A unit suffix left off ("ttft" for "ttft_ms") counts as a near miss.
     const bool prefix = given.size() >= 3 && c.size() > given.size() && c.rfind(given, 0) == 0;
+    // The distance is at least the difference in length: skip the quadratic work on long text.
+    const size_t gap = given.size() > c.size() ? given.size() - c.size() : c.size() - given.size();
+    if (!prefix && gap > limit) continue;
     const size_t d = prefix ? 1 : EditDistance(given, c);
     if (best == nullptr || d < best_distance) {
       best = &c;
       best_distance = d;
     }
   }
-  // Accept up to a third of the word's length in edits (at least 1, at most 3).
-  const size_t limit = std::clamp<size_t>(given.size() / 3, 1, 3);
   if (best == nullptr || best_distance > limit) return "";
   return " (did you mean '" + *best + "'?)";
 }

@@ -379,7 +379,8 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
   if (root.Has("calibration")) {
     const ConfigNode cal = root.Child("calibration");
     s.calibration_path = ResolvePath(cal, cal.AsString());
-    if (!std::filesystem::exists(s.calibration_path)) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(s.calibration_path, ec)) {
       cal.Fail(fmt::format("cannot open calibration profile '{}'", s.calibration_path));
     }
   }

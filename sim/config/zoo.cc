@@ -18,6 +18,21 @@ constexpr double kBytesPerGB = 1e9;
 constexpr double kFlopsPerTflop = 1e12;
 constexpr double kSecondsPerUs = 1e-6;
 
+// Upper bounds of model and hardware figures: orders of magnitude above any real model or GPU,
+// they keep products of them (bytes, FLOPs, step times) far from overflow and int64 time.
+const Range kLayersRange = Between(1, 1e5);
+const Range kWidthRange = Between(1, 1e7);  // hidden, head_dim, FFN widths
+const Range kHeadsRange = Between(1, 1e5);  // attention heads, KV heads, experts
+const Range kVocabRange = Between(1, 1e8);
+const Range kContextRange = Between(1, 1e9);  // tokens
+const Range kMemoryGibRange{0.0, 1e6, true};
+const Range kBandwidthGbsRange{0.0, 1e7, true};  // 10 PB/s
+const Range kTflopsRange{0.0, 1e7, true};
+const Range kLatencyUsRange = Between(0, 1e6);  // one second per collective step
+const Range kGpusPerNodeRange = Between(1, 1e5);
+const Range kWattsRange{0.0, 1e6, true};
+const Range kPriceRange{0.0, 1e6, true};
+
 // A model or hardware file must be named after its `name` field, so that a zoo name, the file
 // and every report agree.
 void CheckNameMatchesFile(const ConfigNode& name_node, const std::string& name,
@@ -30,15 +45,15 @@ void CheckNameMatchesFile(const ConfigNode& name_node, const std::string& name,
 
 void ParseMoe(const ConfigNode& moe, ModelSpec* m) {
   moe.CheckKeys({"num_experts", "top_k", "intermediate_size", "shared_experts"});
-  m->moe_num_experts = moe.Require("num_experts").AsInt(AtLeast(1));
+  m->moe_num_experts = moe.Require("num_experts").AsInt(kHeadsRange);
   const ConfigNode top_k = moe.Require("top_k");
-  m->moe_top_k = top_k.AsInt(AtLeast(1));
+  m->moe_top_k = top_k.AsInt(kHeadsRange);
   if (m->moe_top_k > m->moe_num_experts) {
     top_k.Fail(
         fmt::format("must be <= moe.num_experts ({}), got {}", m->moe_num_experts, m->moe_top_k));
   }
-  m->moe_intermediate_size = moe.Require("intermediate_size").AsInt(AtLeast(1));
-  m->moe_shared_experts = moe.GetInt("shared_experts", 0, NonNegative());
+  m->moe_intermediate_size = moe.Require("intermediate_size").AsInt(kWidthRange);
+  m->moe_shared_experts = moe.GetInt("shared_experts", 0, Between(0, 1e5));
 }
 
 ModelSpec ParseModel(const ConfigNode& root, const std::string& file) {
@@ -51,19 +66,19 @@ ModelSpec ParseModel(const ConfigNode& root, const std::string& file) {
   CheckNameMatchesFile(name, m.name, file);
   m.hf_id = root.Require("hf_id").AsString();
   m.source = root.Require("source").AsString();
-  m.num_layers = root.Require("num_layers").AsInt(AtLeast(1));
-  m.hidden_size = root.Require("hidden_size").AsInt(AtLeast(1));
-  m.num_attention_heads = root.Require("num_attention_heads").AsInt(AtLeast(1));
+  m.num_layers = root.Require("num_layers").AsInt(kLayersRange);
+  m.hidden_size = root.Require("hidden_size").AsInt(kWidthRange);
+  m.num_attention_heads = root.Require("num_attention_heads").AsInt(kHeadsRange);
   const ConfigNode kv_heads = root.Require("num_kv_heads");
-  m.num_kv_heads = kv_heads.AsInt(AtLeast(1));
+  m.num_kv_heads = kv_heads.AsInt(kHeadsRange);
   if (m.num_attention_heads % m.num_kv_heads != 0) {
     kv_heads.Fail(fmt::format("must divide num_attention_heads ({}), got {}", m.num_attention_heads,
                               m.num_kv_heads));
   }
-  m.head_dim = root.Require("head_dim").AsInt(AtLeast(1));
-  m.intermediate_size = root.Require("intermediate_size").AsInt(AtLeast(1));
-  m.vocab_size = root.Require("vocab_size").AsInt(AtLeast(1));
-  m.max_position_embeddings = root.Require("max_position_embeddings").AsInt(AtLeast(1));
+  m.head_dim = root.Require("head_dim").AsInt(kWidthRange);
+  m.intermediate_size = root.Require("intermediate_size").AsInt(kWidthRange);
+  m.vocab_size = root.Require("vocab_size").AsInt(kVocabRange);
+  m.max_position_embeddings = root.Require("max_position_embeddings").AsInt(kContextRange);
   m.tie_word_embeddings = root.Require("tie_word_embeddings").AsBool();
   if (root.Has("moe")) ParseMoe(root.Child("moe"), &m);
   return m;
@@ -71,9 +86,9 @@ ModelSpec ParseModel(const ConfigNode& root, const std::string& file) {
 
 void ParsePeaks(const ConfigNode& peaks, HardwareSpec* hw) {
   peaks.CheckKeys({"bf16", "fp8", "fp4"});
-  hw->peak_flops_bf16 = peaks.Require("bf16").AsDouble(Positive()) * kFlopsPerTflop;
-  hw->peak_flops_fp8 = peaks.GetDouble("fp8", 0, Positive()) * kFlopsPerTflop;
-  hw->peak_flops_fp4 = peaks.GetDouble("fp4", 0, Positive()) * kFlopsPerTflop;
+  hw->peak_flops_bf16 = peaks.Require("bf16").AsDouble(kTflopsRange) * kFlopsPerTflop;
+  hw->peak_flops_fp8 = peaks.GetDouble("fp8", 0, kTflopsRange) * kFlopsPerTflop;
+  hw->peak_flops_fp4 = peaks.GetDouble("fp4", 0, kTflopsRange) * kFlopsPerTflop;
 }
 
 // A GPU without a scale-up fabric says `link: none` and a bandwidth of 0; any other link needs a
@@ -82,7 +97,7 @@ void ParseScaleup(const ConfigNode& scaleup, HardwareSpec* hw) {
   scaleup.CheckKeys({"link", "bandwidth_gb_s"});
   hw->scaleup_link = scaleup.Require("link").AsString();
   const ConfigNode bw = scaleup.Require("bandwidth_gb_s");
-  const double gb_s = bw.AsDouble(NonNegative());
+  const double gb_s = bw.AsDouble(Between(0, 1e7));
   if (hw->scaleup_link == "none" && gb_s != 0) {
     bw.Fail(fmt::format("must be 0 when link is 'none', got {}", bw.AsString()));
   }
@@ -100,7 +115,7 @@ LinkSpec ParseLink(const ConfigNode& link, const std::vector<std::string>& keys)
   LinkSpec spec;
   spec.kind = link.Require("kind").AsString();
   const ConfigNode bw = link.Require("bandwidth_gb_s");
-  const double gb_s = bw.AsDouble(NonNegative());
+  const double gb_s = bw.AsDouble(Between(0, 1e7));
   if (spec.kind == "none" && gb_s != 0) {
     bw.Fail(fmt::format("must be 0 when kind is 'none', got {}", bw.AsString()));
   }
@@ -108,7 +123,7 @@ LinkSpec ParseLink(const ConfigNode& link, const std::vector<std::string>& keys)
     bw.Fail(fmt::format("must be > 0 for kind '{}' (use kind: none for no link)", spec.kind));
   }
   spec.bandwidth_bytes_per_s = gb_s * kBytesPerGB;
-  spec.latency_s = link.Require("latency_us").AsDouble(NonNegative()) * kSecondsPerUs;
+  spec.latency_s = link.Require("latency_us").AsDouble(kLatencyUsRange) * kSecondsPerUs;
   return spec;
 }
 
@@ -122,7 +137,7 @@ void CheckNvls(const ConfigNode& nvls, const Topology& t) {
 void ParseInterconnect(const ConfigNode& ic, HardwareSpec* hw) {
   ic.CheckKeys({"gpus_per_node", "scale_up", "scale_out", "nvls"});
   Topology& t = hw->topology;
-  t.gpus_per_node = ic.Require("gpus_per_node").AsInt(AtLeast(1));
+  t.gpus_per_node = ic.Require("gpus_per_node").AsInt(kGpusPerNodeRange);
   const ConfigNode up = ic.Require("scale_up");
   t.scale_up = ParseLink(up, {"kind", "bandwidth_gb_s", "latency_us", "full_mesh"});
   if (t.scale_up.kind == "none" && t.gpus_per_node > 1) {
@@ -142,14 +157,14 @@ void OverrideLink(const ConfigNode& link, LinkSpec* spec) {
   link.CheckKeys({"bandwidth_gb_s", "latency_us"});
   if (link.Has("bandwidth_gb_s")) {
     const ConfigNode bw = link.Child("bandwidth_gb_s");
-    const double gb_s = bw.AsDouble(Positive());
+    const double gb_s = bw.AsDouble(kBandwidthGbsRange);
     if (spec->kind == "none") {
       bw.Fail("the GPU's hardware file has no such link (kind: none); describe it there instead");
     }
     spec->bandwidth_bytes_per_s = gb_s * kBytesPerGB;
   }
   if (link.Has("latency_us")) {
-    spec->latency_s = link.Child("latency_us").AsDouble(NonNegative()) * kSecondsPerUs;
+    spec->latency_s = link.Child("latency_us").AsDouble(kLatencyUsRange) * kSecondsPerUs;
   }
 }
 
@@ -162,25 +177,25 @@ HardwareSpec ParseHardware(const ConfigNode& root, const std::string& file) {
   CheckNameMatchesFile(name, hw.name, file);
   hw.display_name = root.Require("display_name").AsString();
   hw.source = root.Require("source").AsString();
-  hw.memory_bytes = root.Require("memory_gib").AsDouble(Positive()) * kBytesPerGiB;
+  hw.memory_bytes = root.Require("memory_gib").AsDouble(kMemoryGibRange) * kBytesPerGiB;
   hw.memory_bandwidth_bytes_per_s =
-      root.Require("memory_bandwidth_gb_s").AsDouble(Positive()) * kBytesPerGB;
+      root.Require("memory_bandwidth_gb_s").AsDouble(kBandwidthGbsRange) * kBytesPerGB;
   ParsePeaks(root.Require("peak_tflops"), &hw);
   ParseScaleup(root.Require("scaleup"), &hw);
   const ConfigNode host = root.Require("host_link");
   host.CheckKeys({"name", "bandwidth_gb_s"});
   hw.host_link = host.Require("name").AsString();
   hw.host_link_bandwidth_bytes_per_s =
-      host.Require("bandwidth_gb_s").AsDouble(Positive()) * kBytesPerGB;
+      host.Require("bandwidth_gb_s").AsDouble(kBandwidthGbsRange) * kBytesPerGB;
   if (root.Has("interconnect")) {
     ParseInterconnect(root.Child("interconnect"), &hw);
   } else {
     hw.topology = TopologyFor(hw);  // one node derived from the datasheet fields
   }
-  hw.tdp_w = root.Require("tdp_w").AsDouble(Positive());
+  hw.tdp_w = root.Require("tdp_w").AsDouble(kWattsRange);
   const ConfigNode price = root.Require("price");
   price.CheckKeys({"usd_per_gpu_hour", "source"});
-  hw.price_per_gpu_hour_usd = price.Require("usd_per_gpu_hour").AsDouble(Positive());
+  hw.price_per_gpu_hour_usd = price.Require("usd_per_gpu_hour").AsDouble(kPriceRange);
   hw.price_source = price.Require("source").AsString();
   return hw;
 }
@@ -253,7 +268,7 @@ HardwareSpec LoadHardwareFile(const std::string& path) {
 void ApplyInterconnectOverrides(const ConfigNode& hardware_node, HardwareSpec* hw) {
   Topology& t = hw->topology;
   if (hardware_node.Has("gpus_per_node")) {
-    t.gpus_per_node = hardware_node.Child("gpus_per_node").AsInt(AtLeast(1));
+    t.gpus_per_node = hardware_node.Child("gpus_per_node").AsInt(kGpusPerNodeRange);
   }
   if (!hardware_node.Has("interconnect")) return;
   const ConfigNode ic = hardware_node.Child("interconnect");

@@ -1,46 +1,80 @@
 #include "sim/report/atomic_file.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "sim/config/input_error.h"
 
 namespace servesim {
 namespace {
 
-std::string TempPath(const std::string& path) { return path + ".tmp"; }
+// A temporary beside `path` (same directory, so the rename cannot cross file systems) whose name
+// no other writer uses: the process id and a per-process counter keep two concurrent writers of
+// the same target (two sweeps, two threads) from sharing one.
+std::string TempPath(const std::string& path) {
+  static std::atomic<uint64_t> counter{0};
+  return fmt::format("{}.tmp.{}.{}", path, static_cast<int64_t>(getpid()), counter++);
+}
 
-// Writes the temporary; false on failure (and nothing left behind).
-bool WriteTemp(const std::string& path, const std::string& content) {
-  const std::string tmp = TempPath(path);
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) return false;
-  out << content;
-  out.flush();
-  if (out) return true;
-  out.close();
-  std::remove(tmp.c_str());
-  return false;
+// Writes `content` to a new file `tmp` and flushes it to disk; returns 0 or the errno of the
+// failure (and then nothing is left behind).
+int WriteTemp(const std::string& tmp, const std::string& content) {
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) return errno;
+  int error = 0;
+  for (size_t done = 0; done < content.size() && error == 0;) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n >= 0) {
+      done += static_cast<size_t>(n);
+    } else if (errno != EINTR) {
+      error = errno;
+    }
+  }
+  // Data on disk before the rename makes the new name visible: a crash leaves the old file or the
+  // whole new one, never an empty one.
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error != 0) std::remove(tmp.c_str());
+  return error;
+}
+
+[[noreturn]] void ThrowCannotWrite(const std::string& path, const std::string& reason) {
+  throw InputError(fmt::format("{}: cannot write file ({})", path, reason));
 }
 
 }  // namespace
 
 void WriteFilesAtomically(const std::vector<std::pair<std::string, std::string>>& files) {
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (WriteTemp(files[i].first, files[i].second)) continue;
-    for (size_t j = 0; j < i; ++j) std::remove(TempPath(files[j].first).c_str());
-    throw InputError(fmt::format("{}: cannot write file", files[i].first));
-  }
-  for (const auto& [path, content] : files) {
+  // A directory in the way is the one rename failure that can be foreseen: refuse it before
+  // anything is written, so that it cannot strike after an earlier file was renamed.
+  for (const auto& file : files) {
     std::error_code ec;
-    std::filesystem::rename(TempPath(path), path, ec);
-    if (ec) {
-      std::remove(TempPath(path).c_str());
-      throw InputError(fmt::format("{}: cannot write file: {}", path, ec.message()));
+    if (std::filesystem::is_directory(file.first, ec)) {
+      ThrowCannotWrite(file.first, std::strerror(EISDIR));
     }
+  }
+  std::vector<std::string> temps;
+  for (const auto& [path, content] : files) {
+    temps.push_back(TempPath(path));
+    const int error = WriteTemp(temps.back(), content);
+    if (error == 0) continue;
+    temps.pop_back();
+    for (const std::string& t : temps) std::remove(t.c_str());
+    ThrowCannotWrite(path, std::strerror(error));
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::error_code ec;
+    std::filesystem::rename(temps[i], files[i].first, ec);
+    if (!ec) continue;
+    for (size_t j = i; j < files.size(); ++j) std::remove(temps[j].c_str());
+    ThrowCannotWrite(files[i].first, ec.message());
   }
 }
 

@@ -1,7 +1,8 @@
-// Atomic output files: content is written to a temporary file beside the target and renamed over
-// it only when complete, so a failed or killed run never leaves a torn or partial output. Several
-// files are written all-or-nothing as far as the file system allows: every temporary is written
-// before any is renamed.
+// Atomic output files: content is written to a temporary file beside the target (a name of its
+// own: "<target>.tmp.<pid>.<n>"), flushed to disk and renamed over the target only when complete,
+// so a failed, killed or concurrent run never leaves a torn or partial output. Several files are
+// written all-or-nothing as far as the file system allows: every temporary is written before any
+// is renamed. Errors read "<path>: cannot write file (<reason>)".
 #pragma once
 
 #include <string>

@@ -71,6 +71,12 @@ void Cluster::OnPrefillDone(RequestId id) {
                    static_cast<double>(r.input_tokens) * kv_bytes_per_token_);
 }
 
+void Cluster::SetFastForward(bool on) {
+  for (Pool& pool : pools_) {
+    for (auto& r : pool.replicas) r->SetFastForward(on);
+  }
+}
+
 bool Cluster::Idle() const {
   for (const Pool& pool : pools_) {
     for (const auto& r : pool.replicas) {

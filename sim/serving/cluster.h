@@ -42,6 +42,9 @@ class Cluster {
   // A prefill-pool replica emitted the first token of request `id` (disaggregated runs only).
   void OnPrefillDone(RequestId id);
 
+  // Fast-forward of pure runs of steps (see Replica); on by default.
+  void SetFastForward(bool on);
+
   bool Idle() const;
   const std::vector<Pool>& pools() const { return pools_; }
   const KvTransfer* transfer() const { return transfer_.get(); }

@@ -50,18 +50,26 @@ int64_t DecodeSet::ComputedOf(RequestId id) const {
   return r.decode_offset + step_;
 }
 
-int64_t DecodeSet::NewBlocksNextStep() const {
-  // A member needs a block when its KV length (offset + step) is a multiple of the block size.
-  return phase_count_[Phase(-step_)];
-}
-
 RequestId DecodeSet::LastAdmitted() const {
   return by_admission_.empty() ? kNoRequest : by_admission_.rbegin()->second;
+}
+
+bool DecodeSet::FinishesNextStep() {
+  while (!finish_.empty()) {
+    const FinishEntry& e = finish_.top();
+    const Request& r = (*table_)[e.id];
+    if (r.in_decode_set && r.decode_epoch == e.epoch) return e.step <= step_ + 1;
+    finish_.pop();
+  }
+  return false;
 }
 
 void DecodeSet::Advance(std::vector<RequestId>* finished) {
   if (size_ == 0) return;
   ++step_;
+  // A member needs a block when its KV length (offset + step) is a multiple of the block size,
+  // i.e. when its phase is Phase(-step).
+  step_phase_ = step_phase_ == 0 ? block_size_ - 1 : step_phase_ - 1;
   while (!finish_.empty() && finish_.top().step <= step_) {
     const FinishEntry e = finish_.top();
     finish_.pop();

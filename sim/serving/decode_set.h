@@ -32,9 +32,12 @@ class DecodeSet {
   // KV length of a member now.
   int64_t ComputedOf(RequestId id) const;
   // Members whose KV length is a multiple of the block size: each needs a new block next step.
-  int64_t NewBlocksNextStep() const;
+  int64_t NewBlocksNextStep() const { return phase_count_[static_cast<size_t>(step_phase_)]; }
   // The member admitted last (largest admit_seq), or kNoRequest.
   RequestId LastAdmitted() const;
+  // True when some member emits its last token at the next Advance. Drops stale heap entries
+  // (members that left the set) on the way, which Advance would skip anyway.
+  bool FinishesNextStep();
 
   // One decode step: every member computes and emits one token. Members that emitted their last
   // token are removed, their r.computed and r.generated set, and appended to `finished` in
@@ -57,6 +60,7 @@ class DecodeSet {
   RequestTable* table_;
   int64_t block_size_;
   int64_t step_ = 0;
+  int64_t step_phase_ = 0;  // Phase(-step_): the phase whose members sit on a block boundary
   int64_t size_ = 0;
   int64_t sum_offset_ = 0;            // sum of (computed - step) over members
   std::vector<int64_t> phase_count_;  // members per (computed - step) mod block_size

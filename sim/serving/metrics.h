@@ -13,6 +13,7 @@
 #include "sim/report/summary.h"
 #include "sim/serving/request.h"
 #include "sim/serving/scheduler.h"
+#include "sim/serving/token_gaps.h"
 
 namespace servesim {
 
@@ -20,7 +21,8 @@ namespace servesim {
 // vLLM's benchmark uses). REQUIRES: `sorted` ascending and non-empty; 0 <= q <= 100.
 double Percentile(const std::vector<double>& sorted, double q);
 
-// Stats over weighted samples (value, count), as if each value appeared `count` times.
+// Stats over weighted samples (value, count), as if each value appeared `count` times (the
+// reference TokenGapLog is tested against).
 LatencyStats WeightedStatsMs(std::vector<std::pair<SimTime, int64_t>> samples);
 
 class Metrics : public StepObserver {
@@ -58,10 +60,13 @@ class Metrics : public StepObserver {
     int64_t num_gpus = 1;
     int64_t pp = 1;
   };
-  // Fills the measured fields of `s` (the caller fills what ran).
-  void Summarize(const SloTargets& slo, const Capacity& capacity, Summary* s) const;
+  // Fills the measured fields of `s` (the caller fills what ran). Once, at the end of the run
+  // (it sorts the token gaps in place).
+  void Summarize(const SloTargets& slo, const Capacity& capacity, Summary* s);
 
   int64_t Completed() const { return completed_; }
+  // Output tokens emitted so far: first tokens plus the tokens that followed a gap.
+  int64_t TokensEmitted() const { return first_tokens_ + later_tokens_; }
 
  private:
   struct PerReplica {
@@ -73,15 +78,17 @@ class Metrics : public StepObserver {
     double kv_held = 0;
     SimTime kv_since = 0;
   };
-  void SummarizeRequests(const SloTargets& slo, Summary* s) const;
+  void SummarizeRequests(const SloTargets& slo, Summary* s);
   void SummarizeEngine(const Capacity& capacity, Summary* s) const;
 
   const RequestTable* table_;
   std::function<void(RequestId, SimTime)> on_finish_;
   std::function<void(RequestId)> on_handoff_;
   std::vector<PerReplica> replicas_;
-  std::vector<std::pair<SimTime, int64_t>> token_gaps_;
+  TokenGapLog token_gaps_;
   int64_t completed_ = 0;
+  int64_t first_tokens_ = 0;
+  int64_t later_tokens_ = 0;
   int64_t preemptions_ = 0;
   SimTime last_finish_ = 0;
   int64_t num_steps_ = 0;

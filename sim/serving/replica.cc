@@ -53,19 +53,29 @@ void Replica::OnEvent(SimTime now, uint64_t payload) {
     TryLaunch(now);
     return;
   }
-  Engine& e = *engines_[payload - kFirstEngineDone];
-  SERVESIM_CHECK(e.in_flight);
-  e.scheduler.Commit(now, metrics_);
-  e.in_flight = false;
-  if (--in_flight_ == 0) metrics_->OnBusy(index_, now - busy_since_);
-  ReportKv(now);
+  const size_t v = payload - kFirstEngineDone;
+  Complete(now, v, fast_forward_ && engines_[v]->scheduler.InFlightIsPlainDecode());
   TryLaunch(now);
 }
 
+void Replica::Complete(SimTime now, size_t v, bool plain) {
+  Engine& e = *engines_[v];
+  SERVESIM_CHECK(e.in_flight);
+  if (plain) {
+    e.scheduler.CommitPlainDecode(now, metrics_);
+  } else {
+    e.scheduler.Commit(now, metrics_);
+  }
+  e.in_flight = false;
+  if (--in_flight_ == 0) metrics_->OnBusy(index_, now - busy_since_);
+  ReportKv(now);
+}
+
 void Replica::TryLaunch(SimTime now) {
-  // Stage 0 takes one micro-batch at a time; engines are tried round robin.
+  // Stage 0 takes one micro-batch at a time; engines are tried round robin. With one engine the
+  // stage frees when its step completes, and the completion launches the next step itself.
   if (stage_free_[0] > now) {
-    ScheduleWake(stage_free_[0]);
+    if (engines_.size() > 1) ScheduleWake(stage_free_[0]);
     return;
   }
   for (size_t tried = 0; tried < engines_.size(); ++tried) {
@@ -79,7 +89,20 @@ void Replica::TryLaunch(SimTime now) {
 
 bool Replica::Launch(SimTime now, size_t v) {
   Engine& e = *engines_[v];
-  if (!e.scheduler.Plan(now, &e.batch, metrics_)) return false;
+  if (!(fast_forward_ && e.scheduler.PlanPlainDecode(&e.batch)) &&
+      !e.scheduler.Plan(now, &e.batch, metrics_)) {
+    return false;
+  }
+  SimTime done = Start(now, v);
+  // With one engine nothing else happens in this replica before the step ends, so when that
+  // end comes before every pending event the replica may as well get there at once.
+  if (fast_forward_ && engines_.size() == 1) done = RunAhead(done, v);
+  if (done >= 0) sim_->ScheduleAt(done, this, kFirstEngineDone + v);
+  return true;
+}
+
+SimTime Replica::Start(SimTime now, size_t v) {
+  Engine& e = *engines_[v];
   const StepCost cost = step_model_->Cost(e.batch);
   const SimTime done = Schedule(now, cost);
   e.in_flight = true;
@@ -89,8 +112,25 @@ bool Replica::Launch(SimTime now, size_t v) {
   if (step_trace_) {
     step_trace_->OnStep(index_, now, done - now, e.batch, KvBlocksUsed(), KvBlocksTotal());
   }
-  sim_->ScheduleAt(done, this, kFirstEngineDone + v);
-  return true;
+  return done;
+}
+
+SimTime Replica::RunAhead(SimTime done, size_t v) {
+  Engine& e = *engines_[v];
+  // Strictly before the next event: an event at the same time might have been queued first.
+  while (done < sim_->NextEventTime()) {
+    sim_->AdvanceInline(done);
+    const SimTime now = done;
+    // Exactly what OnEvent does for this completion (pp == 1: stage 0 is free now, so
+    // TryLaunch launches at once), with the O(1) plain-decode forms where they apply.
+    const bool plain = e.scheduler.InFlightIsPlainDecode();
+    Complete(now, v, plain);
+    if (!e.scheduler.PlanPlainDecode(&e.batch) && !e.scheduler.Plan(now, &e.batch, metrics_)) {
+      return -1;  // idle until the next submission wakes it
+    }
+    done = Start(now, v);
+  }
+  return done;
 }
 
 SimTime Replica::Schedule(SimTime now, const StepCost& cost) {

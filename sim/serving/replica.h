@@ -4,6 +4,11 @@
 // blocks, a request stays on the virtual engine it was given, and a micro-batch passes through
 // the stages in order, each stage serving one micro-batch at a time. With pp == 1 this is a
 // single engine running steps back to back.
+// Fast-forward (on by default): plain decode steps (see Scheduler::PlanPlainDecode) skip the
+// general Plan/Commit, and (pp == 1) while a step's completion would be the very next event of
+// the whole simulation, the replica completes it and launches the next one inline instead of
+// queueing an event. Every observer (metrics, step trace) sees the same calls in the same
+// order, so results are identical to one event per step.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +44,7 @@ class Replica : public EventHandler {
   bool Idle() const;
   // Reports every launched step to `sink` (null, the default: nothing is reported).
   void SetStepTrace(StepTraceSink* sink) { step_trace_ = sink; }
+  void SetFastForward(bool on) { fast_forward_ = on; }
 
  private:
   struct Engine {
@@ -53,6 +59,13 @@ class Replica : public EventHandler {
   void TryLaunch(SimTime now);
   // Plans engine `e`'s next micro-batch; false if it has nothing to run.
   bool Launch(SimTime now, size_t e);
+  // Prices and books engine `v`'s planned micro-batch launched at `now`; returns its end.
+  SimTime Start(SimTime now, size_t v);
+  // Engine `v`'s micro-batch completed at `now` (plain: by CommitPlainDecode).
+  void Complete(SimTime now, size_t v, bool plain);
+  // Fast-forward from engine `v`'s step ending at `done`: completes and relaunches inline while
+  // that is the next event. Returns the end of the step left in flight, or -1 if none.
+  SimTime RunAhead(SimTime done, size_t v);
   void ScheduleWake(SimTime at);
   // Books the pipeline stages for a micro-batch launched now; returns when it completes.
   SimTime Schedule(SimTime now, const StepCost& cost);
@@ -63,6 +76,7 @@ class Replica : public EventHandler {
   const StepModel* step_model_;
   Metrics* metrics_;
   StepTraceSink* step_trace_ = nullptr;
+  bool fast_forward_ = true;
   std::vector<std::unique_ptr<Engine>> engines_;
   std::vector<SimTime> stage_free_;  // when each pipeline stage finishes its current work
   size_t next_engine_ = 0;           // round-robin start for launches

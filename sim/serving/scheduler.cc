@@ -36,6 +36,7 @@ void Scheduler::Enqueue(RequestId id) {
   r.prompt_target = r.input_tokens;
   r.computed = 0;
   waiting_.push_back(id);
+  ++enqueued_;
 }
 
 void Scheduler::EnqueuePrefilled(RequestId id) {
@@ -46,6 +47,7 @@ void Scheduler::EnqueuePrefilled(RequestId id) {
   r.prompt_target = r.input_tokens;
   r.computed = r.input_tokens;
   waiting_.push_back(id);
+  ++enqueued_;
 }
 
 bool Scheduler::Plan(SimTime now, BatchShape* batch, StepObserver* observer) {
@@ -184,7 +186,14 @@ void Scheduler::Preempt(RequestId id, SimTime now, StepObserver* observer) {
   observer->OnPreempt(id, now);
 }
 
+void Scheduler::CheckInvariants(SimTime now) const {
+  SERVESIM_CHECK(now >= last_commit_);
+  SERVESIM_CHECK(enqueued_ == finished_ + NumWaiting() + NumRunning());
+  SERVESIM_CHECK(blocks_.Used() >= 0 && blocks_.Used() <= blocks_.NumBlocks());
+}
+
 void Scheduler::Commit(SimTime now, StepObserver* observer) {
+  CheckInvariants(now);
   const SimTime gap = now - last_commit_;
   last_commit_ = now;
   padding_context_ += planned_padding_;  // each padding member computed one more token
@@ -213,6 +222,44 @@ void Scheduler::Commit(SimTime now, StepObserver* observer) {
   planned_decodes_ = 0;
   planned_padding_ = 0;
   if (!padding_.empty() && !BatchRunning()) EndBatch();
+}
+
+bool Scheduler::InFlightIsPlainDecode() {
+  return planned_.empty() && joined_.empty() && planned_decodes_ > 0 && !decode_.FinishesNextStep();
+}
+
+void Scheduler::CommitPlainDecode(SimTime now, StepObserver* observer) {
+  // Nobody joins, leaves or waits here, so conservation holds as at the last general commit;
+  // blocks were checked at allocation and the gap is checked >= 0 by the metrics.
+  SERVESIM_CHECK(planned_.empty() && joined_.empty() && planned_decodes_ > 0);
+  const SimTime gap = now - last_commit_;
+  last_commit_ = now;
+  padding_context_ += planned_padding_;
+  observer->OnTokenGaps(gap, planned_decodes_);
+  finished_scratch_.clear();
+  decode_.Advance(&finished_scratch_);
+  SERVESIM_CHECK(finished_scratch_.empty());
+  planned_decodes_ = 0;
+  planned_padding_ = 0;
+}
+
+bool Scheduler::PlanPlainDecode(BatchShape* batch) {
+  // With nothing waiting or prefilling, Plan only allocates the decode blocks (preempting when
+  // they do not fit: then it is not plain) and prices the decode set and the padding.
+  if (!waiting_.empty() || !prefilling_.empty() || decode_.Empty()) return false;
+  if (!Reserves()) {
+    const int64_t need = decode_.NewBlocksNextStep();
+    if (need > blocks_.Free()) return false;
+    blocks_.Allocate(need);
+  }
+  batch->Clear();
+  preempted_this_step_ = false;
+  planned_decodes_ = decode_.Size();
+  planned_padding_ = static_cast<int64_t>(padding_.size());
+  batch->decode_seqs = planned_decodes_ + planned_padding_;
+  batch->decode_context_tokens = decode_.SumComputed() + padding_context_ + batch->decode_seqs;
+  SERVESIM_CHECK(config_.max_num_batched_tokens >= batch->decode_seqs);
+  return true;
 }
 
 void Scheduler::FinishPrefill(RequestId id, SimTime now, StepObserver* observer) {
@@ -247,6 +294,7 @@ void Scheduler::Finish(RequestId id, SimTime now, StepObserver* observer) {
   }
   r.finish = now;
   r.last_token = now;
+  ++finished_;
   observer->OnFinish(id, now);
 }
 

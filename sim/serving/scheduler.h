@@ -75,6 +75,16 @@ class Scheduler {
   // at the previous commit, so their inter-token gap is the time since then.
   void Commit(SimTime now, StepObserver* observer);
 
+  // Fast-forward (Replica): a "plain decode" step only advances the decode set (and a static
+  // batch's padding): no prefill chunk, nobody joins, nobody finishes, nothing waits, nobody is
+  // preempted. For such steps these do exactly what Plan and Commit would, in O(1).
+  // True when the planned (in-flight) step is plain decode: CommitPlainDecode may replace Commit.
+  bool InFlightIsPlainDecode();
+  void CommitPlainDecode(SimTime now, StepObserver* observer);
+  // Plans the next step when it is plain decode and returns true; otherwise changes nothing and
+  // returns false (the caller then calls Plan).
+  bool PlanPlainDecode(BatchShape* batch);
+
   bool Idle() const { return waiting_.empty() && prefilling_.empty() && decode_.Empty(); }
   int64_t NumRunning() const { return decode_.Size() + static_cast<int64_t>(prefilling_.size()); }
   int64_t NumWaiting() const { return static_cast<int64_t>(waiting_.size()); }
@@ -114,6 +124,9 @@ class Scheduler {
   void Preempt(RequestId id, SimTime now, StepObserver* observer);
   void FinishPrefill(RequestId id, SimTime now, StepObserver* observer);
   void Finish(RequestId id, SimTime now, StepObserver* observer);
+  // The cheap invariants of a commit at `now`: requests conserved, KV within capacity, time
+  // monotone.
+  void CheckInvariants(SimTime now) const;
 
   SchedulerConfig config_;
   RequestTable* table_;
@@ -130,6 +143,10 @@ class Scheduler {
   int64_t padding_context_ = 0;  // sum of the padding members' KV lengths
   int64_t planned_padding_ = 0;
   SimTime last_commit_ = 0;
+  // Conservation (checked at every commit): every request enqueued here has finished (or been
+  // handed off), waits, or runs.
+  int64_t enqueued_ = 0;
+  int64_t finished_ = 0;
   bool preempted_this_step_ = false;
   uint64_t next_admit_seq_ = 1;
 };

@@ -57,13 +57,20 @@ void WorkloadDriver::OnEvent(SimTime now, uint64_t payload) {
 }
 
 RequestId WorkloadDriver::NewRequest(const RequestSpec& spec) {
+  // Lengths are validated to at most 1e9 tokens (configs, traces), so they fit the compact
+  // 32-bit fields, and so does input + output.
+  constexpr int64_t kMaxTokens = 1'000'000'000;
+  SERVESIM_CHECK(spec.input_tokens >= 1 && spec.input_tokens <= kMaxTokens);
+  SERVESIM_CHECK(spec.output_tokens >= 1 && spec.output_tokens <= kMaxTokens);
+  SERVESIM_CHECK(spec.prefix_group >= -1 && spec.prefix_group <= kMaxTokens);
+  SERVESIM_CHECK(spec.prefix_tokens >= 0 && spec.prefix_tokens <= spec.input_tokens);
   Request r;
   r.arrival = spec.arrival;
-  r.input_tokens = spec.input_tokens;
-  r.output_tokens = spec.output_tokens;
+  r.input_tokens = static_cast<int32_t>(spec.input_tokens);
+  r.output_tokens = static_cast<int32_t>(spec.output_tokens);
   r.session = spec.session;
-  r.prefix_group = spec.prefix_group;
-  r.prefix_tokens = spec.prefix_tokens;
+  r.prefix_group = static_cast<int32_t>(spec.prefix_group);
+  r.prefix_tokens = static_cast<int32_t>(spec.prefix_tokens);
   table_->push_back(r);
   return static_cast<RequestId>(table_->size() - 1);
 }

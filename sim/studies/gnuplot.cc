@@ -41,6 +41,15 @@ std::string Header(const Plot& p, const std::string& svg_path) {
   s += "set grid\nset key inside left top box opaque\nset datafile missing 'nan'\n";
   if (p.logx) s += "set logscale x\n";
   if (p.logy) s += "set logscale y\n";
+  if (!p.xtics.empty()) {
+    std::string tics;
+    for (const auto& [x, label] : p.xtics) {
+      tics += fmt::format("{}{} {}", tics.empty() ? "" : ", ", Quote(label), x);
+    }
+    s += fmt::format("set xtics ({})\n", tics);
+  }
+  if (p.boxwidth) s += fmt::format("set boxwidth {}\n", *p.boxwidth);
+  if (p.xrange) s += fmt::format("set xrange [{}:{}]\n", p.xrange->first, p.xrange->second);
   if (p.ymin || p.ymax) {
     s += fmt::format("set yrange [{}:{}]\n", p.ymin ? fmt::format("{}", *p.ymin) : "*",
                      p.ymax ? fmt::format("{}", *p.ymax) : "*");

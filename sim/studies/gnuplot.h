@@ -32,6 +32,10 @@ struct Plot {
   std::vector<PlotSeries> series;
   std::vector<PlotLine> hlines;  // horizontal reference lines (SLO limits)
   std::vector<PlotLine> vlines;  // vertical reference lines (the knee)
+  // Bar charts: labelled x tics at given positions, the box width, a fixed x range.
+  std::vector<std::pair<double, std::string>> xtics;
+  std::optional<double> boxwidth;
+  std::optional<std::pair<double, double>> xrange;
 };
 
 // The gnuplot script that draws `plot` into `svg_path`.

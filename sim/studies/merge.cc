@@ -92,9 +92,9 @@ MergeReport MergeSweeps(const std::vector<std::string>& dirs, const std::string&
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) throw InputError(fmt::format("{}: cannot create directory: {}", out_dir, ec.message()));
-  WriteFileAtomically(ManifestPath(out_dir), merged.ToJson().dump(2) + "\n");
-  WriteFileAtomically(ResultsJsonlPath(out_dir), jsonl);
-  WriteFileAtomically(ResultsCsvPath(out_dir), csv);
+  WriteFilesAtomically({{ManifestPath(out_dir), merged.ToJson().dump(2) + "\n"},
+                        {ResultsJsonlPath(out_dir), jsonl},
+                        {ResultsCsvPath(out_dir), csv}});
   return {first.num_points, static_cast<int64_t>(dirs.size())};
 }
 

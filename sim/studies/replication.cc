@@ -65,6 +65,10 @@ ReplicationStats Replicate(int64_t replications, uint64_t base_seed, int jobs,
     throw InputError(
         fmt::format("--replications {}: need at least 2 for a confidence interval", replications));
   }
+  if (replications > kMaxReplications) {
+    throw InputError(
+        fmt::format("--replications {}: must be <= {}", replications, kMaxReplications));
+  }
   ReplicationStats stats;
   for (int64_t k = 0; k < replications; ++k) stats.seeds.push_back(base_seed + k);
   std::vector<nlohmann::ordered_json> results(stats.seeds.size());

@@ -36,8 +36,11 @@ MetricInterval Interval(const std::string& key, const std::vector<double>& value
 std::vector<MetricInterval> SummarizeReplications(
     const std::vector<nlohmann::ordered_json>& results);
 
+// Most replications one study runs (each is a whole simulation).
+inline constexpr int64_t kMaxReplications = 10'000;
+
 // Runs `run(seed)` for the R seeds on up to `jobs` threads and summarises the results.
-// Throws InputError when replications < 2.
+// Throws InputError when replications < 2 or > kMaxReplications.
 ReplicationStats Replicate(int64_t replications, uint64_t base_seed, int jobs,
                            const std::function<nlohmann::ordered_json(uint64_t seed)>& run);
 

@@ -8,6 +8,7 @@
 #include "sim/report/atomic_file.h"
 #include "sim/studies/report_inputs.h"
 #include "sim/studies/report_plots.h"
+#include "sim/studies/report_study_plots.h"
 
 namespace servesim {
 namespace {
@@ -81,7 +82,14 @@ std::string Sections(const ReportInputs& in, const std::string& dir,
     html += fmt::format("<h2>Timeline: {}</h2>\n", Html(in.timelines[i].path));
     Draw(TimelinePlots(in.timelines[i], static_cast<int>(i + 1)), dir, &html, svgs);
   }
-  // Extension point: scaling-vs-linear and purchase-plan sections go here.
+  for (size_t i = 0; i < in.scalings.size(); ++i) {
+    html += fmt::format("<h2>Scaling: {}</h2>\n", Html(in.scalings[i].path));
+    Draw(ScalingPlots(in.scalings[i], static_cast<int>(i + 1)), dir, &html, svgs);
+  }
+  for (size_t i = 0; i < in.plans.size(); ++i) {
+    html += fmt::format("<h2>Purchase plan: {}</h2>\n", Html(in.plans[i].path));
+    Draw(PlanPlots(in.plans[i], static_cast<int>(i + 1)), dir, &html, svgs);
+  }
   return html;
 }
 

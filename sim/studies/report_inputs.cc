@@ -93,8 +93,19 @@ void LoadJson(const std::string& path, ReportInputs* inputs) {
     inputs->capacities.push_back({path, j});
     return;
   }
-  throw InputError(fmt::format(
-      "{}: not a capacity result (\"max_rate\", \"curve\") or a trace (\"traceEvents\")", path));
+  if (j.is_object() && j.contains("points") && j.contains("usl") && j["points"].is_array()) {
+    inputs->scalings.push_back({path, j});
+    return;
+  }
+  if (j.is_object() && j.contains("options") && j.contains("target") && j["options"].is_array()) {
+    inputs->plans.push_back({path, j});
+    return;
+  }
+  throw InputError(
+      fmt::format("{}: not a capacity result (\"max_rate\", \"curve\"), a trace "
+                  "(\"traceEvents\"), a scaling result (\"points\", \"usl\") or a plan "
+                  "(\"options\", \"target\")",
+                  path));
 }
 
 }  // namespace
@@ -110,8 +121,8 @@ void LoadReportInput(const std::string& path, ReportInputs* inputs) {
   if (ext == ".csv") return LoadCsv(path, inputs);
   if (ext == ".json") return LoadJson(path, inputs);
   throw InputError(fmt::format(
-      "{}: expected a sweep directory, a .csv (sweep results or requests) or a .json (capacity "
-      "or trace)",
+      "{}: expected a sweep directory, a .csv (sweep results or requests) or a .json (capacity, "
+      "trace, scaling or plan)",
       path));
 }
 

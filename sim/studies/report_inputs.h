@@ -3,8 +3,10 @@
 //   capacity JSON (servesim capacity --json)  -> latency vs load with SLO lines and the knee
 //   per-request CSV (run --requests-csv)      -> latency CDFs
 //   Trace Event JSON (run --chrome-trace)     -> batch size and KV utilisation over time
-// Extension point: scaling results (JSON with "points") and purchase plans (JSON with "options")
-// get a struct and a vector here, a recogniser in LoadReportInput and a section in report.cc.
+//   scaling JSON (servesim scaling --json)    -> capacity vs linear, USL, losses by cause
+//   plan JSON (servesim plan --json)          -> $/hour and $/M tokens per candidate
+// A new kind gets a struct and a vector here, a recogniser in LoadReportInput and a section in
+// report.cc.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -39,11 +41,19 @@ struct StepTimeline {
   std::vector<TracedStep> steps;
 };
 
+// A scaling or plan result, as written by `servesim scaling|plan --json`.
+struct StudyJson {
+  std::string path;
+  nlohmann::ordered_json doc;
+};
+
 struct ReportInputs {
   std::vector<SweepResults> sweeps;
   std::vector<CapacityCurve> capacities;
   std::vector<RequestLatencies> requests;
   std::vector<StepTimeline> timelines;
+  std::vector<StudyJson> scalings;
+  std::vector<StudyJson> plans;
 };
 
 // Recognises and loads `path` into `inputs`. Throws InputError "PATH: ..." for a file that is

@@ -198,18 +198,17 @@ std::vector<NamedPlot> TimelinePlots(const StepTimeline& t, int index) {
     batch[s.replica].points.emplace_back(s.start_s, static_cast<double>(s.batch_seqs));
     kv[s.replica].points.emplace_back(s.start_s, s.kv_utilization);
   }
-  Plot b{
-      "batch size over time", "time (s)", "sequences per step", false, false, 0.0, {}, {}, {}, {}};
-  Plot k{"KV cache utilisation over time",
-         "time (s)",
-         "used / total blocks",
-         false,
-         false,
-         0.0,
-         1.0,
-         {},
-         {},
-         {}};
+  Plot b;
+  b.title = "batch size over time";
+  b.xlabel = "time (s)";
+  b.ylabel = "sequences per step";
+  b.ymin = 0.0;
+  Plot k;
+  k.title = "KV cache utilisation over time";
+  k.xlabel = "time (s)";
+  k.ylabel = "used / total blocks";
+  k.ymin = 0.0;
+  k.ymax = 1.0;
   for (auto* m : {&batch, &kv}) {
     for (auto& [replica, s] : *m) {
       s.title = fmt::format("replica {}", replica);

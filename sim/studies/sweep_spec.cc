@@ -29,8 +29,11 @@ std::string ReadBase(const ConfigNode& base, std::string* resolved) {
   fs::path p(text);
   if (p.is_relative()) p = fs::path(base.Source().file).parent_path() / p;
   *resolved = p.lexically_normal().string();
+  std::error_code ec;
   std::ifstream in(*resolved);
-  if (!in) base.Fail(fmt::format("cannot open scenario file '{}'", *resolved));
+  if (!fs::is_regular_file(*resolved, ec) || !in) {
+    base.Fail(fmt::format("cannot open scenario file '{}'", *resolved));
+  }
   std::stringstream s;
   s << in.rdbuf();
   return s.str();

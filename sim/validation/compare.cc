@@ -42,8 +42,10 @@ const std::vector<std::pair<std::string, Getter>>& ComparableMetrics() {
         {"p99", &LatencyStats::p99_ms}};
     for (const auto& [name, latency] : latencies) {
       for (const auto& [stat, field] : stats) {
-        m.emplace_back(fmt::format("{}_{}_ms", stat, name),
-                       [latency, field](const Summary& s) { return (s.*latency).*field; });
+        m.emplace_back(
+            fmt::format("{}_{}_ms", stat, name),
+            // Init-captures: clang < 16 cannot capture structured bindings.
+            [latency = latency, field = field](const Summary& s) { return (s.*latency).*field; });
       }
     }
     return m;

@@ -36,6 +36,12 @@ enum Column : size_t {
 
 constexpr int64_t kMaxCount = 1'000'000'000;
 
+// A value as shown in a message: at most 60 characters.
+std::string Shown(std::string_view text) {
+  if (text.size() <= 60) return std::string(text);
+  return fmt::format("{}...", text.substr(0, 60));
+}
+
 std::string JoinComma(const std::vector<std::string>& names) {
   std::string out;
   for (size_t i = 0; i < names.size(); ++i) out += fmt::format("{}{}", i ? "," : "", names[i]);
@@ -53,7 +59,7 @@ class RowParser {
  private:
   [[noreturn]] void Fail(Column c, std::string_view rule) const {
     throw InputError(fmt::format("{}:{}: column '{}': {}, got '{}'", path_, line_,
-                                 ValidationColumns()[c], rule, fields_[c]));
+                                 ValidationColumns()[c], rule, Shown(fields_[c])));
   }
   const std::string& Text(Column c) const { return fields_[c]; }
   std::string NonEmpty(Column c) const;
@@ -95,7 +101,7 @@ double RowParser::PositiveNumber(Column c, std::string_view rule) const {
 std::string RowParser::Choice(Column c, const std::vector<std::string>& choices) const {
   if (std::find(choices.begin(), choices.end(), Text(c)) != choices.end()) return Text(c);
   throw InputError(fmt::format("{}:{}: column '{}': expected one of {}, got '{}'{}", path_, line_,
-                               ValidationColumns()[c], fmt::join(choices, ", "), Text(c),
+                               ValidationColumns()[c], fmt::join(choices, ", "), Shown(Text(c)),
                                DidYouMean(Text(c), choices)));
 }
 
@@ -103,8 +109,9 @@ std::string RowParser::ZooName(Column c, std::string_view kind, std::string_view
   const std::vector<std::string> names = ListZoo(kind);
   if (std::find(names.begin(), names.end(), Text(c)) != names.end()) return Text(c);
   throw InputError(fmt::format("{}:{}: column '{}': unknown {} '{}' (row '{}'); known: {}{}", path_,
-                               line_, ValidationColumns()[c], noun, Text(c), Text(kId),
-                               fmt::join(names, ", "), DidYouMean(Text(c), names)));
+                               line_, ValidationColumns()[c], noun, Shown(Text(c)),
+                               Shown(Text(kId)), fmt::join(names, ", "),
+                               DidYouMean(Text(c), names)));
 }
 
 ValidationRow RowParser::Parse() const {
@@ -135,11 +142,15 @@ ValidationRow RowParser::Parse() const {
   return r;
 }
 
-void CheckHeader(const std::string& path, std::string_view line) {
+void CheckHeader(const std::string& path, std::string_view text, std::string_view line) {
+  if (text.empty()) {
+    throw InputError(fmt::format("{}:1: empty table; expected the header '{}'", path,
+                                 JoinComma(ValidationColumns())));
+  }
   const std::optional<std::vector<std::string>> fields = ParseCsvRecord(line);
   if (!fields || *fields != ValidationColumns()) {
     throw InputError(fmt::format("{}:1: expected the header '{}', got '{}'", path,
-                                 JoinComma(ValidationColumns()), line));
+                                 JoinComma(ValidationColumns()), Shown(line)));
   }
 }
 
@@ -203,7 +214,7 @@ ValidationTable ParseValidationTable(std::string_view text, const std::string& p
     const std::string_view line = StripCr(text.substr(start, end - start));
     start = end + 1;
     if (++line_no == 1) {
-      CheckHeader(path, line);
+      CheckHeader(path, text, line);
       continue;
     }
     if (line.empty()) continue;

@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "sim/config/input_error.h"
@@ -272,6 +274,42 @@ int64_t TraceReader::ParseTokens(std::string_view field, std::string_view column
 
 void TraceReader::FailAtLine(std::string_view message) const {
   throw InputError(fmt::format("{}:{}: {}", path_, line_, message));
+}
+
+TraceReplay::TraceReplay(const std::string& path, const std::string& format, int64_t repeat)
+    : format_(format), repeat_(repeat), reader_(std::make_unique<TraceReader>(path, format)) {
+  SERVESIM_CHECK(repeat_ >= 1);
+}
+
+std::optional<TraceRow> TraceReplay::Next() {
+  std::optional<TraceRow> row = reader_->Next();
+  while (!row) {
+    if (pass_ == 0) {
+      if (rows_ == 0) return std::nullopt;  // an empty trace stays empty
+      const int64_t span = last_ns_ - *first_ns_;
+      period_ns_ = rows_ > 1 ? span + span / (rows_ - 1) : 0;
+    }
+    if (++pass_ >= repeat_) return std::nullopt;
+    reader_ = std::make_unique<TraceReader>(reader_->path(), format_);
+    row = reader_->Next();
+  }
+  if (pass_ == 0) {
+    if (!first_ns_) first_ns_ = row->time_ns;
+    last_ns_ = row->time_ns;
+    max_session_ = std::max(max_session_, row->session);
+    ++rows_;
+  }
+  const int64_t since_first = row->time_ns - *first_ns_;
+  SERVESIM_CHECK(since_first >= 0);
+  if (period_ns_ > 0 && pass_ > (std::numeric_limits<int64_t>::max() - since_first) / period_ns_) {
+    throw InputError(
+        fmt::format("{}:{}: arrival of repeat pass {} overflows the simulated clock; "
+                    "lower workload.trace.repeat",
+                    reader_->path(), row->line, pass_ + 1));
+  }
+  row->time_ns = since_first + pass_ * period_ns_;
+  if (row->session >= 0) row->session += pass_ * (max_session_ + 1);
+  return row;
 }
 
 }  // namespace servesim

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +67,35 @@ class TraceReader {
   int64_t line_ = 0;  // number of the line read last
   size_t columns_ = 3;
   std::optional<TraceRow> previous_;
+};
+
+// Replays a trace `repeat` times back to back (workload.trace.repeat), reopening the file for
+// each pass: still streamed, never loaded whole. Row times are rebased to the first row. Pass k
+// is shifted by k x period, where period = span + span / (rows - 1) (the trace's span plus one
+// mean gap; 0 for a one-row trace), and its session ids by k x (largest session id + 1), so
+// passes never share a conversation.
+class TraceReplay {
+ public:
+  // Throws InputError like TraceReader. REQUIRES: repeat >= 1.
+  TraceReplay(const std::string& path, const std::string& format, int64_t repeat);
+
+  // The next row with `time_ns` in ns since the first row of the first pass, or nullopt after
+  // the last pass. Throws InputError for a malformed row, or when a shifted time overflows.
+  std::optional<TraceRow> Next();
+
+  const std::string& path() const { return reader_->path(); }
+  int64_t pass() const { return pass_; }
+
+ private:
+  std::string format_;
+  int64_t repeat_;
+  std::unique_ptr<TraceReader> reader_;
+  int64_t pass_ = 0;
+  int64_t rows_ = 0;  // rows of pass 0
+  std::optional<int64_t> first_ns_;
+  int64_t last_ns_ = 0;
+  int64_t max_session_ = -1;
+  int64_t period_ns_ = 0;
 };
 
 // Parses "YYYY-MM-DD HH:MM:SS" with an optional fraction of 1-9 digits (".6805900") into exact

@@ -23,6 +23,7 @@ constexpr double kMaxRate = 1e9;
 constexpr double kMaxCv = 10;
 constexpr double kMaxConcurrency = 1e6;
 constexpr double kMaxRateScale = 1e6;
+constexpr double kMaxTraceRepeat = 1e6;
 
 const Range kPositiveSeconds{0.0, kMaxSeconds, true};
 
@@ -51,7 +52,7 @@ std::string FindTrace(const ConfigNode& at) {
 }
 
 TraceConfig ParseTrace(const ConfigNode& t) {
-  t.CheckKeys({"path", "format", "rate_scale", "use_arrivals"});
+  t.CheckKeys({"path", "format", "rate_scale", "use_arrivals", "repeat"});
   TraceConfig trace;
   trace.path = FindTrace(t.Require("path"));
   const std::string format = t.GetEnum("format", "", {"azure", "csv"});
@@ -61,6 +62,7 @@ TraceConfig ParseTrace(const ConfigNode& t) {
     if (!trace.use_arrivals) scale.Fail("only allowed with use_arrivals: true");
     trace.rate_scale = scale.AsDouble(Range{0.0, kMaxRateScale, true});
   }
+  trace.repeat = t.GetInt("repeat", 1, Between(1, kMaxTraceRepeat));
   trace.format = TraceReader(trace.path, format).format();  // reads and checks the header only
   return trace;
 }
@@ -121,11 +123,31 @@ void ParseArrival(const ConfigNode& w, bool trace_arrivals, WorkloadConfig& conf
   }
 }
 
+// One run issues at most kMaxRequests requests: num_requests above it, or an open-loop rate that
+// would issue more within duration_s when nothing else stops it, is refused at load time rather
+// than left to run for days or exhaust memory (docs/config.md, "workload").
+void CheckRequestCount(const ConfigNode& w, const WorkloadConfig& config) {
+  const bool rate_bound = !config.num_requests && config.duration_s && !config.ClosedLoop() &&
+                          !config.trace && !config.sessions && config.rate_per_s > 0;
+  const double expected = rate_bound ? config.rate_per_s * *config.duration_s : 0;
+  if (expected <= kMaxRequests) return;
+  w.Child("duration_s")
+      .Fail(fmt::format("arrival.rate x duration_s = {:g} x {:g} = {:.3g} requests, more than the "
+                        "{:.0f} one run may issue; lower either, or set workload.num_requests",
+                        config.rate_per_s, *config.duration_s, expected, kMaxRequests));
+}
+
 void ParseLimits(const ConfigNode& w, bool trace_arrivals, WorkloadConfig& config) {
   if (w.Has("num_requests")) {
-    config.num_requests = w.Child("num_requests").AsInt(Between(1, kMaxRequests));
+    const ConfigNode n = w.Child("num_requests");
+    config.num_requests = n.AsInt(AtLeast(1));
+    if (*config.num_requests > kMaxRequests) {
+      n.Fail(fmt::format("must be <= {:.0f} (the most requests one run may issue), got {}",
+                         kMaxRequests, n.AsString()));
+    }
   }
   if (w.Has("duration_s")) config.duration_s = w.Child("duration_s").AsDouble(kPositiveSeconds);
+  CheckRequestCount(w, config);
   const bool burst =
       !config.ClosedLoop() && !trace_arrivals && config.process == ArrivalProcess::kBurst;
   if (burst && !config.num_requests) {
@@ -187,7 +209,8 @@ RequestGenerator::RequestGenerator(const WorkloadConfig& config, uint64_t seed)
       output_rng_(seed, "workload.output_tokens"),
       turns_rng_(seed, "workload.sessions.turns") {
   if (config_.trace) {
-    trace_ = std::make_unique<TraceReader>(config_.trace->path, config_.trace->format);
+    trace_ = std::make_unique<TraceReplay>(config_.trace->path, config_.trace->format,
+                                           config_.trace->repeat);
   } else {
     SERVESIM_CHECK(config_.input_tokens && config_.output_tokens);
   }
@@ -217,9 +240,7 @@ std::optional<RequestSpec> RequestGenerator::NextClosedLoop(SimTime now, bool af
 std::optional<RequestSpec> RequestGenerator::FromTraceRow() {
   const std::optional<TraceRow> row = trace_->Next();
   if (!row) return Finish();
-  if (!trace_first_ns_) trace_first_ns_ = row->time_ns;
-  const SimTime arrival =
-      ScaledTraceOffset(row->time_ns - *trace_first_ns_, *config_.trace, row->line);
+  const SimTime arrival = ScaledTraceOffset(row->time_ns, *config_.trace, row->line);
   if (duration_ && arrival > *duration_) return Finish();
   ++issued_;
   last_arrival_ = arrival;

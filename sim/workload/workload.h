@@ -48,6 +48,7 @@ struct TraceConfig {
   std::string format;        // "azure" (TIMESTAMP,ContextTokens,GeneratedTokens) or "csv"
   double rate_scale = 1.0;   // 2.0 replays twice as fast
   bool use_arrivals = true;  // false: lengths from the trace, arrivals from workload.arrival
+  int64_t repeat = 1;        // the trace is replayed this many times back to back (TraceReplay)
 };
 
 // Multi-turn conversations (workload.sessions). Turn 1's prompt is the system prompt
@@ -80,7 +81,7 @@ struct WorkloadConfig {
 // Validates the `workload:` mapping (keys, types, ranges, combinations) and resolves paths.
 WorkloadConfig ParseWorkload(const ConfigNode& workload);
 
-class TraceReader;  // sim/workload/trace_reader.h
+class TraceReplay;  // sim/workload/trace_reader.h
 struct TraceRow;
 
 class RequestGenerator {
@@ -138,9 +139,8 @@ class RequestGenerator {
   Rng input_rng_;
   Rng output_rng_;
   Rng turns_rng_;
-  std::unique_ptr<TraceReader> trace_;
-  std::optional<int64_t> trace_first_ns_;  // time of the first trace row, on the trace's clock
-  std::optional<SimTime> duration_;        // duration_s in ns
+  std::unique_ptr<TraceReplay> trace_;
+  std::optional<SimTime> duration_;  // duration_s in ns
   int64_t issued_ = 0;
   SimTime last_arrival_ = 0;
   bool finished_ = false;

@@ -75,6 +75,8 @@ TEST(ConfigNodeTest, YamlSyntaxErrorHasLineAndColumn) {
             "configs/x.yaml:3:2: invalid YAML: end of sequence flow not found");
   EXPECT_EQ(ErrorOf([] { ConfigNode::LoadFile("/no/such/file.yaml"); }),
             "/no/such/file.yaml: cannot open file");
+  const std::string dir = ::testing::TempDir();
+  EXPECT_EQ(ErrorOf([&] { ConfigNode::LoadFile(dir); }), dir + ": is a directory, not a YAML file");
 }
 
 TEST(ConfigNodeTest, AsIntIsStrict) {
@@ -94,10 +96,32 @@ TEST(ConfigNodeTest, AsDoubleRejectsNanAndInfinity) {
   EXPECT_EQ(ErrorOf([&] { root.Child("b").AsDouble(); }),
             "configs/x.yaml:2:4: b: expected a finite number, got 'inf'");
   EXPECT_EQ(ErrorOf([&] { root.Child("c").AsDouble(); }),
-            "configs/x.yaml:3:4: c: expected a number, got '.inf'");
+            "configs/x.yaml:3:4: c: expected a finite number, got '.inf'");
   EXPECT_DOUBLE_EQ(root.Child("d").AsDouble(), 2.5e-3);
   EXPECT_EQ(ErrorOf([&] { root.Child("e").AsDouble(); }),
-            "configs/x.yaml:5:4: e: expected a number, got '1e400'");
+            "configs/x.yaml:5:4: e: expected a finite number, got '1e400'");
+}
+
+TEST(ConfigNodeTest, AsDoubleNamesEveryYamlSpellingOfNanAndInfinity) {
+  const ConfigNode root = Doc("a: .NaN\nb: -.Inf\nc: +.INF\nd: .nan\n");
+  for (const char* key : {"a", "b", "c", "d"}) {
+    EXPECT_NE(ErrorOf([&] { root.Child(key).AsDouble(); }).find("expected a finite number"),
+              std::string::npos)
+        << key;
+  }
+  EXPECT_EQ(ErrorOf([&] { root.Child("b").AsDouble(); }),
+            "configs/x.yaml:2:4: b: expected a finite number, got '-.Inf'");
+}
+
+TEST(ConfigNodeTest, RepeatedKeysAreErrors) {
+  const ConfigNode root = Doc("a: 1\nb:\n  x: 1\n  y: 2\n  x: 3\n");
+  EXPECT_EQ(ErrorOf([&] {
+              root.Child("b").CheckKeys({"x", "y"});
+            }),
+            "configs/x.yaml:5:3: b.x: duplicate key (first given on line 3)");
+  EXPECT_EQ(ErrorOf([&] { root.Child("b").Keys(); }),
+            "configs/x.yaml:5:3: b.x: duplicate key (first given on line 3)");
+  EXPECT_EQ(root.Keys(), (std::vector<std::string>{"a", "b"}));
 }
 
 TEST(ConfigNodeTest, AsEnumSuggestsTheNearestChoice) {

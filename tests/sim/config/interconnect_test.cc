@@ -103,7 +103,7 @@ TEST_F(InterconnectTest, ErrorsAreLocatedAndPinned) {
             "gpu.yaml:17:3: interconnect.gpus_per_nod: unknown key (did you mean "
             "'gpus_per_node'?)");
   EXPECT_EQ(Error(Replace(kGpu, "gpus_per_node: 8", "gpus_per_node: 0")),
-            "gpu.yaml:17:18: interconnect.gpus_per_node: must be >= 1, got 0");
+            "gpu.yaml:17:18: interconnect.gpus_per_node: must be in [1, 100000], got 0");
   EXPECT_EQ(Error(Replace(kGpu, "kind: nvlink4\n    bandwidth_gb_s: 450",
                           "kind: none\n    bandwidth_gb_s: 0")),
             "gpu.yaml:19:11: interconnect.scale_up.kind: must name the link between the 8 GPUs "
@@ -115,7 +115,7 @@ TEST_F(InterconnectTest, ErrorsAreLocatedAndPinned) {
             "gpu.yaml:24:21: interconnect.scale_out.bandwidth_gb_s: must be 0 when kind is "
             "'none', got 50");
   EXPECT_EQ(Error(Replace(kGpu, "latency_us: 4", "latency_us: -4")),
-            "gpu.yaml:25:17: interconnect.scale_out.latency_us: must be >= 0, got -4");
+            "gpu.yaml:25:17: interconnect.scale_out.latency_us: must be in [0, 1000000], got -4");
   EXPECT_EQ(Error(Replace(kGpu, "    latency_us: 1.9\n", "")),
             "gpu.yaml:19:5: interconnect.scale_up.latency_us: missing required key");
   EXPECT_EQ(Error(Replace(kGpu, "latency_us: 1.9", "latency_us: 1.9\n    full_mesh: true")),
@@ -211,14 +211,16 @@ TEST(InterconnectOverrideTest, OverridesApplyInBaseUnits) {
 TEST(InterconnectOverrideTest, ErrorsArePinned) {
   const std::string head = "hardware:\n  gpu: h100-sxm-80gb\n";
   EXPECT_EQ(OverrideError(head + "  gpus_per_node: 0\n"),
-            "s.yaml:3:18: hardware.gpus_per_node: must be >= 1, got 0");
+            "s.yaml:3:18: hardware.gpus_per_node: must be in [1, 100000], got 0");
   EXPECT_EQ(OverrideError(head + "  interconnect:\n    scale_up: {bandwith_gb_s: 1}\n"),
             "s.yaml:4:16: hardware.interconnect.scale_up.bandwith_gb_s: unknown key (did you "
             "mean 'bandwidth_gb_s'?)");
   EXPECT_EQ(OverrideError(head + "  interconnect:\n    scale_out: {bandwidth_gb_s: 0}\n"),
-            "s.yaml:4:33: hardware.interconnect.scale_out.bandwidth_gb_s: must be > 0, got 0");
-  EXPECT_EQ(OverrideError(head + "  interconnect:\n    scale_up: {latency_us: -1}\n"),
-            "s.yaml:4:28: hardware.interconnect.scale_up.latency_us: must be >= 0, got -1");
+            "s.yaml:4:33: hardware.interconnect.scale_out.bandwidth_gb_s: must be in (0, "
+            "10000000], got 0");
+  EXPECT_EQ(
+      OverrideError(head + "  interconnect:\n    scale_up: {latency_us: -1}\n"),
+      "s.yaml:4:28: hardware.interconnect.scale_up.latency_us: must be in [0, 1000000], got -1");
   EXPECT_EQ(OverrideError(head + "  interconnect:\n    nvls: maybe\n"),
             "s.yaml:4:11: hardware.interconnect.nvls: expected true or false, got 'maybe'");
   EXPECT_EQ(OverrideError(head + "  interconnect:\n    gpus_per_node: 4\n"),

@@ -280,11 +280,19 @@ TEST_F(ZooTest, FieldsAreRequiredAndRangeChecked) {
   std::string path = Write("tiny.yaml", Replace(kTinyModel, "vocab_size: 1000\n", ""));
   EXPECT_EQ(ModelError(path), path + ":1:1: vocab_size: missing required key");
   path = Write("tiny.yaml", Replace(kTinyModel, "head_dim: 16", "head_dim: 0"));
-  EXPECT_EQ(ModelError(path), path + ":8:11: head_dim: must be >= 1, got 0");
+  EXPECT_EQ(ModelError(path), path + ":8:11: head_dim: must be in [1, 10000000], got 0");
   path = Write("tiny.yaml", Replace(kTinyModel, "num_layers: 2", "num_layers: 2.5"));
   EXPECT_EQ(ModelError(path), path + ":4:13: num_layers: expected an integer, got '2.5'");
   path = Write("tiny.yaml", "- a list\n");
   EXPECT_EQ(ModelError(path), path + ":1:1: expected a mapping, got a list");
+}
+
+// Absurdly large figures would overflow bytes, FLOPs and int64 nanoseconds downstream.
+TEST_F(ZooTest, FieldsHaveUpperBounds) {
+  std::string path = Write("tiny.yaml", Replace(kTinyModel, "num_layers: 2", "num_layers: 9e15"));
+  EXPECT_EQ(ModelError(path), path + ":4:13: num_layers: must be in [1, 100000], got 9e15");
+  path = Write("tiny.yaml", Replace(kTinyModel, "vocab_size: 1000", "vocab_size: 1e12"));
+  EXPECT_EQ(ModelError(path), path + ":10:13: vocab_size: must be in [1, 100000000], got 1e12");
 }
 
 TEST_F(ZooTest, MoeTopKCannotExceedExperts) {
@@ -322,7 +330,7 @@ TEST_F(ZooTest, HardwareValidation) {
                              ":10:19: scaleup.bandwidth_gb_s: must be > 0 for link 'NVLink4' (use "
                              "link: none for no scale-up link)");
   path = Write("gpu.yaml", Replace(kTinyGpu, "memory_gib: 1.5", "memory_gib: 0"));
-  EXPECT_EQ(error(path), path + ":4:13: memory_gib: must be > 0, got 0");
+  EXPECT_EQ(error(path), path + ":4:13: memory_gib: must be in (0, 1000000], got 0");
   path = Write("gpu.yaml", Replace(kTinyGpu, "  source: p\n", ""));
   EXPECT_EQ(error(path), path + ":16:3: price.source: missing required key");
 }

@@ -62,8 +62,26 @@ TEST(ValidationTableTest, HeaderMustMatch) {
             "t.csv:1: expected the header 'id,model,gpu,num_gpus,tp,pp,precision,isl,osl,"
             "num_requests,request_rate,metric,measured,source', got 'id,model'");
   EXPECT_EQ(ErrorOf(""),
+            "t.csv:1: empty table; expected the header 'id,model,gpu,num_gpus,tp,pp,precision,"
+            "isl,osl,num_requests,request_rate,metric,measured,source'");
+  // Built with += : GCC 12 at -O3 reports a false -Wrestrict for "\n" + std::string(...).
+  std::string blank_first_line = "\n";
+  blank_first_line += kHeader;
+  EXPECT_EQ(ErrorOf(blank_first_line),
             "t.csv:1: expected the header 'id,model,gpu,num_gpus,tp,pp,precision,isl,osl,"
             "num_requests,request_rate,metric,measured,source', got ''");
+}
+
+TEST(ValidationTableTest, LongValuesAreCutInMessages) {
+  EXPECT_EQ(ErrorOf(std::string(100, 'x') + "\n"),
+            "t.csv:1: expected the header 'id,model,gpu,num_gpus,tp,pp,precision,isl,osl,"
+            "num_requests,request_rate,metric,measured,source', got '" +
+                std::string(60, 'x') + "...'");
+  EXPECT_EQ(ErrorOf(Row("r1,llama-3.1-8b,h100-sxm-80gb,1,1,1,fp8,128,128,100,inf," +
+                        std::string(1000000, 'm') + ",1,src")),
+            "t.csv:2: column 'metric': expected one of output_throughput, request_throughput, "
+            "mean_ttft_ms, mean_itl_ms, got '" +
+                std::string(60, 'm') + "...'");
 }
 
 TEST(ValidationTableTest, ColumnCount) {

@@ -115,7 +115,17 @@ TEST(WorkloadParseTest, Errors) {
             "s.yaml:2:3: workload: needs num_requests or duration_s (or a trace) to know when to "
             "stop");
   EXPECT_EQ(ErrorOf("  arrival: {rate: 3}\n  num_requests: 2e9\n" + lengths),
-            "s.yaml:3:17: workload.num_requests: must be in [1, 1000000000], got 2e9");
+            "s.yaml:3:17: workload.num_requests: must be <= 1000000000 (the most requests one run "
+            "may issue), got 2e9");
+  EXPECT_EQ(ErrorOf("  arrival: {rate: 3}\n  num_requests: 0\n" + lengths),
+            "s.yaml:3:17: workload.num_requests: must be >= 1, got 0");
+  // Only a duration bounds this open loop: rate x duration_s is the request count.
+  EXPECT_EQ(ErrorOf("  arrival: {rate: 1e6}\n  duration_s: 1e4\n" + lengths),
+            "s.yaml:3:15: workload.duration_s: arrival.rate x duration_s = 1e+06 x 10000 = 1e+10 "
+            "requests, more than the 1000000000 one run may issue; lower either, or set "
+            "workload.num_requests");
+  EXPECT_NO_THROW(
+      Parse("  arrival: {rate: 1e6}\n  duration_s: 1e4\n  num_requests: 100\n" + lengths));
   EXPECT_EQ(ErrorOf("  arrival: {rate: 3}\n  duration_s: 0\n" + lengths),
             "s.yaml:3:15: workload.duration_s: must be in (0, 1000000000], got 0");
   EXPECT_EQ(ErrorOf("  num_requests: 5\n" + lengths),

@@ -1,0 +1,62 @@
+#include "sim/cli/study_flags.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "sim/config/config_node.h"
+#include "sim/config/input_error.h"
+#include "sim/report/atomic_file.h"
+#include "sim/studies/replication.h"
+
+namespace servesim {
+namespace po = boost::program_options;
+
+void AddStudyFlags(po::options_description* desc) {
+  desc->add_options()("seed", po::value<std::string>(), "run seed (overrides `seed:`)")(
+      "jobs,j", po::value<int64_t>(), "simulations at a time (default: all cores)")(
+      "replications", po::value<int64_t>(), "also run under R seeds: mean and 95% CI")(
+      "json", po::value<std::string>(), "write the result JSON here ('-' for stdout)")(
+      "quiet", po::bool_switch(), "no table, no progress");
+}
+
+std::optional<uint64_t> StudySeed(const po::variables_map& vm) {
+  if (!vm.count("seed")) return std::nullopt;
+  const std::string text = vm["seed"].as<std::string>();
+  try {
+    return static_cast<uint64_t>(ConfigNode::LoadString(text, "--seed").AsInt(Between(0, 9.0e15)));
+  } catch (const InputError&) {
+    throw InputError(fmt::format("--seed {}: must be an integer in [0, 9000000000000000]", text));
+  }
+}
+
+int StudyJobs(const po::variables_map& vm) {
+  if (!vm.count("jobs")) return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int64_t j = vm["jobs"].as<int64_t>();
+  if (j < 1 || j > 4096) throw InputError(fmt::format("-j {}: must be in [1, 4096]", j));
+  return static_cast<int>(j);
+}
+
+std::optional<int64_t> StudyReplicationCount(const po::variables_map& vm) {
+  if (!vm.count("replications")) return std::nullopt;
+  const int64_t r = vm["replications"].as<int64_t>();
+  if (r < 2) {
+    throw InputError(
+        fmt::format("--replications {}: need at least 2 for a confidence interval", r));
+  }
+  if (r > kMaxReplications) {
+    throw InputError(fmt::format("--replications {}: must be <= {}", r, kMaxReplications));
+  }
+  return r;
+}
+
+bool WriteStudyJson(const po::variables_map& vm, const std::string& json) {
+  if (!vm.count("json")) return false;
+  const std::string path = vm["json"].as<std::string>();
+  if (path == "-") return true;
+  WriteFileAtomically(path, json);
+  return false;
+}
+
+}  // namespace servesim

@@ -1,0 +1,210 @@
+#include "sim/studies/plan_report.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "sim/studies/scaling_report.h"
+
+namespace servesim {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json PriceJson(const GpuPrice& p) {
+  return {{"purchase_usd", p.purchase_usd},
+          {"amortisation_years", p.amortisation_years},
+          {"per_hour_usd", p.per_hour_usd},
+          {"power_w", p.power_w},
+          {"pue", p.pue},
+          {"usd_per_kwh", p.usd_per_kwh},
+          {"amortised_per_hour_usd", p.AmortisedPerHourUsd()},
+          {"energy_per_hour_usd", p.EnergyPerHourUsd()},
+          {"source", p.source}};
+}
+
+Json EngineJson(const Scenario& s) {
+  const EngineConfig& e = s.engine;
+  return {{"scheduler", e.scheduler},
+          {"precision", PrecisionName(e.shape.weight_precision)},
+          {"kv_cache_precision", PrecisionName(e.shape.kv_precision)},
+          {"max_num_seqs", e.batching.max_num_seqs},
+          {"max_num_batched_tokens", e.batching.max_num_batched_tokens},
+          {"max_model_len", e.max_model_len}};
+}
+
+Json ShapeJson(const ShapeCost& s) {
+  Json j;
+  j["deployment"] = DeploymentToJson(s.shape);
+  if (!s.skipped.empty()) {
+    j["skipped"] = s.skipped;
+    return j;
+  }
+  j["replica_capacity"] = s.replica_capacity;
+  j["serving_replicas"] = s.serving_replicas;
+  j["num_gpus"] = s.num_gpus;
+  j["cost_per_hour"] = s.cost_per_hour;
+  j["simulations"] = s.simulations;
+  return j;
+}
+
+Json VerificationJson(const Verification& v) {
+  if (!v.done) return Json();
+  const Summary& s = v.summary;
+  return {{"holds", v.holds},
+          {"replicas_added", v.replicas_added},
+          {"rate", s.request_throughput},
+          {"p99_ttft_ms", s.ttft.p99_ms},
+          {"p99_tpot_ms", s.tpot.p99_ms},
+          {"slo_attainment", s.slo_attainment}};
+}
+
+Json OptionJson(const PlanOption& o, const PlanSpec& spec, int rank) {
+  Json j;
+  j["rank"] = o.Feasible() ? Json(rank) : Json();
+  j["name"] = o.name;
+  j["gpu"] = o.gpu;
+  j["feasible"] = o.Feasible();
+  const PlanCandidate* c = nullptr;
+  for (const PlanCandidate& x : spec.candidates) {
+    if (x.name == o.name) c = &x;
+  }
+  if (o.Feasible()) {
+    j["num_gpus"] = o.num_gpus;
+    j["deployment"] = DeploymentToJson(o.deployment);
+    j["serving_replicas"] = o.serving_replicas;
+    j["redundancy_replicas"] = spec.n_plus;
+    j["engine"] = EngineJson(o.scenario);
+    j["replica_capacity"] = o.shapes[static_cast<size_t>(o.best)].replica_capacity;
+    j["capacity"] = o.capacity;
+    j["headroom"] = o.headroom;
+    j["cost_per_gpu_hour"] = o.cost_per_gpu_hour;
+    j["cost_per_hour"] = o.cost_per_hour;
+    j["cost_per_million_tokens"] = o.cost_per_million_tokens;
+    j["total_cost"] = o.total_cost;
+    j["verified"] = VerificationJson(o.verification);
+  }
+  if (c) j["price"] = PriceJson(c->price);
+  Json shapes = Json::array();
+  for (const ShapeCost& s : o.shapes) shapes.push_back(ShapeJson(s));
+  j["shapes"] = std::move(shapes);
+  return j;
+}
+
+std::vector<std::string> Ranking(const std::vector<PlanOption>& options) {
+  std::vector<std::string> names;
+  for (const PlanOption& o : options) {
+    if (o.Feasible()) names.push_back(o.name);
+  }
+  return names;
+}
+
+Json SensitivityJson(const PlanResult& r, bool* changes) {
+  Json list = Json::array();
+  *changes = false;
+  for (const PlanResult::Sensitivity& s : r.sensitivity) {
+    Json options = Json::array();
+    for (const PlanOption& o : s.options) {
+      if (!o.Feasible()) continue;
+      options.push_back({{"name", o.name},
+                         {"num_gpus", o.num_gpus},
+                         {"deployment", DeploymentToJson(o.deployment)},
+                         {"cost_per_hour", o.cost_per_hour},
+                         {"cost_per_million_tokens", o.cost_per_million_tokens}});
+    }
+    const std::vector<std::string> ranking = Ranking(s.options);
+    *changes = *changes || ranking != Ranking(r.options);
+    list.push_back(
+        {{"step_time_scale", s.scale}, {"ranking", ranking}, {"options", std::move(options)}});
+  }
+  return list;
+}
+
+const PlanOption* Find(const std::vector<PlanOption>& options, const std::string& name) {
+  for (const PlanOption& o : options) {
+    if (o.name == name && o.Feasible()) return &o;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Json PlanToJson(const PlanResult& r, const PlanSpec& spec) {
+  Json j;
+  j["plan"] = spec.path;
+  j["scenario"] = spec.scenario_path;
+  Json slo = Json::object();
+  for (const SloLimit& l : spec.slo.limits) slo[l.key] = l.limit_ms;
+  if (spec.slo.attainment) slo["attainment"] = *spec.slo.attainment;
+  j["slo"] = std::move(slo);
+  j["target"] = {{"request_rate", r.target_rate},
+                 {"output_tokens_per_s", r.target_rate * r.mean_output_tokens},
+                 {"mean_output_tokens", r.mean_output_tokens},
+                 {"peak_factor", spec.peak_factor},
+                 {"peak_rate", r.peak_rate}};
+  j["redundancy"] = {{"n_plus", spec.n_plus}};
+  j["horizon_years"] = spec.horizon_years;
+  Json options = Json::array();
+  int rank = 0;
+  for (const PlanOption& o : r.options) options.push_back(OptionJson(o, spec, ++rank));
+  j["options"] = std::move(options);
+  bool changes = false;
+  j["sensitivity"] = SensitivityJson(r, &changes);
+  j["ranking_changes"] = changes;
+  return j;
+}
+
+Json PlanReplicationMetrics(const PlanResult& r) {
+  Json options = Json::object();
+  for (const PlanOption& o : r.options) {
+    if (!o.Feasible()) continue;
+    options[o.name] = {{"num_gpus", o.num_gpus},
+                       {"replica_capacity", o.shapes[static_cast<size_t>(o.best)].replica_capacity},
+                       {"cost_per_hour", o.cost_per_hour},
+                       {"cost_per_million_tokens", o.cost_per_million_tokens}};
+  }
+  return {{"options", std::move(options)}};
+}
+
+void PrintPlan(const PlanResult& r, const PlanSpec& spec, std::ostream& out) {
+  fmt::print(out, "servesim plan: {} ({} candidates)\n", spec.path, spec.candidates.size());
+  fmt::print(out,
+             "target: {:.4g} req/s ({:.4g} output tok/s) x peak factor {} = {:.4g} req/s; SLO: {}; "
+             "N+{}; horizon {} years\n\n",
+             r.target_rate, r.target_rate * r.mean_output_tokens, spec.peak_factor, r.peak_rate,
+             spec.slo.Describe(), spec.n_plus, spec.horizon_years);
+  fmt::print(out, "{:>4}  {:<18}{:>6}  {:<16}{:>10}{:>10}{:>11}{:>10}{:>14}\n", "rank", "candidate",
+             "GPUs", "deployment", "headroom", "$/hour", "$/M tok", "verified", "total $");
+  int rank = 0;
+  for (const PlanOption& o : r.options) {
+    if (!o.Feasible()) {
+      fmt::print(out, "{:>4}  {:<18}  no deployment meets the SLO (see --json shapes)\n", "-",
+                 o.name);
+      continue;
+    }
+    const std::string verified =
+        !o.verification.done ? "-"
+        : o.verification.holds
+            ? (o.verification.replicas_added > 0 ? fmt::format("+{}", o.verification.replicas_added)
+                                                 : "yes")
+            : "FAILS";
+    fmt::print(out, "{:>4}  {:<18}{:>6}  {:<16}{:>9.0f}%{:>10.2f}{:>11.3f}{:>10}{:>14.0f}\n",
+               ++rank, o.name, o.num_gpus, o.deployment.Name(), 100 * o.headroom, o.cost_per_hour,
+               o.cost_per_million_tokens, verified, o.total_cost);
+  }
+  for (const PlanResult::Sensitivity& s : r.sensitivity) {
+    fmt::print(out, "\nstep times x{}:", s.scale);
+    for (const PlanOption& o : s.options) {
+      if (!o.Feasible()) continue;
+      const PlanOption* base = Find(r.options, o.name);
+      fmt::print(out, "  {} {} GPUs ${:.2f}/h{}", o.name, o.num_gpus, o.cost_per_hour,
+                 base
+                     ? fmt::format(" ({:+.0f}%)", 100 * (o.cost_per_hour / base->cost_per_hour - 1))
+                     : "");
+    }
+    fmt::print(
+        out, "{}\n",
+        Ranking(s.options) == Ranking(r.options) ? "; ranking unchanged" : "; RANKING CHANGES");
+  }
+}
+
+}  // namespace servesim

@@ -1,0 +1,20 @@
+// Renders a plan result (sim/studies/plan.h): JSON (`options`, ranked, with gpu, num_gpus,
+// deployment, cost_per_hour, cost_per_million_tokens, ...; `sensitivity`) and the console table.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "sim/studies/plan.h"
+
+namespace servesim {
+
+nlohmann::ordered_json PlanToJson(const PlanResult& r, const PlanSpec& spec);
+
+// The headline numbers per candidate ("options.<name>.cost_per_hour", ...): what the
+// replications summarise.
+nlohmann::ordered_json PlanReplicationMetrics(const PlanResult& r);
+
+void PrintPlan(const PlanResult& r, const PlanSpec& spec, std::ostream& out);
+
+}  // namespace servesim

@@ -1,0 +1,62 @@
+// PlanSpec: a purchase plan file (`servesim plan PLAN.yaml`; keys in docs/config.md, "Plan
+// files"): a base scenario (its workload and engine), an SLO, a target load with a peak factor,
+// N+k redundancy, a horizon, and candidate GPUs with their prices. Parsing validates everything
+// with located errors before any simulation runs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/config/config_node.h"
+#include "sim/studies/deployment_space.h"
+#include "sim/studies/slo.h"
+
+namespace servesim {
+
+inline constexpr double kHoursPerYear = 8760;
+
+// What one GPU costs per hour: amortised purchase + rental (or hosting) + energy.
+struct GpuPrice {
+  double purchase_usd = 0;
+  double amortisation_years = 1;
+  double per_hour_usd = 0;
+  double power_w = 0;  // per GPU, at load
+  double pue = 1.0;    // facility power / IT power
+  double usd_per_kwh = 0;
+  std::string source;  // where the numbers come from
+
+  double AmortisedPerHourUsd() const { return purchase_usd / (amortisation_years * kHoursPerYear); }
+  double EnergyPerHourUsd() const { return power_w / 1000.0 * pue * usd_per_kwh; }
+  double PerHourUsd() const { return AmortisedPerHourUsd() + per_hour_usd + EnergyPerHourUsd(); }
+};
+
+struct PlanCandidate {
+  std::string name;            // `name:`, default the GPU name
+  std::string gpu;             // zoo name or resolved path
+  std::vector<Override> sets;  // hardware.gpu and the candidate's `set:`
+  GpuPrice price;
+};
+
+struct PlanSpec {
+  std::string path;
+  std::string scenario_path;  // resolved
+  CapacitySlo slo;
+  std::optional<double> request_rate;         // req/s, average
+  std::optional<double> output_tokens_per_s;  // average
+  double peak_factor = 1.0;
+  int64_t n_plus = 0;  // redundancy replicas
+  double horizon_years = 1.0;
+  int64_t max_gpus_per_replica = 0;                // 0: the candidate GPU's gpus_per_node
+  Strategies strategies{true, true, false, true};  // per replica: dp is the replica count
+  std::vector<double> sensitivity_scales = {0.9, 1.1};
+  bool verify = true;
+  double tolerance = 0.01;
+  std::vector<PlanCandidate> candidates;
+};
+
+// Loads and validates a plan file. Throws InputError "file:line:col: key: rule".
+PlanSpec LoadPlan(const std::string& path);
+
+}  // namespace servesim

@@ -1,0 +1,25 @@
+// Renders a scaling result (sim/studies/scaling.h): JSON for scripts and reports (`points` with
+// num_gpus, deployment, capacity, linear, efficiency, loss; `usl`; `extrapolated`) and the
+// console table.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "sim/studies/scaling.h"
+
+namespace servesim {
+
+nlohmann::ordered_json DeploymentToJson(const Deployment& d);
+
+nlohmann::ordered_json ScalingToJson(const ScalingResult& r, const StudyBase& base,
+                                     const ScalingOptions& options);
+
+// The headline numbers of a result, one object per point ("points.<i>.capacity", ...): what the
+// replications summarise.
+nlohmann::ordered_json ScalingReplicationMetrics(const ScalingResult& r);
+
+void PrintScaling(const ScalingResult& r, const StudyBase& base, const ScalingOptions& options,
+                  std::ostream& out);
+
+}  // namespace servesim

@@ -1,0 +1,13 @@
+// The per-request record stays compact: a million requests must fit well inside 1 GiB together
+// with everything else a run keeps (docs/performance.md).
+#include <gtest/gtest.h>
+
+#include "sim/serving/request.h"
+
+namespace servesim {
+namespace {
+
+TEST(RequestSizeTest, RecordIsAtMost136Bytes) { EXPECT_LE(sizeof(Request), 136u); }
+
+}  // namespace
+}  // namespace servesim

@@ -1,0 +1,181 @@
+// Purchase plans: plan file validation (exact located messages, exit 2, nothing written),
+// prices per GPU-hour, ranking on a small case, and the binary end to end.
+#include "sim/studies/plan.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/config/input_error.h"
+#include "sim/studies/plan_report.h"
+#include "tests/sim/studies/study_test_util.h"
+
+namespace servesim {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PlanTest : public testing::ScratchDirTest {
+ protected:
+  // The small scenario (80 requests on one H100) and a plan over it.
+  fs::path PlanFile(const std::string& body) {
+    Write("base.yaml", std::string(testing::kSmallScenario) + "engine: {max_model_len: 4096}\n");
+    return Write("plan.yaml", "scenario: base.yaml\n" + body);
+  }
+  std::string ErrorOf(const std::string& body) {
+    const fs::path p = PlanFile(body);
+    try {
+      LoadPlan(p.string());
+    } catch (const InputError& e) {
+      std::string what = e.what();
+      const std::string prefix = p.string() + ":";
+      if (what.rfind(prefix, 0) == 0) what = "plan.yaml:" + what.substr(prefix.size());
+      return what;
+    }
+    return "no error";
+  }
+};
+
+const char* kSlo = "slo: {ttft_p99_ms: 1000, tpot_p99_ms: 50}\n";
+const char* kTarget = "target: {request_rate: 10, peak_factor: 1.5}\n";
+
+TEST_F(PlanTest, PricesDefaultToTheHardwareFileAndAddUp) {
+  const PlanSpec spec = LoadPlan(PlanFile(std::string(kSlo) + kTarget +
+                                          "horizon_years: 2\n"
+                                          "candidates:\n"
+                                          "  - gpu: h100-sxm-80gb\n"
+                                          "  - gpu: h100-sxm-80gb\n"
+                                          "    name: owned\n"
+                                          "    price: {purchase_usd: 17520}\n"
+                                          "    pue: 1.25\n"
+                                          "    usd_per_kwh: 0.2\n")
+                                     .string());
+  ASSERT_EQ(spec.candidates.size(), 2u);
+  EXPECT_EQ(spec.candidates[0].name, "h100-sxm-80gb");
+  EXPECT_DOUBLE_EQ(spec.candidates[0].price.PerHourUsd(), 4.25);  // configs/hardware
+  const GpuPrice& owned = spec.candidates[1].price;
+  EXPECT_DOUBLE_EQ(owned.amortisation_years, 2);                        // the horizon
+  EXPECT_DOUBLE_EQ(owned.AmortisedPerHourUsd(), 17520.0 / (2 * 8760));  // $1/h
+  EXPECT_DOUBLE_EQ(owned.EnergyPerHourUsd(), 0.7 * 1.25 * 0.2);         // TDP 700 W
+  EXPECT_DOUBLE_EQ(owned.PerHourUsd(), 1.0 + 0.175);
+  EXPECT_EQ(spec.candidates[1].sets[0].key, "hardware.gpu");
+  EXPECT_EQ(spec.sensitivity_scales, (std::vector<double>{0.9, 1.1}));
+}
+
+TEST_F(PlanTest, BadPlanFilesAreLocated) {
+  const std::string rest = std::string(kSlo) + kTarget + "candidates: [{gpu: h100-sxm-80gb}]\n";
+  EXPECT_EQ(ErrorOf("slo: {ttft_p99_ms: 1000}\ntarget: {request_rate: 1}\ncandidate: []\n"),
+            "plan.yaml:4:1: candidate: unknown key (did you mean 'candidates'?)");
+  EXPECT_EQ(ErrorOf(std::string(kSlo) + "target: {request_rate: 1, output_tokens_per_s: 5}\n" +
+                    "candidates: [{gpu: h100-sxm-80gb}]\n"),
+            "plan.yaml:3:9: target: give exactly one of request_rate (req/s) and "
+            "output_tokens_per_s");
+  EXPECT_EQ(
+      ErrorOf(std::string(kSlo) + kTarget +
+              "candidates: [{gpu: h100-sxm-80gb, price: "
+              "{purchase_usd: 30000}}]\n"),
+      "plan.yaml:4:57: candidates[0].price.purchase_usd: a purchased GPU's energy is yours to "
+      "pay: give usd_per_kwh (0 to leave it out)");
+  EXPECT_EQ(ErrorOf(std::string(kSlo) + kTarget +
+                    "candidates: [{gpu: h100-sxm-80gb, "
+                    "amortisation_years: 3}]\n"),
+            "plan.yaml:4:55: candidates[0].amortisation_years: only with price.purchase_usd");
+  EXPECT_EQ(ErrorOf(std::string(kSlo) + kTarget + "candidates: [{gpu: h100}]\n"),
+            "plan.yaml:4:20: candidates[0].gpu: unknown GPU 'h100'; known: a100-sxm-80gb, "
+            "b200-180gb, h100-sxm-80gb, h200-sxm-141gb, l40s-48gb, mi300x-192gb (did you mean "
+            "'h100-sxm-80gb'?)");
+  EXPECT_EQ(ErrorOf("slo: {ttft_p99: 1000}\n" + std::string(kTarget) +
+                    "candidates: [{gpu: h100-sxm-80gb}]\n"),
+            "plan.yaml:2:7: slo.ttft_p99: unknown key (did you mean 'ttft_p99_ms'?)");
+  EXPECT_EQ(ErrorOf(rest + "strategies: tp,dp\n"),
+            "plan.yaml:5:13: strategies: dp is not a choice here: the plan sizes the number of "
+            "replicas itself");
+  EXPECT_EQ(ErrorOf(rest + "sensitivity: {step_time_scales: [0.9, 1]}\n"),
+            "plan.yaml:5:39: sensitivity.step_time_scales[1]: 1 is the plan itself; list other "
+            "factors");
+  EXPECT_EQ(ErrorOf(std::string(kSlo) + kTarget +
+                    "candidates:\n  - {gpu: h100-sxm-80gb}\n  - {gpu: h100-sxm-80gb}\n"),
+            "plan.yaml:6:5: candidates[1]: candidate name 'h100-sxm-80gb' is used twice (give each "
+            "a distinct name:)");
+  EXPECT_EQ(ErrorOf(std::string(kSlo) + kTarget +
+                    "candidates: [{gpu: h100-sxm-80gb, set: {parallel.tp: 2}}]\n"),
+            "plan.yaml:4:54: candidates[0].set.parallel.tp: the plan chooses the GPU and the "
+            "parallelism itself");
+}
+
+TEST_F(PlanTest, RanksCandidatesByCostAndMeetsTheTarget) {
+  // The same GPU at two prices: identical shapes and replica counts, so the cheaper one ranks
+  // first and costs exactly price x GPUs.
+  const PlanSpec spec = LoadPlan(PlanFile(std::string(kSlo) + kTarget +
+                                          "redundancy: {n_plus: 1}\n"
+                                          "max_gpus_per_replica: 2\n"
+                                          "strategies: tp\n"
+                                          "sensitivity: {step_time_scales: [1.5]}\n"
+                                          "candidates:\n"
+                                          "  - {gpu: h100-sxm-80gb, name: dear, "
+                                          "price: {per_hour_usd: 5}}\n"
+                                          "  - {gpu: h100-sxm-80gb, name: cheap, "
+                                          "price: {per_hour_usd: 2}}\n")
+                                     .string());
+  const StudyBase base = LoadStudyBase(spec.scenario_path, {}, std::nullopt);
+  PlanRunOptions run;
+  run.jobs = 2;
+  const PlanResult r = RunPlan(spec, base, run);
+  ASSERT_EQ(r.options.size(), 2u);
+  EXPECT_EQ(r.options[0].name, "cheap");
+  EXPECT_EQ(r.options[1].name, "dear");
+  for (const PlanOption& o : r.options) {
+    ASSERT_TRUE(o.Feasible());
+    EXPECT_EQ(o.shapes.size(), 2u);  // tp1, tp2
+    EXPECT_GE(o.capacity, r.peak_rate);
+    EXPECT_EQ(o.num_gpus, o.deployment.GpusPerReplica() * (o.serving_replicas + 1));
+    EXPECT_TRUE(o.verification.done);
+    EXPECT_TRUE(o.verification.holds);
+  }
+  EXPECT_EQ(r.options[0].num_gpus, r.options[1].num_gpus);
+  EXPECT_DOUBLE_EQ(r.options[0].cost_per_hour, 2.0 * r.options[0].num_gpus);
+  EXPECT_DOUBLE_EQ(r.options[0].total_cost, r.options[0].cost_per_hour * 8760);
+  EXPECT_DOUBLE_EQ(r.options[0].cost_per_million_tokens,
+                   r.options[0].cost_per_hour / (10 * r.mean_output_tokens * 3600) * 1e6);
+  // 50% slower steps never need fewer GPUs.
+  ASSERT_EQ(r.sensitivity.size(), 1u);
+  for (const PlanOption& o : r.sensitivity[0].options) {
+    if (o.name == "cheap") {
+      EXPECT_GE(o.num_gpus, r.options[0].num_gpus);
+    }
+  }
+  const nlohmann::ordered_json j = PlanToJson(r, spec);
+  EXPECT_EQ(j["options"][0]["gpu"], "h100-sxm-80gb");
+  EXPECT_EQ(j["options"][0]["rank"], 1);
+  for (const char* key : {"num_gpus", "deployment", "cost_per_hour", "cost_per_million_tokens"}) {
+    EXPECT_TRUE(j["options"][0].contains(key)) << key;
+  }
+}
+
+TEST_F(PlanTest, EndToEndExampleAndBadInputWritesNothing) {
+  const std::string json = (dir_ / "plan.json").string();
+  const std::string example = std::string(SERVESIM_SOURCE_DIR) + "/configs/plans/chat-8b.yaml";
+  const auto o = Servesim("plan " + example + " -j 2 --quiet --json " + json);
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto j = nlohmann::json::parse(testing::Slurp(json));
+  ASSERT_EQ(j["options"].size(), 3u);
+  double last = 0;
+  for (const auto& opt : j["options"]) {
+    ASSERT_TRUE(opt["feasible"].get<bool>()) << opt["name"];
+    EXPECT_GE(opt["cost_per_hour"].get<double>(), last);
+    last = opt["cost_per_hour"].get<double>();
+    EXPECT_GE(opt["headroom"].get<double>(), 0);
+    EXPECT_TRUE(opt["verified"]["holds"].get<bool>());
+  }
+  EXPECT_EQ(j["sensitivity"].size(), 2u);
+  const fs::path bad = Write("bad.yaml", "scenario: nowhere.yaml\n");
+  const auto b = Servesim("plan " + bad.string() + " --quiet --json " + json + ".2");
+  EXPECT_EQ(b.code, 2);
+  EXPECT_EQ(b.err, "servesim: error: " + bad.string() +
+                       ":1:11: scenario: cannot open scenario file '" +
+                       (dir_ / "nowhere.yaml").string() + "'\n");
+  EXPECT_FALSE(fs::exists(json + ".2"));
+}
+
+}  // namespace
+}  // namespace servesim

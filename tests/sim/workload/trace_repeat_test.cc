@@ -1,0 +1,142 @@
+// workload.trace.repeat: a trace replayed back to back, streamed pass after pass.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "sim/config/config_node.h"
+#include "sim/config/input_error.h"
+#include "sim/workload/trace_reader.h"
+#include "sim/workload/workload.h"
+
+namespace servesim {
+namespace {
+
+class TempTrace {
+ public:
+  explicit TempTrace(const std::string& contents) {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = (std::filesystem::temp_directory_path() / ("servesim_rep_" + std::string(test->name()) +
+                                                       "_" + std::to_string(getpid()) + ".csv"))
+                .string();
+    std::ofstream(path_, std::ios::binary) << contents;
+  }
+  ~TempTrace() { std::filesystem::remove(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+WorkloadConfig Parse(const std::string& yaml) {
+  const ConfigNode root = ConfigNode::LoadString("workload:\n" + yaml, "s.yaml");
+  return ParseWorkload(root.Child("workload"));
+}
+
+std::string ErrorOf(const std::string& yaml) {
+  try {
+    Parse(yaml);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+std::vector<RequestSpec> Drain(const WorkloadConfig& config) {
+  RequestGenerator gen(config, 1);
+  std::vector<RequestSpec> out;
+  while (std::optional<RequestSpec> r = gen.NextArrival()) out.push_back(*r);
+  return out;
+}
+
+// Rows at 0, 4 and 10 s: span 10 s, mean gap 5 s, so the period is 15 s.
+const char kTrace[] =
+    "arrival_s,input_tokens,output_tokens,session_id\n"
+    "100,10,1,0\n"
+    "104,20,2,\n"
+    "110,30,3,2\n";
+
+TEST(TraceRepeatTest, PassesFollowEachOtherOnePeriodApart) {
+  TempTrace trace(kTrace);
+  const std::vector<RequestSpec> reqs =
+      Drain(Parse("  trace: {path: " + trace.path() + ", repeat: 3}\n"));
+  ASSERT_EQ(reqs.size(), 9u);
+  const std::vector<SimTime> expected_s = {0, 4, 10, 15, 19, 25, 30, 34, 40};
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    EXPECT_EQ(reqs[i].arrival, expected_s[i] * kNsPerSecond) << i;
+    EXPECT_EQ(reqs[i].input_tokens, static_cast<int64_t>(10 * (i % 3 + 1))) << i;
+  }
+  // Sessions of later passes are new conversations: ids shifted by (largest id + 1) per pass.
+  EXPECT_EQ(reqs[0].session, 0);
+  EXPECT_EQ(reqs[1].session, -1);
+  EXPECT_EQ(reqs[3].session, 3);
+  EXPECT_EQ(reqs[5].session, 5);
+  EXPECT_EQ(reqs[8].session, 8);
+}
+
+TEST(TraceRepeatTest, RateScaleAndNumRequestsApplyToTheWholeReplay) {
+  TempTrace trace(kTrace);
+  const std::vector<RequestSpec> reqs = Drain(Parse(
+      "  trace: {path: " + trace.path() + ", repeat: 1000, rate_scale: 5}\n  num_requests: 7\n"));
+  ASSERT_EQ(reqs.size(), 7u);
+  EXPECT_EQ(reqs[6].arrival, 6 * kNsPerSecond);  // 30 s / 5
+}
+
+TEST(TraceRepeatTest, RepeatOneIsThePlainReplay) {
+  TempTrace trace(kTrace);
+  const std::vector<RequestSpec> once = Drain(Parse("  trace: {path: " + trace.path() + "}\n"));
+  const std::vector<RequestSpec> one =
+      Drain(Parse("  trace: {path: " + trace.path() + ", repeat: 1}\n"));
+  ASSERT_EQ(once.size(), 3u);
+  ASSERT_EQ(one.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(once[i].arrival, one[i].arrival);
+}
+
+TEST(TraceRepeatTest, OneRowTraceRepeatsAtTheSameInstant) {
+  TempTrace trace("arrival_s,input_tokens,output_tokens\n7,5,5\n");
+  const std::vector<RequestSpec> reqs =
+      Drain(Parse("  trace: {path: " + trace.path() + ", repeat: 4}\n"));
+  ASSERT_EQ(reqs.size(), 4u);
+  for (const RequestSpec& r : reqs) EXPECT_EQ(r.arrival, 0);
+}
+
+TEST(TraceRepeatTest, LengthsOnlyReplayCyclesThroughTheRows) {
+  TempTrace trace(kTrace);
+  const std::vector<RequestSpec> reqs = Drain(Parse("  trace: {path: " + trace.path() +
+                                                    ", repeat: 2, use_arrivals: false}\n"
+                                                    "  arrival: {process: constant, rate: 1}\n"));
+  ASSERT_EQ(reqs.size(), 6u);
+  EXPECT_EQ(reqs[4].input_tokens, 20);
+  EXPECT_EQ(reqs[5].arrival, 5 * kNsPerSecond);
+}
+
+TEST(TraceRepeatTest, BadRepeatIsALocatedError) {
+  TempTrace trace(kTrace);
+  const std::string at = "  trace: {path: " + trace.path() + ", repeat: ";
+  const int col = static_cast<int>(at.size()) + 1;
+  EXPECT_EQ(ErrorOf(at + "0}\n"), "s.yaml:2:" + std::to_string(col) +
+                                      ": workload.trace.repeat: must be in [1, 1000000], "
+                                      "got 0");
+  EXPECT_EQ(ErrorOf(at + "1.5}\n"), "s.yaml:2:" + std::to_string(col) +
+                                        ": workload.trace.repeat: expected an integer, "
+                                        "got '1.5'");
+}
+
+TEST(TraceRepeatTest, ShiftedTimesPastTheHorizonAreAnError) {
+  // A span of 1e9 s, repeated: the second pass starts past the simulator's arrival horizon.
+  TempTrace trace("arrival_s,input_tokens,output_tokens\n0,1,1\n1000000000,1,1\n");
+  try {
+    Drain(Parse("  trace: {path: " + trace.path() + ", repeat: 2}\n"));
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), trace.path() +
+                                         ":2: arrival is more than 1000000000 s after the first "
+                                         "row (after rate_scale 1)");
+  }
+}
+
+}  // namespace
+}  // namespace servesim
