@@ -43,4 +43,11 @@ std::string DidYouMean(std::string_view given, const std::vector<std::string>& c
   return " (did you mean '" + *best + "'?)";
 }
 
+std::string ShownValue(std::string_view text, size_t max_chars) {
+  if (text.size() <= max_chars) return std::string(text);
+  std::string shown(text.substr(0, max_chars));
+  shown += "...";
+  return shown;
+}
+
 }  // namespace servesim

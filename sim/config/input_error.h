@@ -18,6 +18,10 @@ class InputError : public std::runtime_error {
 // or "" when nothing is close.
 std::string DidYouMean(std::string_view given, const std::vector<std::string>& candidates);
 
+// A user's value as an error message shows it: `text` itself, or its first `max_chars`
+// characters followed by "..." when it is longer.
+std::string ShownValue(std::string_view text, size_t max_chars);
+
 // Levenshtein distance, case-sensitive.
 size_t EditDistance(std::string_view a, std::string_view b);
 

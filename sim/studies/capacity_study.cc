@@ -9,13 +9,6 @@
 namespace servesim {
 namespace {
 
-nlohmann::ordered_json SloJson(const CapacitySlo& slo) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  for (const SloLimit& l : slo.limits) j[l.key] = l.limit_ms;
-  if (slo.attainment) j["attainment"] = *slo.attainment;
-  return j;
-}
-
 void PrintRow(const LoadPoint& p, double max_rate, std::ostream& out) {
   const Summary& s = p.summary;
   fmt::print(out, "{:>10.4g}{:>10.4g}{:>11.1f}{:>10.2f}{:>10.2f}{:>11.1f}{:>8.1f}{:>9.4g}  {}{}\n",
@@ -81,7 +74,7 @@ nlohmann::ordered_json CapacityToJson(const CapacityResult& r, const CapacitySlo
   j["goodput"] = r.at_max.goodput;
   j["fail_rate"] = r.fail_rate;
   j["tolerance"] = options.tolerance;
-  j["slo"] = SloJson(slo);
+  j["slo"] = SloToJson(slo);
   j["summary"] = SummaryToJson(r.at_max);
   nlohmann::ordered_json curve = nlohmann::ordered_json::array();
   for (const LoadPoint& p : r.curve) {

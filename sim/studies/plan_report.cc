@@ -4,6 +4,7 @@
 #include <fmt/ostream.h>
 
 #include "sim/studies/scaling_report.h"
+#include "sim/studies/slo.h"
 
 namespace servesim {
 namespace {
@@ -132,10 +133,7 @@ Json PlanToJson(const PlanResult& r, const PlanSpec& spec) {
   Json j;
   j["plan"] = spec.path;
   j["scenario"] = spec.scenario_path;
-  Json slo = Json::object();
-  for (const SloLimit& l : spec.slo.limits) slo[l.key] = l.limit_ms;
-  if (spec.slo.attainment) slo["attainment"] = *spec.slo.attainment;
-  j["slo"] = std::move(slo);
+  j["slo"] = SloToJson(spec.slo);
   j["target"] = {{"request_rate", r.target_rate},
                  {"output_tokens_per_s", r.target_rate * r.mean_output_tokens},
                  {"mean_output_tokens", r.mean_output_tokens},

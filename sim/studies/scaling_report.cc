@@ -4,16 +4,10 @@
 #include <fmt/ostream.h>
 
 #include "sim/studies/scaling_loss.h"
+#include "sim/studies/slo.h"
 
 namespace servesim {
 namespace {
-
-nlohmann::ordered_json SloJson(const CapacitySlo& slo) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  for (const SloLimit& l : slo.limits) j[l.key] = l.limit_ms;
-  if (slo.attainment) j["attainment"] = *slo.attainment;
-  return j;
-}
 
 nlohmann::ordered_json CandidateJson(const CandidateResult& c) {
   nlohmann::ordered_json j;
@@ -96,7 +90,7 @@ nlohmann::ordered_json ScalingToJson(const ScalingResult& r, const StudyBase& ba
   j["gpu"] = s.hardware.name;
   j["scheduler"] = s.engine.scheduler;
   j["seed"] = s.seed;
-  j["slo"] = SloJson(o.slo);
+  j["slo"] = SloToJson(o.slo);
   j["strategies"] = DescribeStrategies(o.strategies);
   j["gpus"] = o.gpu_counts;
   j["scale_requests"] = o.scale_requests;

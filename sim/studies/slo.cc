@@ -137,4 +137,11 @@ std::string CapacitySlo::Describe() const {
   return text;
 }
 
+nlohmann::ordered_json SloToJson(const CapacitySlo& slo) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const SloLimit& l : slo.limits) j[l.key] = l.limit_ms;
+  if (slo.attainment) j["attainment"] = *slo.attainment;
+  return j;
+}
+
 }  // namespace servesim

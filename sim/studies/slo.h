@@ -6,6 +6,7 @@
 // of them (itl/e2el keys are refused: they have no per-request target).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ struct CapacitySlo {
   // "ttft_p99_ms <= 2000, tpot_p99_ms <= 100" (or "... for >= 99% of requests").
   std::string Describe() const;
 };
+
+// {"ttft_p99_ms": 2000, ..., "attainment": 0.99}: the SLO as study JSON files record it.
+nlohmann::ordered_json SloToJson(const CapacitySlo& slo);
 
 // Parses "--slo" text. Throws InputError "--slo X: ..." with "did you mean" for unknown keys.
 CapacitySlo ParseCapacitySlo(const std::string& text, std::optional<double> attainment);

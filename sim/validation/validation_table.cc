@@ -37,10 +37,7 @@ enum Column : size_t {
 constexpr int64_t kMaxCount = 1'000'000'000;
 
 // A value as shown in a message: at most 60 characters.
-std::string Shown(std::string_view text) {
-  if (text.size() <= 60) return std::string(text);
-  return fmt::format("{}...", text.substr(0, 60));
-}
+std::string Shown(std::string_view text) { return ShownValue(text, 60); }
 
 std::string JoinComma(const std::vector<std::string>& names) {
   std::string out;

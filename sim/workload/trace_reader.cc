@@ -52,10 +52,7 @@ std::vector<std::string_view> SplitFields(std::string_view line) {
 }
 
 // The field as shown in a message: at most 40 characters.
-std::string Shown(std::string_view field) {
-  if (field.size() <= 40) return std::string(field);
-  return fmt::format("{}...", field.substr(0, 40));
-}
+std::string Shown(std::string_view field) { return ShownValue(field, 40); }
 
 std::string JoinFields(const std::vector<std::string_view>& fields) {
   std::string out;

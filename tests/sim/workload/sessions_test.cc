@@ -9,23 +9,13 @@
 
 #include "sim/config/input_error.h"
 #include "sim/workload/workload.h"
+#include "tests/util/workload_yaml.h"
 
 namespace servesim {
 namespace {
 
-WorkloadConfig Parse(const std::string& yaml) {
-  const ConfigNode root = ConfigNode::LoadString("workload:\n" + yaml, "s.yaml");
-  return ParseWorkload(root.Child("workload"));
-}
-
-std::string ErrorOf(const std::string& yaml) {
-  try {
-    Parse(yaml);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+WorkloadConfig Parse(const std::string& yaml) { return test_util::ParseWorkloadYaml(yaml); }
+std::string ErrorOf(const std::string& yaml) { return test_util::WorkloadErrorOf(yaml); }
 
 std::string TempTrace(const std::string& contents) {
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();

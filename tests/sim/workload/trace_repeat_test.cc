@@ -11,6 +11,7 @@
 #include "sim/config/input_error.h"
 #include "sim/workload/trace_reader.h"
 #include "sim/workload/workload.h"
+#include "tests/util/workload_yaml.h"
 
 namespace servesim {
 namespace {
@@ -31,19 +32,8 @@ class TempTrace {
   std::string path_;
 };
 
-WorkloadConfig Parse(const std::string& yaml) {
-  const ConfigNode root = ConfigNode::LoadString("workload:\n" + yaml, "s.yaml");
-  return ParseWorkload(root.Child("workload"));
-}
-
-std::string ErrorOf(const std::string& yaml) {
-  try {
-    Parse(yaml);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+WorkloadConfig Parse(const std::string& yaml) { return test_util::ParseWorkloadYaml(yaml); }
+std::string ErrorOf(const std::string& yaml) { return test_util::WorkloadErrorOf(yaml); }
 
 std::vector<RequestSpec> Drain(const WorkloadConfig& config) {
   RequestGenerator gen(config, 1);

@@ -10,24 +10,13 @@
 #include <vector>
 
 #include "sim/config/input_error.h"
+#include "tests/util/workload_yaml.h"
 
 namespace servesim {
 namespace {
 
-// `workload:` parsed from inline YAML (the text after "workload:\n", indented by the caller).
-WorkloadConfig Parse(const std::string& yaml) {
-  const ConfigNode root = ConfigNode::LoadString("workload:\n" + yaml, "s.yaml");
-  return ParseWorkload(root.Child("workload"));
-}
-
-std::string ErrorOf(const std::string& yaml) {
-  try {
-    Parse(yaml);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+WorkloadConfig Parse(const std::string& yaml) { return test_util::ParseWorkloadYaml(yaml); }
+std::string ErrorOf(const std::string& yaml) { return test_util::WorkloadErrorOf(yaml); }
 
 // All requests of an open-loop workload.
 std::vector<RequestSpec> Drain(const WorkloadConfig& config, uint64_t seed = 1) {
