@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reruns `servesim validate` on the published tables (../shared/validation, or $SERVESIM_VALIDATION_DIR)
 # and regenerates docs/validation/<table>.csv (per row: the input columns, then predicted,
-# rel_error and note) and the summary block of docs/validation.md.
+# rel_error and note) and the summary block of docs/validation.md (overall, then per tp and
+# precision).
 # Usage: scripts/validate.sh [servesim binary]   (default: build/bin/servesim, built if missing)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,7 +16,7 @@ trap 'rm -f "$summary"' EXIT
 for table in "$tables"/*.csv; do
   name="$(basename "$table" .csv)"
   [ -s "$summary" ] && echo >>"$summary"
-  "$bin" validate "$table" --quiet --csv "$out/$name.csv" >>"$summary"
+  "$bin" validate "$table" --quiet --by tp,precision --csv "$out/$name.csv" >>"$summary"
   echo "wrote docs/validation/$name.csv"
 done
 # Replace the text between the markers in docs/validation.md with the new summaries.

@@ -146,8 +146,8 @@ const std::vector<Command>& Commands() {
       {"report", "report RESULTS... --html DIR  HTML page with gnuplot plots of study results",
        CommandReport},
       {"validate",
-       "validate TABLE.csv... [--json FILE] [--csv FILE] [--set key=value]... [-j N] [--quiet]\n"
-       "                               predicted vs published numbers (docs/validation.md)",
+       "validate TABLE.csv... [--json FILE] [--csv FILE] [--set key=value]... [--by COLUMNS]\n"
+       "      [-j N] [--quiet]             predicted vs published numbers (docs/validation.md)",
        CommandValidate},
       {"compare",
        "compare --scenario SCENARIO.yaml --measured RESULT.json [--set key=value]... [--json "

@@ -46,6 +46,7 @@ int CommandValidate(const std::vector<std::string>& args, std::ostream& out) {
       "set", po::value<std::vector<std::string>>()->composing(),
       "dotted.key=value applied to every generated scenario")("jobs,j", po::value<int>(),
                                                               "threads (default: all cores)")(
+      "by", po::value<std::string>(), "also summarise per value of these columns (tp,precision)")(
       "quiet", po::bool_switch(), "print only the summary, not every row");
   po::positional_options_description positional;
   positional.add("tables", -1);
@@ -54,9 +55,12 @@ int CommandValidate(const std::vector<std::string>& args, std::ostream& out) {
     throw InputError(fmt::format("servesim validate: missing TABLE.csv\n{}", UsageText()));
   }
   const ValidationOptions options = ParseValidationOptions(vm);
+  const std::vector<std::string> by = vm.count("by")
+                                          ? ParseValidationGroupColumns(vm["by"].as<std::string>())
+                                          : std::vector<std::string>{};
   const ValidationResult result =
       RunValidation(ReadTables(vm["tables"].as<std::vector<std::string>>()), options);
-  const std::vector<ValidationSummaryRow> summary = SummarizeValidation(result);
+  const std::vector<ValidationSummaryRow> summary = SummarizeValidation(result, by);
 
   const std::string json = ValidationToJson(result, summary).dump(2) + "\n";
   const bool json_to_stdout = vm.count("json") && vm["json"].as<std::string>() == "-";

@@ -1,8 +1,14 @@
 #include "sim/validation/validate.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <map>
+#include <sstream>
 
+#include "sim/config/input_error.h"
+#include "sim/core/check.h"
 #include "sim/runner.h"
 #include "sim/studies/ordered_parallel.h"
 #include "sim/validation/validation_cases.h"
@@ -20,15 +26,81 @@ std::vector<ValidationSummaryRow> SummarizeTableMetric(const std::string& table,
   if (by_gpu.size() > 1) {
     std::vector<double> all;
     for (const auto& [gpu, errors] : by_gpu) all.insert(all.end(), errors.begin(), errors.end());
-    out.push_back({table, metric, "all", ComputeErrorStats(all)});
+    out.push_back({table, metric, "all", {}, ComputeErrorStats(all)});
   }
   for (const auto& [gpu, errors] : by_gpu) {
-    out.push_back({table, metric, gpu, ComputeErrorStats(errors)});
+    out.push_back({table, metric, gpu, {}, ComputeErrorStats(errors)});
+  }
+  return out;
+}
+
+// Index of `name` in ValidationColumns(). REQUIRES: it is one.
+size_t ColumnIndex(const std::string& name) {
+  const std::vector<std::string>& columns = ValidationColumns();
+  const auto it = std::find(columns.begin(), columns.end(), name);
+  SERVESIM_CHECK(it != columns.end());
+  return static_cast<size_t>(it - columns.begin());
+}
+
+// Rows per (GPU, values of the `by` columns) of one (table, metric), in order of first appearance.
+std::vector<ValidationSummaryRow> SummarizeGroups(const ValidationResult& result,
+                                                  const std::string& table,
+                                                  const std::string& metric,
+                                                  const std::vector<std::string>& by) {
+  std::vector<size_t> columns;
+  for (const std::string& name : by) columns.push_back(ColumnIndex(name));
+  std::vector<std::vector<std::string>> keys;  // GPU, then the by values; first appearance
+  std::map<std::vector<std::string>, std::vector<double>> errors;
+  for (const ValidationRowResult& r : result.rows) {
+    if (!r.skipped.empty() || r.row.table != table || r.row.metric != metric) continue;
+    std::vector<std::string> key = {r.row.gpu};
+    for (size_t c : columns) key.push_back(r.row.fields[c]);
+    const auto [it, inserted] = errors.try_emplace(key);
+    if (inserted) keys.push_back(key);
+    it->second.push_back(r.rel_error);
+  }
+  std::vector<ValidationSummaryRow> out;
+  for (const std::vector<std::string>& key : keys) {
+    ValidationSummaryRow s{table, metric, key[0], {}, ComputeErrorStats(errors[key])};
+    for (size_t i = 0; i < by.size(); ++i) s.group.emplace_back(by[i], key[i + 1]);
+    out.push_back(std::move(s));
   }
   return out;
 }
 
 }  // namespace
+
+const std::vector<std::string>& ValidationGroupColumns() {
+  static const std::vector<std::string> kColumns = {
+      "model", "num_gpus", "tp", "pp", "precision", "isl", "osl", "num_requests", "request_rate"};
+  return kColumns;
+}
+
+std::vector<std::string> ParseValidationGroupColumns(const std::string& list) {
+  const std::vector<std::string>& allowed = ValidationGroupColumns();
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  std::string name;
+  while (std::getline(in, name, ',')) {
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      throw InputError(
+          fmt::format("--by {}: '{}' is not a column to group by; expected a "
+                      "comma-separated list of {}{}",
+                      ShownValue(list, 60), ShownValue(name, 40), fmt::join(allowed, ", "),
+                      DidYouMean(name, allowed)));
+    }
+    if (std::find(out.begin(), out.end(), name) != out.end()) {
+      throw InputError(
+          fmt::format("--by {}: column '{}' is listed twice", ShownValue(list, 60), name));
+    }
+    out.push_back(name);
+  }
+  if (out.empty() || list.back() == ',') {
+    throw InputError(fmt::format("--by {}: expected a comma-separated list of {}",
+                                 ShownValue(list, 60), fmt::join(allowed, ", ")));
+  }
+  return out;
+}
 
 ValidationResult RunValidation(const std::vector<ValidationRow>& rows,
                                const ValidationOptions& options) {
@@ -63,7 +135,8 @@ ValidationResult RunValidation(const std::vector<ValidationRow>& rows,
   return result;
 }
 
-std::vector<ValidationSummaryRow> SummarizeValidation(const ValidationResult& result) {
+std::vector<ValidationSummaryRow> SummarizeValidation(const ValidationResult& result,
+                                                      const std::vector<std::string>& by) {
   std::vector<std::string> tables;
   std::map<std::string, std::map<std::string, ErrorsByGpu>> errors;  // table -> metric -> gpu
   for (const ValidationRowResult& r : result.rows) {
@@ -79,6 +152,10 @@ std::vector<ValidationSummaryRow> SummarizeValidation(const ValidationResult& re
       const auto it = errors[table].find(metric);
       if (it == errors[table].end()) continue;
       for (ValidationSummaryRow& s : SummarizeTableMetric(table, metric, it->second)) {
+        out.push_back(std::move(s));
+      }
+      if (by.empty()) continue;
+      for (ValidationSummaryRow& s : SummarizeGroups(result, table, metric, by)) {
         out.push_back(std::move(s));
       }
     }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/validation/error_stats.h"
@@ -29,6 +30,9 @@ struct ValidationSummaryRow {
   std::string table;
   std::string metric;
   std::string gpu;  // "all" for every GPU of the table together
+  // The --by columns and their values as written in the table ({"tp", "8"}, ...); empty for the
+  // overall rows.
+  std::vector<std::pair<std::string, std::string>> group;
   ErrorStats stats;
 };
 
@@ -42,9 +46,20 @@ struct ValidationResult {
 ValidationResult RunValidation(const std::vector<ValidationRow>& rows,
                                const ValidationOptions& options);
 
+// The configuration columns a summary can be split by (`--by`): model, num_gpus, tp, pp,
+// precision, isl, osl, num_requests, request_rate (the GPU is always a summary key).
+const std::vector<std::string>& ValidationGroupColumns();
+
+// "tp,precision" -> {"tp", "precision"}. Throws InputError naming the flag for an empty list, an
+// unknown or repeated column.
+std::vector<std::string> ParseValidationGroupColumns(const std::string& list);
+
 // Error statistics of the simulated rows per (table, metric, GPU), plus a GPU "all" row per (table,
 // metric) when the table has several GPUs. Ordered by table (first appearance), metric
-// (ValidationMetricNames() order), then GPU name with "all" first.
-std::vector<ValidationSummaryRow> SummarizeValidation(const ValidationResult& result);
+// (ValidationMetricNames() order), then GPU name with "all" first. With `by` columns, each
+// (table, metric) is followed by one row per (GPU, values of the `by` columns), in the order the
+// combinations first appear in the input.
+std::vector<ValidationSummaryRow> SummarizeValidation(const ValidationResult& result,
+                                                      const std::vector<std::string>& by = {});
 
 }  // namespace servesim

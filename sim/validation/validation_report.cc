@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
+
 #include "sim/studies/table_text.h"
 #include "sim/validation/validation_table.h"
 
@@ -43,6 +45,15 @@ nlohmann::ordered_json RowJson(const ValidationRowResult& r) {
   return j;
 }
 
+// "tp=8 precision=fp16".
+std::string GroupText(const std::vector<std::pair<std::string, std::string>>& group) {
+  std::string text;
+  for (const auto& [column, value] : group) {
+    text += fmt::format("{}{}={}", text.empty() ? "" : " ", column, value);
+  }
+  return text;
+}
+
 }  // namespace
 
 void PrintValidationRows(const ValidationResult& result, std::ostream& out) {
@@ -69,12 +80,15 @@ void PrintValidationRows(const ValidationResult& result, std::ostream& out) {
 }
 
 void PrintValidationSummary(const std::vector<ValidationSummaryRow>& summary, std::ostream& out) {
-  fmt::print(out, "{:<36} {:<19} {:<14} {:>5} {:>9} {:>8} {:>8} {:>8}\n", "table", "metric", "gpu",
-             "rows", "median|e|", "p90|e|", "max|e|", "bias");
+  const bool grouped = std::any_of(summary.begin(), summary.end(),
+                                   [](const ValidationSummaryRow& s) { return !s.group.empty(); });
+  fmt::print(out, "{:<36} {:<19} {:<14} {:>5} {:>9} {:>8} {:>8} {:>8}{}\n", "table", "metric",
+             "gpu", "rows", "median|e|", "p90|e|", "max|e|", "bias", grouped ? "  group" : "");
   for (const ValidationSummaryRow& s : summary) {
-    fmt::print(out, "{:<36} {:<19} {:<14} {:>5} {:>8.1f}% {:>7.1f}% {:>7.1f}% {:>+7.1f}%\n",
+    fmt::print(out, "{:<36} {:<19} {:<14} {:>5} {:>8.1f}% {:>7.1f}% {:>7.1f}% {:>+7.1f}%{}\n",
                s.table, s.metric, s.gpu, s.stats.count, 100 * s.stats.median_abs,
-               100 * s.stats.p90_abs, 100 * s.stats.max_abs, 100 * s.stats.bias);
+               100 * s.stats.p90_abs, 100 * s.stats.max_abs, 100 * s.stats.bias,
+               s.group.empty() ? "" : "  " + GroupText(s.group));
   }
 }
 
@@ -93,6 +107,10 @@ nlohmann::ordered_json ValidationToJson(const ValidationResult& result,
     e["table"] = s.table;
     e["metric"] = s.metric;
     e["gpu"] = s.gpu;
+    if (!s.group.empty()) {
+      e["group"] = nlohmann::ordered_json::object();
+      for (const auto& [column, value] : s.group) e["group"][column] = value;
+    }
     e["count"] = s.stats.count;
     e["median_abs_error"] = Rounded(s.stats.median_abs);
     e["p90_abs_error"] = Rounded(s.stats.p90_abs);

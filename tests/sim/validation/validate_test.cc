@@ -102,6 +102,61 @@ TEST(ValidateTest, PredictionsDoNotDependOnThreads) {
   }
 }
 
+ValidationRowResult GroupingRow(const std::string& gpu, const std::string& tp,
+                                const std::string& precision, double error,
+                                const std::string& skipped = "") {
+  ValidationRowResult r;
+  r.row = MakeRow("r", "output_throughput");
+  r.row.gpu = gpu;
+  r.row.fields = {"r",   "llama-3.1-8b",      gpu,   tp,   tp, "1", precision, "128", "128", "40",
+                  "inf", "output_throughput", "100", "src"};
+  r.rel_error = error;
+  r.skipped = skipped;
+  return r;
+}
+
+TEST(ValidateTest, SummaryByColumnsFollowsFirstAppearance) {
+  ValidationResult result;
+  result.rows = {GroupingRow("h100-sxm-80gb", "8", "fp16", 0.30),
+                 GroupingRow("h100-sxm-80gb", "1", "fp8", -0.10),
+                 GroupingRow("h100-sxm-80gb", "8", "fp16", 0.10),
+                 GroupingRow("a100-sxm-80gb", "8", "fp16", 0.05),
+                 GroupingRow("h100-sxm-80gb", "1", "fp8", 0.50, "too long")};
+  const std::vector<ValidationSummaryRow> plain = SummarizeValidation(result);
+  ASSERT_EQ(plain.size(), 3u);  // all, a100, h100
+  EXPECT_TRUE(plain[0].group.empty());
+
+  const std::vector<ValidationSummaryRow> s = SummarizeValidation(result, {"tp", "precision"});
+  ASSERT_EQ(s.size(), 6u);  // the three overall rows, then h100 tp8 fp16, h100 tp1 fp8, a100
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(s[i].gpu, plain[i].gpu);
+  using Group = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(s[3].gpu, "h100-sxm-80gb");
+  EXPECT_EQ(s[3].group, (Group{{"tp", "8"}, {"precision", "fp16"}}));
+  EXPECT_EQ(s[3].stats.count, 2);
+  EXPECT_DOUBLE_EQ(s[3].stats.median_abs, 0.20);
+  EXPECT_EQ(s[4].group, (Group{{"tp", "1"}, {"precision", "fp8"}}));
+  EXPECT_EQ(s[4].stats.count, 1);  // the skipped row is not counted
+  EXPECT_DOUBLE_EQ(s[4].stats.bias, -0.10);
+  EXPECT_EQ(s[5].gpu, "a100-sxm-80gb");
+  EXPECT_EQ(s[5].stats.count, 1);
+}
+
+TEST(ValidateTest, GroupColumnsAreCheckedByName) {
+  EXPECT_EQ(ParseValidationGroupColumns("tp,precision"),
+            (std::vector<std::string>{"tp", "precision"}));
+  EXPECT_EQ(ParseValidationGroupColumns("model"), (std::vector<std::string>{"model"}));
+  for (const std::string bad : {"", "tp,", ",tp", "tp,tp", "gpu", "precison", "measured"}) {
+    EXPECT_THROW(ParseValidationGroupColumns(bad), InputError) << bad;
+  }
+  try {
+    ParseValidationGroupColumns("tp,precison");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'precision'?"), std::string::npos)
+        << e.what();
+  }
+}
+
 // A fixed subset of the published tables, small enough to simulate in a few seconds: the guard
 // fails when the median error of the subset exceeds the target for its metric.
 // Max throughput: Llama-3.1-8B (TP1), Llama-3.1-70B (TP4) and Mixtral-8x7B (TP4), fp8 and fp16,
