@@ -234,6 +234,12 @@ CalibrationRequest MakeRequest(const po::variables_map& vm, const std::string& b
                     "measures dense models only",
                     r.model.name));
   }
+  if (!r.model.gated_mlp) {
+    throw InputError(
+        fmt::format("--model: {} has a plain (GELU) MLP; servesim-calibrate "
+                    "measures gated (SwiGLU) MLPs only",
+                    r.model.name));
+  }
   r.shape.tp = vm["tp"].as<int64_t>();
   if (r.shape.tp < 1 || r.shape.tp > r.model.num_attention_heads) {
     throw InputError(fmt::format("--tp: must be in [1, {}] (the model's attention heads), got {}",

@@ -108,7 +108,7 @@ std::array<std::string_view, kMaxFeatures> FeatureNames(FitForm form) {
 }
 
 OpDims OpDims::From(const ModelSpec& m, const DeploymentShape& s) {
-  SERVESIM_CHECK(s.tp >= 1 && !m.IsMoe());
+  SERVESIM_CHECK(s.tp >= 1 && !m.IsMoe() && m.gated_mlp);
   OpDims d;
   d.hidden = static_cast<double>(m.hidden_size);
   d.heads = DivCeil(m.num_attention_heads, s.tp);

@@ -41,7 +41,8 @@ double WeightBytesPerGpu(const ModelSpec& m, const DeploymentShape& d) {
   double linear = h * (q + 2 * kv) + q * h;
   double small = 2 * h;  // two RMSNorm weights
   if (!m.IsMoe()) {
-    linear += 3 * h * static_cast<double>(DivCeil(m.intermediate_size, d.tp));
+    linear += static_cast<double>(m.FfnUpFactor() + 1) * h *
+              static_cast<double>(DivCeil(m.intermediate_size, d.tp));
   } else {
     const double routed = static_cast<double>(m.moe_num_experts / d.ep);
     const double shared = static_cast<double>(m.moe_shared_experts);
@@ -83,8 +84,9 @@ double SamplingBuffersBytes(const ModelSpec& m, const MemoryRequest& r) {
 
 // Memory set aside besides weights and KV cache, per GPU:
 //   peak activations of one forward pass over max_num_batched_tokens tokens
-//     T x (4h + (q + 2kv) + 2f) x ab   (dense: residual, normed input, attention output and
-//                                       scratch (4h), the QKV output, the gate_up output)
+//     T x (4h + (q + 2kv) + uf) x ab   (dense: residual, normed input, attention output and
+//                                       scratch (4h), the QKV output, the first FFN projection's
+//                                       output: u = 2 gated (gate_up), 1 plain)
 //     T x (4h + (q + 2kv) + top_k x (2fe + h) + 2fs) x ab   (MoE: per-expert copies of the
 //                                       input and gate_up output; fs = shared experts' width)
 //   + logits and sampling buffers (SamplingBuffersBytes)
@@ -97,7 +99,8 @@ double ActivationReserveBytes(const ModelSpec& m, const MemoryRequest& r) {
   const double kv = static_cast<double>(KvHeadsPerGpu(m, tp) * m.head_dim);
   double width = 4 * h + q + 2 * kv;
   if (!m.IsMoe()) {
-    width += 2 * static_cast<double>(DivCeil(m.intermediate_size, tp));
+    width += static_cast<double>(m.FfnUpFactor()) *
+             static_cast<double>(DivCeil(m.intermediate_size, tp));
   } else {
     const double fe = static_cast<double>(DivCeil(m.moe_intermediate_size, tp));
     width += static_cast<double>(m.moe_top_k) * (2 * fe + h) +

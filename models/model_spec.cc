@@ -13,7 +13,10 @@ double AttentionParams(const ModelSpec& m) {
 double ModelSpec::LayerParams() const {
   const double h = static_cast<double>(hidden_size);
   const double norms = 2.0 * h;
-  if (!IsMoe()) return AttentionParams(*this) + 3.0 * h * intermediate_size + norms;
+  if (!IsMoe()) {
+    const double matrices = static_cast<double>(FfnUpFactor() + 1);
+    return AttentionParams(*this) + matrices * h * static_cast<double>(intermediate_size) + norms;
+  }
   const double experts = static_cast<double>(moe_num_experts + moe_shared_experts);
   return AttentionParams(*this) + experts * 3.0 * h * moe_intermediate_size +
          h * moe_num_experts /* router */ + norms;

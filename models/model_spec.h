@@ -17,6 +17,9 @@ struct ModelSpec {
   int64_t num_kv_heads = 0;
   int64_t head_dim = 0;
   int64_t intermediate_size = 0;  // dense FFN width (gate/up/down)
+  // Dense FFN kind. Gated (SwiGLU, the Llama family): gate and up projections, their product,
+  // down projection (3 matrices). Plain (GPT-J, Falcon): one up projection, GELU, down (2).
+  bool gated_mlp = true;
   int64_t vocab_size = 0;
   int64_t max_position_embeddings = 0;
   bool tie_word_embeddings = false;
@@ -27,6 +30,8 @@ struct ModelSpec {
   int64_t moe_shared_experts = 0;
 
   bool IsMoe() const { return moe_num_experts > 0; }
+  // Output columns of the dense FFN's first projection per intermediate unit: 2 gated, 1 plain.
+  int64_t FfnUpFactor() const { return gated_mlp ? 2 : 1; }
   int64_t QDim() const { return num_attention_heads * head_dim; }
   int64_t KvDim() const { return num_kv_heads * head_dim; }
 

@@ -200,8 +200,8 @@ void RooflineStepModel::Impl::InitGemms(const ModelSpec& m, const DeploymentShap
   add(q_dim, hidden, wb);               // O
   if (!m.IsMoe()) {
     const double f = static_cast<double>(DivCeil(m.intermediate_size, d.tp));
-    add(hidden, 2 * f, wb);  // gate_up
-    add(f, hidden, wb);      // down
+    add(hidden, static_cast<double>(m.FfnUpFactor()) * f, wb);  // gate_up (plain MLP: up)
+    add(f, hidden, wb);                                         // down
   } else {
     moe = true;
     experts = static_cast<double>(m.moe_num_experts);
@@ -234,7 +234,8 @@ void RooflineStepModel::Impl::InitElementwise(const ModelSpec& m, const Deployme
   double kernels = 4;
   if (!m.IsMoe()) {
     const double f = static_cast<double>(DivCeil(m.intermediate_size, d.tp));
-    bytes += 3 * f * ab;  // SiLU-and-mul: read gate and up (2f), write f
+    // SiLU-and-mul: read gate and up (2f), write f; plain MLP: GELU reads f and writes f.
+    bytes += static_cast<double>(m.FfnUpFactor() + 1) * f * ab;
     kernels += 1;
   } else {
     const double fe = static_cast<double>(DivCeil(m.moe_intermediate_size, d.tp / d.ep));

@@ -29,8 +29,17 @@ attention_memory=(0.6 0.75 0.9)
 collective_us=(8 30 60)
 host_step_us=(500 1000 1500)
 
-# Prints the summary fields (median p90 max bias, percent signs removed) of each metric line.
-summary_fields() { awk '$1 ~ /^trtllm_/ { gsub("%", ""); print $2, $5, $6, $7, $8 }'; }
+# Reads `servesim validate --json -` and prints, per summary entry, the metric and its median,
+# p90 and max |error| and bias in percent (two decimals: the targets are compared exactly).
+summary_fields() {
+  awk -F'"' '
+    /"summary"/ { in_summary = 1 }
+    !in_summary { next }
+    $2 == "metric" { metric = $4 }
+    $2 ~ /_abs_error$|^bias$/ { v[$2] = substr($3, 3) + 0 }
+    $2 == "bias" { printf "%s %.2f %.2f %.2f %.2f\n", metric, 100 * v["median_abs_error"],
+                   100 * v["p90_abs_error"], 100 * v["max_abs_error"], 100 * v["bias"] }'
+}
 
 echo "gemm_compute_efficiency,gemm_memory_efficiency,attention_memory_efficiency,tp_collective_latency_us,host_overhead_per_step_us,tput_median_pct,tput_p90_pct,tput_max_pct,tput_bias_pct,online_output_tput_median_pct,online_request_tput_median_pct,online_ttft_median_pct,online_itl_median_pct" >"$rows"
 for g in "${gemm_compute[@]}"; do for gm in "${gemm_memory[@]}"; do for a in "${attention_memory[@]}"; do
@@ -38,8 +47,8 @@ for g in "${gemm_compute[@]}"; do for gm in "${gemm_memory[@]}"; do for a in "${
     sets=(--set "engine.gemm_compute_efficiency=$g" --set "engine.gemm_memory_efficiency=$gm"
           --set "engine.attention_memory_efficiency=$a" --set "engine.tp_collective_latency_us=$c"
           --set "engine.host_overhead_per_step_us=$h")
-    t="$("$bin" validate "$tput" --quiet "${sets[@]}" | summary_fields | awk '{ print $2 "," $3 "," $4 "," $5 }')"
-    o="$("$bin" validate "$online" --quiet "${sets[@]}" | summary_fields |
+    t="$("$bin" validate "$tput" --json - "${sets[@]}" | summary_fields | awk '{ print $2 "," $3 "," $4 "," $5 }')"
+    o="$("$bin" validate "$online" --json - "${sets[@]}" | summary_fields |
          awk '{ m[$1] = $2 } END { print m["output_throughput"] "," m["request_throughput"] "," m["mean_ttft_ms"] "," m["mean_itl_ms"] }')"
     echo "$g,$gm,$a,$c,$h,$t,$o" >>"$rows"
   done; done

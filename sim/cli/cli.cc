@@ -74,18 +74,18 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
 
 int CommandModels(const std::vector<std::string>& args, std::ostream& out) {
   ParseCommandLine("models", args, {}, {});
-  fmt::print(out, "{:<16}{:>9}{:>8}{:>8}{:>7}{:>5}{:>8}{:>8}{:>9}  {}\n", "model", "params",
-             "layers", "hidden", "heads", "kv", "ffn", "vocab", "context", "moe");
+  fmt::print(out, "{:<16}{:>9}{:>8}{:>8}{:>7}{:>5}{:>8}{:>7}{:>8}{:>9}  {}\n", "model", "params",
+             "layers", "hidden", "heads", "kv", "ffn", "mlp", "vocab", "context", "moe");
   for (const std::string& name : ListZoo("models")) {
     const ModelSpec m = LoadModelFile(ConfigRoot() + "/models/" + name + ".yaml");
     const std::string moe = m.IsMoe()
                                 ? fmt::format("{}x top-{} ({:.1f}B active)", m.moe_num_experts,
                                               m.moe_top_k, m.ActiveParams() / 1e9)
                                 : "-";
-    fmt::print(out, "{:<16}{:>8.1f}B{:>8}{:>8}{:>7}{:>5}{:>8}{:>8}{:>9}  {}\n", name,
+    fmt::print(out, "{:<16}{:>8.1f}B{:>8}{:>8}{:>7}{:>5}{:>8}{:>7}{:>8}{:>9}  {}\n", name,
                m.TotalParams() / 1e9, m.num_layers, m.hidden_size, m.num_attention_heads,
                m.num_kv_heads, m.IsMoe() ? m.moe_intermediate_size : m.intermediate_size,
-               m.vocab_size, m.max_position_embeddings, moe);
+               m.gated_mlp ? "gated" : "plain", m.vocab_size, m.max_position_embeddings, moe);
   }
   return 0;
 }

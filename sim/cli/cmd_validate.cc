@@ -36,6 +36,9 @@ std::vector<ValidationRow> ReadTables(const std::vector<std::string>& paths) {
   return rows;
 }
 
+// "1 row", "18 rows".
+std::string Rows(int64_t n) { return fmt::format("{} row{}", n, n == 1 ? "" : "s"); }
+
 }  // namespace
 
 int CommandValidate(const std::vector<std::string>& args, std::ostream& out) {
@@ -75,8 +78,9 @@ int CommandValidate(const std::vector<std::string>& args, std::ostream& out) {
   if (!vm["quiet"].as<bool>()) PrintValidationRows(result, out);
   fmt::print(out, "{}{} rows, {} simulations (trtllm preset, seed 1){}\n",
              vm["quiet"].as<bool>() ? "" : "\n", result.rows.size(), result.num_cases,
-             result.num_skipped > 0
-                 ? fmt::format("; {} rows skipped (not in the summary)", result.num_skipped)
+             result.num_cannot_run > 0
+                 ? fmt::format("; {} the model cannot run (not in the summary; see the rows)",
+                               Rows(result.num_cannot_run))
                  : "");
   PrintValidationSummary(summary, out);
   return 0;

@@ -183,6 +183,10 @@ void ConfigNode::Fail(std::string_view rule) const {
   throw InputError(fmt::format("{}: {}", Location(), rule));
 }
 
+void ConfigNode::FailDeployment(std::string_view rule) const {
+  throw DeploymentError(fmt::format("{}: {}", Location(), rule), std::string(rule));
+}
+
 std::string ConfigNode::Describe() const {
   if (!Defined()) return "nothing";
   if (node_.IsMap()) return "a mapping";

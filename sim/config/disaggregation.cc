@@ -47,11 +47,11 @@ void PlanPool(const ConfigNode& node, const Scenario& s, PoolSpec* pool) {
   req.max_num_seqs = s.engine.batching.max_num_seqs;
   pool->memory = PlanMemory(s.model, pool->hardware, req);
   if (!pool->memory.fits) {
-    node.Fail(fmt::format("{} does not fit on {} with tp {} and pp {}: {}", s.model.name,
-                          pool->hardware.name, pool->tp, pool->pp, pool->memory.reason));
+    node.FailDeployment(fmt::format("{} does not fit on {} with tp {} and pp {}: {}", s.model.name,
+                                    pool->hardware.name, pool->tp, pool->pp, pool->memory.reason));
   }
   if (s.engine.max_model_len > pool->memory.kv_capacity_tokens) {
-    node.Fail(
+    node.FailDeployment(
         fmt::format("engine.max_model_len {} is more than this pool's KV cache holds ({} "
                     "tokens); lower it or give the pool more memory",
                     s.engine.max_model_len, pool->memory.kv_capacity_tokens));

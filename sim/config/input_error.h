@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace servesim {
@@ -12,6 +13,22 @@ namespace servesim {
 class InputError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A well-formed configuration whose deployment the model cannot run: the weights do not fit, the
+// KV cache cannot hold one sequence, or the GPU lacks the precision. Commands that evaluate many
+// deployments (validate) report it per deployment instead of stopping; elsewhere it is an
+// InputError like any other.
+class DeploymentError : public InputError {
+ public:
+  // `message`: the whole located message; `reason`: the rule alone ("llama-3.1-70b does not fit
+  // on l40s-48gb: ..."), for reports that list deployments.
+  DeploymentError(const std::string& message, std::string reason)
+      : InputError(message), reason_(std::move(reason)) {}
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string reason_;
 };
 
 // Returns " (did you mean 'X'?)" for the closest candidate within a small edit distance,

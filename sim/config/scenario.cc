@@ -85,8 +85,8 @@ void ParsePrecisions(const ConfigNode& engine, const HardwareSpec& hw, Deploymen
   shape->kv_precision = kv == "auto" ? shape->weight_precision : ParsePrecision(kv);
   if (shape->weight_precision == Precision::kFp8 && hw.peak_flops_fp8 <= 0) {
     engine.Child("precision")
-        .Fail(fmt::format("{} has no FP8 tensor cores (its hardware file gives no peak_tflops.fp8)",
-                          hw.name));
+        .FailDeployment(fmt::format(
+            "{} has no FP8 tensor cores (its hardware file gives no peak_tflops.fp8)", hw.name));
   }
 }
 
@@ -174,9 +174,13 @@ EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const
   ParseBatching(engine, e.scheduler, &e.batching);
   ParsePrecisions(engine, hw, &e.shape);
   ParseMemoryKnobs(engine, trtllm, &e);
-  // Like vLLM, refuse a max_model_len beyond the model's context length.
-  e.max_model_len = engine.GetInt("max_model_len", model.max_position_embeddings,
-                                  Between(2, static_cast<double>(model.max_position_embeddings)));
+  // vLLM refuses a max_model_len beyond the model's context length. TensorRT-LLM builds the
+  // engine for any max_seq_len (its published benchmarks run Llama 2, 4096 positions, with 4224
+  // and 22000 tokens per sequence): the cost of serving does not depend on the positions the
+  // model was trained for.
+  e.max_model_len =
+      engine.GetInt("max_model_len", model.max_position_embeddings,
+                    Between(2, trtllm ? 1e8 : static_cast<double>(model.max_position_embeddings)));
   // vLLM refuses this configuration at start-up; TensorRT-LLM instead refuses prompts longer than
   // max_num_tokens at arrival (see the runner).
   if (e.scheduler == "vllm" && !e.batching.enable_chunked_prefill &&
@@ -313,8 +317,8 @@ void PlanKvCache(const ConfigNode& root, Scenario* s) {
   req.max_num_seqs = s->engine.batching.max_num_seqs;
   s->memory = PlanMemory(s->model, s->hardware, req);
   if (!s->memory.fits) {
-    root.Child("model").Fail(fmt::format("{} does not fit on {}: {}", s->model.name,
-                                         s->hardware.name, s->memory.reason));
+    root.Child("model").FailDeployment(fmt::format("{} does not fit on {}: {}", s->model.name,
+                                                   s->hardware.name, s->memory.reason));
   }
   s->engine.batching.num_blocks = s->memory.num_kv_blocks;
   if (s->engine.max_model_len > s->memory.kv_capacity_tokens) {
@@ -322,11 +326,12 @@ void PlanKvCache(const ConfigNode& root, Scenario* s) {
     const int64_t cap = s->memory.kv_capacity_tokens;
     if (engine.Has("max_model_len")) {
       engine.Child("max_model_len")
-          .Fail(fmt::format("{} is more than the KV cache holds ({} tokens); set it <= {} or give "
-                            "the KV cache more memory",
-                            s->engine.max_model_len, cap, cap));
+          .FailDeployment(
+              fmt::format("{} is more than the KV cache holds ({} tokens); set it <= {} or give "
+                          "the KV cache more memory",
+                          s->engine.max_model_len, cap, cap));
     }
-    root.Fail(fmt::format(
+    root.FailDeployment(fmt::format(
         "engine.max_model_len defaults to the model's context length ({}), more than the KV cache "
         "holds ({} tokens); set engine.max_model_len <= {} or give the KV cache more memory",
         s->engine.max_model_len, cap, cap));
@@ -378,6 +383,10 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
   s.slo = ParseSlo(root);
   if (root.Has("calibration")) {
     const ConfigNode cal = root.Child("calibration");
+    if (!s.model.gated_mlp) {
+      cal.Fail(fmt::format("profiles price gated (SwiGLU) MLPs only; model '{}' has a plain MLP",
+                           s.model.name));
+    }
     s.calibration_path = ResolvePath(cal, cal.AsString());
     std::error_code ec;
     if (!std::filesystem::is_regular_file(s.calibration_path, ec)) {

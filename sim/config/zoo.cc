@@ -59,7 +59,7 @@ void ParseMoe(const ConfigNode& moe, ModelSpec* m) {
 ModelSpec ParseModel(const ConfigNode& root, const std::string& file) {
   root.CheckKeys({"name", "hf_id", "source", "num_layers", "hidden_size", "num_attention_heads",
                   "num_kv_heads", "head_dim", "intermediate_size", "vocab_size",
-                  "max_position_embeddings", "tie_word_embeddings", "moe"});
+                  "max_position_embeddings", "tie_word_embeddings", "mlp", "moe"});
   ModelSpec m;
   const ConfigNode name = root.Require("name");
   m.name = name.AsString();
@@ -80,7 +80,11 @@ ModelSpec ParseModel(const ConfigNode& root, const std::string& file) {
   m.vocab_size = root.Require("vocab_size").AsInt(kVocabRange);
   m.max_position_embeddings = root.Require("max_position_embeddings").AsInt(kContextRange);
   m.tie_word_embeddings = root.Require("tie_word_embeddings").AsBool();
-  if (root.Has("moe")) ParseMoe(root.Child("moe"), &m);
+  m.gated_mlp = root.GetEnum("mlp", "gated", {"gated", "plain"}) == "gated";
+  if (root.Has("moe")) {
+    if (!m.gated_mlp) root.Child("mlp").Fail("must be 'gated' for a mixture-of-experts model");
+    ParseMoe(root.Child("moe"), &m);
+  }
   return m;
 }
 

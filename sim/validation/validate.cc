@@ -52,7 +52,7 @@ std::vector<ValidationSummaryRow> SummarizeGroups(const ValidationResult& result
   std::vector<std::vector<std::string>> keys;  // GPU, then the by values; first appearance
   std::map<std::vector<std::string>, std::vector<double>> errors;
   for (const ValidationRowResult& r : result.rows) {
-    if (!r.skipped.empty() || r.row.table != table || r.row.metric != metric) continue;
+    if (!r.Simulated() || r.row.table != table || r.row.metric != metric) continue;
     std::vector<std::string> key = {r.row.gpu};
     for (size_t c : columns) key.push_back(r.row.fields[c]);
     const auto [it, inserted] = errors.try_emplace(key);
@@ -104,25 +104,27 @@ std::vector<std::string> ParseValidationGroupColumns(const std::string& list) {
 
 ValidationResult RunValidation(const std::vector<ValidationRow>& rows,
                                const ValidationOptions& options) {
-  std::vector<ValidationCase> cases;
   ValidationResult result;
   result.rows.resize(rows.size());
+  // Scenarios are built here, in input order, so that the first invalid row is the one reported
+  // whatever the thread count; deployments the model cannot run are results, not errors.
+  std::vector<Scenario> scenarios;
+  std::vector<ValidationCase> cases;
   for (ValidationCase& c : GroupValidationRows(rows)) {
-    const std::string skip = SkipReason(rows[c.rows[0]]);
-    if (skip.empty()) {
+    try {
+      scenarios.push_back(BuildValidationScenario(rows[c.rows[0]], options.sets));
       cases.push_back(std::move(c));
-      continue;
+    } catch (const DeploymentError& e) {
+      for (size_t r : c.rows) result.rows[r] = {rows[r], 0, 0, e.reason()};
+      result.num_cannot_run += static_cast<int64_t>(c.rows.size());
     }
-    for (size_t r : c.rows) result.rows[r] = {rows[r], 0, 0, skip};
-    result.num_skipped += static_cast<int64_t>(c.rows.size());
   }
   std::vector<Summary> summaries(cases.size());
   RunOrdered(
       static_cast<int64_t>(cases.size()), std::max(1, options.jobs),
       [&](int64_t i) {
-        const ValidationCase& c = cases[static_cast<size_t>(i)];
-        const Scenario scenario = BuildValidationScenario(rows[c.rows[0]], options.sets);
-        summaries[static_cast<size_t>(i)] = RunScenario(scenario).summary;
+        const auto k = static_cast<size_t>(i);
+        summaries[k] = RunScenario(scenarios[k]).summary;
       },
       [](int64_t) {});
   result.num_cases = static_cast<int64_t>(cases.size());
@@ -140,7 +142,7 @@ std::vector<ValidationSummaryRow> SummarizeValidation(const ValidationResult& re
   std::vector<std::string> tables;
   std::map<std::string, std::map<std::string, ErrorsByGpu>> errors;  // table -> metric -> gpu
   for (const ValidationRowResult& r : result.rows) {
-    if (!r.skipped.empty()) continue;
+    if (!r.Simulated()) continue;
     if (std::find(tables.begin(), tables.end(), r.row.table) == tables.end()) {
       tables.push_back(r.row.table);
     }

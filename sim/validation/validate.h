@@ -23,7 +23,11 @@ struct ValidationRowResult {
   ValidationRow row;
   double predicted = 0;
   double rel_error = 0;  // (predicted - measured) / measured
-  std::string skipped;   // why the row was not simulated (SkipReason); "" when it was
+  // Why the model cannot run the row's deployment (DeploymentError::reason(): the weights do not
+  // fit, no room for one sequence's KV cache, a precision the GPU lacks); "" when it can. A
+  // prediction failure, not bad input: the published system did run it.
+  std::string cannot_run;
+  bool Simulated() const { return cannot_run.empty(); }
 };
 
 struct ValidationSummaryRow {
@@ -39,10 +43,11 @@ struct ValidationSummaryRow {
 struct ValidationResult {
   std::vector<ValidationRowResult> rows;  // in input order
   int64_t num_cases = 0;                  // simulations run
-  int64_t num_skipped = 0;                // rows not simulated (not in the summary)
+  int64_t num_cannot_run = 0;             // rows the model cannot run (not in the summary)
 };
 
-// Runs the cases of `rows`. Throws InputError (naming the row) if a case's scenario is invalid.
+// Runs the cases of `rows`. Throws InputError (naming the row) if a case's scenario is invalid;
+// a case whose deployment the model cannot run (DeploymentError) marks its rows `cannot_run`.
 ValidationResult RunValidation(const std::vector<ValidationRow>& rows,
                                const ValidationOptions& options);
 

@@ -8,7 +8,6 @@
 
 #include "sim/config/config_node.h"
 #include "sim/config/input_error.h"
-#include "sim/config/zoo.h"
 #include "sim/core/check.h"
 
 namespace servesim {
@@ -42,13 +41,6 @@ std::vector<ValidationCase> GroupValidationRows(const std::vector<ValidationRow>
     cases[it->second].rows.push_back(i);
   }
   return cases;
-}
-
-std::string SkipReason(const ValidationRow& row) {
-  const ModelSpec model = LoadModelFile(ConfigRoot() + "/models/" + row.model + ".yaml");
-  if (row.isl + row.osl <= model.max_position_embeddings) return "";
-  return fmt::format("isl + osl = {} exceeds {}'s context length ({})", row.isl + row.osl,
-                     row.model, model.max_position_embeddings);
 }
 
 // The trtllm preset. Batching as trtllm-bench (v0.12-v0.13) ran the C++ executor: in-flight
@@ -100,6 +92,10 @@ Scenario BuildValidationScenario(const ValidationRow& row, const std::vector<std
   try {
     const ConfigNode doc = ConfigNode::LoadString(ValidationScenarioYaml(row), "scenario");
     return ParseScenario(ApplyOverrides(doc, sets), std::nullopt);
+  } catch (const DeploymentError& e) {
+    throw DeploymentError(fmt::format("{}:{}: row '{}': cannot build its scenario: {}", row.file,
+                                      row.line, row.id, e.what()),
+                          e.reason());
   } catch (const InputError& e) {
     throw InputError(fmt::format("{}:{}: row '{}': cannot build its scenario: {}", row.file,
                                  row.line, row.id, e.what()));

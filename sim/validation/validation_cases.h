@@ -23,10 +23,6 @@ struct ValidationCase {
 // Groups rows by configuration, cases in order of their first row.
 std::vector<ValidationCase> GroupValidationRows(const std::vector<ValidationRow>& rows);
 
-// Why a row cannot be simulated faithfully, or "" if it can: isl + osl beyond the model's context
-// length (servesim, like vLLM, refuses such requests; TensorRT-LLM builds the engine anyway).
-std::string SkipReason(const ValidationRow& row);
-
 // The engine section of the trtllm preset for a row (YAML, indented under `engine:`).
 std::string TrtllmPresetEngineYaml(const ValidationRow& row);
 
@@ -34,7 +30,8 @@ std::string TrtllmPresetEngineYaml(const ValidationRow& row);
 std::string ValidationScenarioYaml(const ValidationRow& row);
 
 // Loads that document with `sets` ("dotted.key=value") applied. Throws InputError naming the
-// row's file, line and id if the scenario is invalid (e.g. the model does not fit).
+// row's file, line and id if the scenario is invalid; a DeploymentError (input_error.h) when it is
+// well-formed but the model cannot run it (e.g. the weights do not fit).
 Scenario BuildValidationScenario(const ValidationRow& row, const std::vector<std::string>& sets);
 
 // The run's value of a validation metric (ValidationMetricNames()).

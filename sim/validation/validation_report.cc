@@ -34,16 +34,19 @@ nlohmann::ordered_json RowJson(const ValidationRowResult& r) {
   j["request_rate"] = Rate(r.row);
   j["metric"] = r.row.metric;
   j["measured"] = r.row.measured;
-  if (!r.skipped.empty()) {
+  if (!r.Simulated()) {
     j["predicted"] = nullptr;
     j["rel_error"] = nullptr;
-    j["skipped"] = r.skipped;
+    j["cannot_run"] = r.cannot_run;
     return j;
   }
   j["predicted"] = Rounded(r.predicted);
   j["rel_error"] = Rounded(r.rel_error);
   return j;
 }
+
+// Why a row has no prediction.
+std::string NotRunNote(const ValidationRowResult& r) { return "cannot run: " + r.cannot_run; }
 
 // "tp=8 precision=fp16".
 std::string GroupText(const std::vector<std::pair<std::string, std::string>>& group) {
@@ -63,11 +66,10 @@ void PrintValidationRows(const ValidationResult& result, std::ostream& out) {
              "predicted", "error");
   for (const ValidationRowResult& r : result.rows) {
     const ValidationRow& w = r.row;
-    if (!r.skipped.empty()) {
-      fmt::print(
-          out, "{:<16} {:<14} {:<14} {:>3} {:>3} {:<5} {:>11} {:>5} {:<19} {:>11.2f} skipped: {}\n",
-          w.id, w.model, w.gpu, w.tp, w.num_gpus, w.precision, fmt::format("{}/{}", w.isl, w.osl),
-          Rate(w), w.metric, w.measured, r.skipped);
+    if (!r.Simulated()) {
+      fmt::print(out, "{:<16} {:<14} {:<14} {:>3} {:>3} {:<5} {:>11} {:>5} {:<19} {:>11.2f} {}\n",
+                 w.id, w.model, w.gpu, w.tp, w.num_gpus, w.precision,
+                 fmt::format("{}/{}", w.isl, w.osl), Rate(w), w.metric, w.measured, NotRunNote(r));
       continue;
     }
     fmt::print(out,
@@ -98,7 +100,7 @@ nlohmann::ordered_json ValidationToJson(const ValidationResult& result,
   j["preset"] = "trtllm";
   j["seed"] = 1;
   j["cases"] = result.num_cases;
-  j["skipped_rows"] = result.num_skipped;
+  j["cannot_run_rows"] = result.num_cannot_run;
   j["rows"] = nlohmann::ordered_json::array();
   for (const ValidationRowResult& r : result.rows) j["rows"].push_back(RowJson(r));
   j["summary"] = nlohmann::ordered_json::array();
@@ -127,8 +129,8 @@ std::string ValidationCsv(const ValidationResult& result) {
   out += "predicted,rel_error,note\n";
   for (const ValidationRowResult& r : result.rows) {
     for (const std::string& f : r.row.fields) out += CsvField(f) + ",";
-    if (!r.skipped.empty()) {
-      out += ",," + CsvField("skipped: " + r.skipped) + "\n";
+    if (!r.Simulated()) {
+      out += ",," + CsvField(NotRunNote(r)) + "\n";
       continue;
     }
     out += fmt::format("{:.6g},{:.4f},\n", r.predicted, r.rel_error);

@@ -47,7 +47,7 @@ TEST(CalibrateCliTest, InputErrorsNameTheFlag) {
   EXPECT_EQ(ErrorOf({"--model", kTiny, "--out", "x.json"}),
             "servesim-calibrate: missing --backend\n" + CalibrateUsage());
   EXPECT_EQ(ErrorOf({"--model", "llama-3.1-8c", "--backend", "cpu", "--out", "x"}).substr(0, 48),
-            "--model: unknown model 'llama-3.1-8c'; known: ll");
+            "--model: unknown model 'llama-3.1-8c'; known: fa");
   EXPECT_NE(ErrorOf({"--model", "llama-3.1-8c", "--backend", "cpu", "--out", "x"})
                 .find("(did you mean 'llama-3.1-8b'?)"),
             std::string::npos);
@@ -71,6 +71,9 @@ TEST(CalibrateCliTest, InputErrorsNameTheFlag) {
   EXPECT_EQ(ErrorOf({"--model", "mixtral-8x7b", "--backend", "cpu", "--out", "x"}),
             "--model: mixtral-8x7b is a mixture-of-experts model; servesim-calibrate measures "
             "dense models only");
+  EXPECT_EQ(ErrorOf({"--model", "gpt-j-6b", "--backend", "cpu", "--out", "x"}),
+            "--model: gpt-j-6b has a plain (GELU) MLP; servesim-calibrate measures gated (SwiGLU) "
+            "MLPs only");
   EXPECT_EQ(ErrorOf(With(base, {"--gpu", "h100"})).substr(0, 32),
             "--gpu: unknown GPU 'h100'; known");
 }

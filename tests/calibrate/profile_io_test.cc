@@ -142,5 +142,20 @@ TEST(ProfileTest, ScenarioWithAMismatchedProfileFailsToBuildItsStepModel) {
   std::filesystem::remove(path);
 }
 
+// Profiles measure gated (SwiGLU) FFNs; a plain-MLP model is refused before the profile is read.
+TEST(ProfileTest, PlainMlpModelCannotUseAProfile) {
+  EXPECT_EQ(ErrorOf([] {
+              ParseScenario(ConfigNode::LoadString(
+                                "model: gpt-j-6b\nhardware: {gpu: h100-sxm-80gb}\n"
+                                "workload: {arrival: {rate: 1}, num_requests: 1, input_tokens: 10, "
+                                "output_tokens: 10}\n"
+                                "calibration: /nonexistent/profile.json\n",
+                                "s.yaml"),
+                            std::nullopt);
+            }),
+            "s.yaml:4:14: calibration: profiles price gated (SwiGLU) MLPs only; model 'gpt-j-6b' "
+            "has a plain MLP");
+}
+
 }  // namespace
 }  // namespace servesim

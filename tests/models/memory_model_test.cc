@@ -39,6 +39,19 @@ TEST(MemoryModelTest, Llama8BFitsOnOneH100) {
   EXPECT_EQ(plan.kv_capacity_tokens, blocks * 16);
 }
 
+// A plain MLP holds two FFN matrices per layer and its activations keep one f-wide output.
+TEST(MemoryModelTest, PlainMlpHoldsTwoFfnMatrices) {
+  ModelSpec gated = Llama8B();
+  ModelSpec plain = gated;
+  plain.gated_mlp = false;
+  const MemoryPlan g = PlanMemory(gated, H100(), Request());
+  const MemoryPlan p = PlanMemory(plain, H100(), Request());
+  const double hf = 4096.0 * 14336;
+  EXPECT_DOUBLE_EQ(g.weight_bytes - p.weight_bytes, 32 * hf * 2);
+  EXPECT_DOUBLE_EQ(p.weight_bytes, plain.TotalParams() * 2);
+  EXPECT_DOUBLE_EQ(g.activation_reserve_bytes - p.activation_reserve_bytes, 8192.0 * 14336 * 2);
+}
+
 TEST(MemoryModelTest, Llama70BDoesNotFitOnOneH100) {
   const MemoryPlan plan = PlanMemory(Llama70B(), H100(), Request());
   EXPECT_FALSE(plan.fits);

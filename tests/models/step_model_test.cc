@@ -65,6 +65,31 @@ TEST(StepModelTest, BatchOneDecodeReadsEveryWeightOnce) {
   EXPECT_LT(c.duration_s, 8e-3);
 }
 
+// A plain (GELU) MLP has one up projection instead of gate and up: at batch one its FFN streams
+// two thirds of the gated FFN's weight bytes, and a long prefill does two thirds of its flops.
+TEST(StepModelTest, PlainMlpHasTwoMatrices) {
+  ModelSpec gated = Llama8B();
+  ModelSpec plain = gated;
+  plain.gated_mlp = false;
+  const double h = static_cast<double>(gated.hidden_size);
+  const double f = static_cast<double>(gated.intermediate_size);
+  const double layers = static_cast<double>(gated.num_layers);
+  EXPECT_DOUBLE_EQ(gated.LayerParams() - plain.LayerParams(), h * f);
+
+  const StepModelParams p;
+  const double saved_bytes = layers * h * f * 2;  // bf16
+  const StepCost g1 = Model(gated).Cost(Decode(1, 128));
+  const StepCost p1 = Model(plain).Cost(Decode(1, 128));
+  const double saved_s = saved_bytes / (3.35e12 * p.gemm_memory_efficiency);
+  EXPECT_NEAR(g1.breakdown.gemm_s - p1.breakdown.gemm_s, saved_s, 0.01 * saved_s);
+  EXPECT_NEAR(g1.bytes - p1.bytes, saved_bytes, 0.05 * saved_bytes);  // + the activation's bytes
+
+  const int64_t t = 8192;
+  const StepCost gp = Model(gated).Cost(Prefill(t, 0, true));
+  const StepCost pp = Model(plain).Cost(Prefill(t, 0, true));
+  EXPECT_NEAR(gp.flops - pp.flops, 2.0 * layers * h * f * static_cast<double>(t), 1e-9 * gp.flops);
+}
+
 TEST(StepModelTest, LongPrefillIsComputeBound) {
   const ModelSpec m = Llama8B();
   const StepModelParams p;

@@ -131,6 +131,9 @@ TEST_F(CliTest, ModelsAndHardwareListTheZoo) {
   ASSERT_EQ(o.code, 0);
   EXPECT_NE(o.out.find("llama-3.1-405b"), std::string::npos);
   EXPECT_NE(o.out.find("mixtral-8x7b"), std::string::npos);
+  EXPECT_NE(o.out.find("gpt-j-6b             6.1B      28    4096     16   16   16384  plain"),
+            std::string::npos)
+      << o.out;
   o = Run("hardware");
   ASSERT_EQ(o.code, 0);
   EXPECT_NE(o.out.find("h200-sxm-141gb"), std::string::npos);

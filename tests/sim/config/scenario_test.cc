@@ -95,6 +95,14 @@ TEST(ScenarioTest, ErrorsAboutTwoKeysPointAtTheOneTheUserGave) {
   EXPECT_EQ(ErrorOf({"engine.max_model_len=200000"}),
             "--set engine.max_model_len=200000: engine.max_model_len: must be in [2, 131072], got "
             "200000");
+  // TensorRT-LLM builds engines past the model's context length (its published Llama 2 runs
+  // use 4224-token sequences); vLLM refuses them.
+  EXPECT_EQ(Load({"model=llama-2-7b", "engine.scheduler=trtllm", "engine.max_model_len=4224"})
+                .engine.max_model_len,
+            4224);
+  EXPECT_EQ(ErrorOf({"model=llama-2-7b", "engine.max_model_len=4224"}),
+            "--set engine.max_model_len=4224: engine.max_model_len: must be in [2, 4096], got "
+            "4224");
   EXPECT_EQ(ErrorOf({"engine.enable_chunked_prefill=false", "engine.max_model_len=9000"}),
             "--set engine.max_model_len=9000: engine.max_model_len: with chunked prefill "
             "disabled, max_num_batched_tokens (8192) must be >= max_model_len (9000) so every "

@@ -15,16 +15,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kModels = {"llama-2-70b",  "llama-2-7b",     "llama-3-70b",
-                                          "llama-3-8b",   "llama-3.1-405b", "llama-3.1-70b",
-                                          "llama-3.1-8b", "llama-3.3-70b",  "mixtral-8x7b",
-                                          "qwen2.5-72b",  "qwen2.5-7b"};
+const std::vector<std::string> kModels = {
+    "falcon-180b",   "gpt-j-6b",   "llama-2-13b",    "llama-2-70b",   "llama-2-7b",
+    "llama-3-70b",   "llama-3-8b", "llama-3.1-405b", "llama-3.1-70b", "llama-3.1-8b",
+    "llama-3.3-70b", "mistral-7b", "mixtral-8x7b",   "qwen2.5-72b",   "qwen2.5-7b"};
 const std::vector<std::string> kGpus = {"a100-sxm-80gb",  "b200-180gb", "h100-sxm-80gb",
                                         "h200-sxm-141gb", "l40s-48gb",  "mi300x-192gb"};
 
 constexpr char kKnownModels[] =
-    "llama-2-70b, llama-2-7b, llama-3-70b, llama-3-8b, llama-3.1-405b, llama-3.1-70b, "
-    "llama-3.1-8b, llama-3.3-70b, mixtral-8x7b, qwen2.5-72b, qwen2.5-7b";
+    "falcon-180b, gpt-j-6b, llama-2-13b, llama-2-70b, llama-2-7b, llama-3-70b, llama-3-8b, "
+    "llama-3.1-405b, llama-3.1-70b, "
+    "llama-3.1-8b, llama-3.3-70b, mistral-7b, mixtral-8x7b, qwen2.5-72b, qwen2.5-7b";
 
 // A valid model file body; tests replace one line to break it.
 constexpr char kTinyModel[] =
@@ -149,6 +150,27 @@ TEST_F(ZooTest, DenseParamCountsMatchPublishedSizes) {
   EXPECT_NEAR(l405.TotalParams(), 405.9e9, 0.01 * 405.9e9);
   const ModelSpec l2 = LoadModel(Ref("llama-2-7b"));
   EXPECT_NEAR(l2.TotalParams(), 6.74e9, 0.01 * 6.74e9);
+  EXPECT_TRUE(l2.gated_mlp);
+  // Plain (GELU) MLPs: two matrices. GPT-J's model card states 6,053,381,344 parameters
+  // (biases and norms make the difference).
+  const ModelSpec gptj = LoadModel(Ref("gpt-j-6b"));
+  EXPECT_FALSE(gptj.gated_mlp);
+  EXPECT_EQ(gptj.FfnUpFactor(), 1);
+  EXPECT_NEAR(gptj.TotalParams(), 6.053e9, 0.002 * 6.053e9);
+  const ModelSpec falcon = LoadModel(Ref("falcon-180b"));
+  EXPECT_FALSE(falcon.gated_mlp);
+  EXPECT_NEAR(falcon.TotalParams(), 180e9, 0.01 * 180e9);
+  EXPECT_NEAR(LoadModel(Ref("mistral-7b")).TotalParams(), 7.24e9, 0.01 * 7.24e9);
+  EXPECT_NEAR(LoadModel(Ref("llama-2-13b")).TotalParams(), 13.0e9, 0.01 * 13.0e9);
+}
+
+TEST_F(ZooTest, MlpKindIsGatedOrPlain) {
+  std::string path = Write("tiny.yaml", std::string(kTinyModel) + "mlp: gelu\n");
+  EXPECT_EQ(ModelError(path), path + ":13:6: mlp: must be one of gated, plain, got 'gelu'");
+  path = Write("tiny.yaml", std::string(kTinyModel) +
+                                "mlp: plain\nmoe:\n  num_experts: 4\n  top_k: 2\n"
+                                "  intermediate_size: 32\n");
+  EXPECT_EQ(ModelError(path), path + ":13:6: mlp: must be 'gated' for a mixture-of-experts model");
 }
 
 TEST_F(ZooTest, MixtralTotalAndActiveParams) {

@@ -80,12 +80,41 @@ TEST(ValidateTest, InvalidScenarioNamesTheRow) {
   try {
     BuildValidationScenario(r, {});
     FAIL();
-  } catch (const InputError& e) {
+  } catch (const DeploymentError& e) {
+    EXPECT_EQ(e.reason().rfind("llama-3.1-70b does not fit on h100-sxm-80gb: weights need", 0), 0u)
+        << e.reason();
     const std::string what = e.what();
     EXPECT_EQ(what.rfind("t.csv:7: row 'big': cannot build its scenario: scenario:", 0), 0u)
         << what;
     EXPECT_NE(what.find("model: llama-3.1-70b does not fit on h100-sxm-80gb"), std::string::npos)
         << what;
+  }
+}
+
+TEST(ValidateTest, DeploymentsTheModelCannotRunAreResultsNotErrors) {
+  std::vector<ValidationRow> rows = {MakeRow("fits", "output_throughput"),
+                                     MakeRow("too-big", "output_throughput")};
+  rows[1].model = "llama-3.1-70b";
+  rows[1].precision = "bf16";
+  const ValidationResult result = RunValidation(rows, {2, {}});
+  EXPECT_EQ(result.num_cases, 1);
+  EXPECT_EQ(result.num_cannot_run, 1);
+  EXPECT_TRUE(result.rows[0].Simulated());
+  EXPECT_FALSE(result.rows[1].Simulated());
+  EXPECT_EQ(result.rows[1].cannot_run.rfind("llama-3.1-70b does not fit on h100-sxm-80gb", 0), 0u)
+      << result.rows[1].cannot_run;
+  const std::vector<ValidationSummaryRow> summary = SummarizeValidation(result);
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary[0].stats.count, 1);
+
+  // A --set that is itself invalid is still bad input and stops everything.
+  try {
+    RunValidation(rows, {1, {"engine.max_num_tokens=1"}});
+    FAIL();
+  } catch (const DeploymentError& e) {
+    FAIL() << e.what();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("row 'fits'"), std::string::npos) << e.what();
   }
 }
 
@@ -104,14 +133,14 @@ TEST(ValidateTest, PredictionsDoNotDependOnThreads) {
 
 ValidationRowResult GroupingRow(const std::string& gpu, const std::string& tp,
                                 const std::string& precision, double error,
-                                const std::string& skipped = "") {
+                                const std::string& cannot_run = "") {
   ValidationRowResult r;
   r.row = MakeRow("r", "output_throughput");
   r.row.gpu = gpu;
   r.row.fields = {"r",   "llama-3.1-8b",      gpu,   tp,   tp, "1", precision, "128", "128", "40",
                   "inf", "output_throughput", "100", "src"};
   r.rel_error = error;
-  r.skipped = skipped;
+  r.cannot_run = cannot_run;
   return r;
 }
 
@@ -121,7 +150,7 @@ TEST(ValidateTest, SummaryByColumnsFollowsFirstAppearance) {
                  GroupingRow("h100-sxm-80gb", "1", "fp8", -0.10),
                  GroupingRow("h100-sxm-80gb", "8", "fp16", 0.10),
                  GroupingRow("a100-sxm-80gb", "8", "fp16", 0.05),
-                 GroupingRow("h100-sxm-80gb", "1", "fp8", 0.50, "too long")};
+                 GroupingRow("h100-sxm-80gb", "1", "fp8", 0.50, "does not fit")};
   const std::vector<ValidationSummaryRow> plain = SummarizeValidation(result);
   ASSERT_EQ(plain.size(), 3u);  // all, a100, h100
   EXPECT_TRUE(plain[0].group.empty());
@@ -135,7 +164,7 @@ TEST(ValidateTest, SummaryByColumnsFollowsFirstAppearance) {
   EXPECT_EQ(s[3].stats.count, 2);
   EXPECT_DOUBLE_EQ(s[3].stats.median_abs, 0.20);
   EXPECT_EQ(s[4].group, (Group{{"tp", "1"}, {"precision", "fp8"}}));
-  EXPECT_EQ(s[4].stats.count, 1);  // the skipped row is not counted
+  EXPECT_EQ(s[4].stats.count, 1);  // the row the model cannot run is not counted
   EXPECT_DOUBLE_EQ(s[4].stats.bias, -0.10);
   EXPECT_EQ(s[5].gpu, "a100-sxm-80gb");
   EXPECT_EQ(s[5].stats.count, 1);

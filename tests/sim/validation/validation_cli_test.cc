@@ -51,6 +51,31 @@ TEST_F(ValidationCliTest, WritesCsvAndJsonAndPrintsTheSummary) {
   EXPECT_EQ(j["summary"].size(), 2u);
 }
 
+// A 70B model in bf16 on one 80 GB GPU does not fit: the row is reported, not an error.
+TEST_F(ValidationCliTest, RowTheModelCannotRunIsReportedNotFatal) {
+  const fs::path table =
+      Write("t.csv", std::string(kTable) +
+                         "c,llama-3.1-70b,h100-sxm-80gb,1,1,1,bf16,128,128,10,inf,"
+                         "output_throughput,1000,s\n");
+  const fs::path csv = dir_ / "rows.csv", json = dir_ / "rows.json";
+  const Outcome o = Run("validate " + table.string() + " --quiet --by tp --csv " + csv.string() +
+                        " --json " + json.string());
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("3 rows, 2 simulations (trtllm preset, seed 1); 1 row the model cannot "
+                       "run (not in the summary; see the rows)"),
+            std::string::npos)
+      << o.out;
+  EXPECT_NE(Slurp(csv).find(",output_throughput,1000,s,,,cannot run: llama-3.1-70b does not fit "
+                            "on h100-sxm-80gb: weights need"),
+            std::string::npos)
+      << Slurp(csv);
+  const auto j = nlohmann::json::parse(Slurp(json));
+  EXPECT_EQ(j["cannot_run_rows"], 1);
+  EXPECT_TRUE(j["rows"][2]["predicted"].is_null());
+  EXPECT_NE(j["rows"][2]["cannot_run"].get<std::string>().find("does not fit"), std::string::npos);
+  for (const auto& s : j["summary"]) EXPECT_EQ(s["count"], 1) << s.dump();  // a, b; never c
+}
+
 TEST_F(ValidationCliTest, MalformedTableExitsWithTwoAndWritesNothing) {
   const fs::path table =
       Write("t.csv", std::string(kTable) +
