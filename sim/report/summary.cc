@@ -138,9 +138,11 @@ void PrintSummary(const Summary& s, std::ostream& out) {
   fmt::print(out, "{:<34}{:>14.1f}\n", "Total token throughput (tok/s):", s.total_token_throughput);
   fmt::print(out, "{:<14}{:>10}{:>10}{:>10}{:>10}\n", "latency (ms)", "mean", "median", "p99",
              "max");
+  // Columns stay apart when a value outgrows its width (latencies of hours in ms).
   const auto row = [&](const char* name, const LatencyStats& st) {
-    fmt::print(out, "{:<14}{:>10.2f}{:>10.2f}{:>10.2f}{:>10.2f}\n", name, st.mean_ms, st.median_ms,
-               st.p99_ms, st.max_ms);
+    fmt::print(out, "{:<14}{:>10} {:>9} {:>9} {:>9}\n", name, fmt::format("{:.2f}", st.mean_ms),
+               fmt::format("{:.2f}", st.median_ms), fmt::format("{:.2f}", st.p99_ms),
+               fmt::format("{:.2f}", st.max_ms));
   };
   row("TTFT", s.ttft);
   row("TPOT", s.tpot);
