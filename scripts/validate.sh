@@ -20,10 +20,6 @@ for table in "$tables"/*.csv; do
   echo "wrote docs/validation/$name.csv"
 done
 # Replace the text between the markers in docs/validation.md with the new summaries.
-doc="$root/docs/validation.md"
-awk -v file="$summary" '
-  /<!-- BEGIN generated summary -->/ { print; print "```"; while ((getline l < file) > 0) print l; print "```"; skip = 1; next }
-  /<!-- END generated summary -->/ { skip = 0 }
-  !skip { print }
-' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
+source "$root/scripts/doc_block.sh"
+replace_doc_block "$root/docs/validation.md" summary "$summary"
 echo "updated the summary in docs/validation.md"

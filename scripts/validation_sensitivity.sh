@@ -88,10 +88,6 @@ awk -F, '
     printf "the preset (0.6, 0.85, 0.75, 30 us, 1000 us): p90 %s%%, rank %d of %d by p90\n", preset, rank, n
   }' "$out" >"$summary"
 cat "$summary"
-doc="$root/docs/validation.md"
-awk -v file="$summary" '
-  /<!-- BEGIN generated sensitivity -->/ { print; print "```"; while ((getline l < file) > 0) print l; print "```"; skip = 1; next }
-  /<!-- END generated sensitivity -->/ { skip = 0 }
-  !skip { print }
-' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
+source "$root/scripts/doc_block.sh"
+replace_doc_block "$root/docs/validation.md" sensitivity "$summary"
 echo "updated the sensitivity summary in docs/validation.md"

@@ -1,0 +1,11 @@
+# Sourced by the scripts that regenerate parts of the docs.
+# replace_doc_block DOC NAME FILE: replaces the lines between "<!-- BEGIN generated NAME -->" and
+# "<!-- END generated NAME -->" in DOC with FILE's text in a code fence.
+replace_doc_block() {
+  local doc="$1" name="$2" file="$3"
+  awk -v file="$file" -v begin="<!-- BEGIN generated $name -->" -v end="<!-- END generated $name -->" '
+    $0 == begin { print; print "```"; while ((getline l < file) > 0) print l; print "```"; skip = 1; next }
+    $0 == end { skip = 0 }
+    !skip { print }
+  ' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
+}
