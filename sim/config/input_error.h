@@ -1,5 +1,6 @@
 // InputError: bad user input (YAML, traces, CLI). Thrown at the boundary with a message that
-// names file:line:col, the dotted key and the rule broken; only main catches it (exit code 2).
+// names file:line:col, the dotted key and the rule broken; main catches it (exit code 2).
+// DeploymentError (below) is also caught where many deployments are evaluated.
 #pragma once
 
 #include <stdexcept>
