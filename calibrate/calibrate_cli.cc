@@ -30,6 +30,20 @@ std::string JoinNames(const std::vector<std::string>& names) {
   return out;
 }
 
+// Profiles measure dense models with gated (SwiGLU) FFNs; `flag` names where the model came from.
+void CheckCalibratable(const ModelSpec& m, const std::string& flag) {
+  if (m.IsMoe()) {
+    throw InputError(fmt::format(
+        "{}: {} is a mixture-of-experts model; servesim-calibrate measures dense models only", flag,
+        m.name));
+  }
+  if (!m.gated_mlp) {
+    throw InputError(fmt::format(
+        "{}: {} has a plain (GELU) MLP; servesim-calibrate measures gated (SwiGLU) MLPs only", flag,
+        m.name));
+  }
+}
+
 // A zoo name or a YAML path, for --model (kind "models") and --gpu/--to (kind "hardware").
 std::string ZooFile(const std::string& flag, const std::string& kind, const std::string& ref) {
   if (LooksLikePath(ref)) return ref;
@@ -87,6 +101,7 @@ int Project(const std::vector<std::string>& args, std::ostream& out) {
     throw InputError(fmt::format("--model: {} is model '{}', but {} was measured for '{}'",
                                  model_ref, model.name, path, source.model));
   }
+  CheckCalibratable(model, "--model");
   CalibrationProfile p = ProjectProfile(source, path, model, target);
   p.provenance.command_line = CommandLine(args);
   p.provenance.date = UtcNow();
@@ -228,18 +243,7 @@ CalibrationRequest MakeRequest(const po::variables_map& vm, const std::string& b
   CalibrationRequest r;
   const std::string model_ref = Required(vm, "model");
   r.model = LoadModelFile(ZooFile("model", "models", model_ref));
-  if (r.model.IsMoe()) {
-    throw InputError(
-        fmt::format("--model: {} is a mixture-of-experts model; servesim-calibrate "
-                    "measures dense models only",
-                    r.model.name));
-  }
-  if (!r.model.gated_mlp) {
-    throw InputError(
-        fmt::format("--model: {} has a plain (GELU) MLP; servesim-calibrate "
-                    "measures gated (SwiGLU) MLPs only",
-                    r.model.name));
-  }
+  CheckCalibratable(r.model, "--model");
   r.shape.tp = vm["tp"].as<int64_t>();
   if (r.shape.tp < 1 || r.shape.tp > r.model.num_attention_heads) {
     throw InputError(fmt::format("--tp: must be in [1, {}] (the model's attention heads), got {}",

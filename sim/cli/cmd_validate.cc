@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <thread>
 
@@ -38,6 +39,22 @@ std::vector<ValidationRow> ReadTables(const std::vector<std::string>& paths) {
 
 // "1 row", "18 rows".
 std::string Rows(int64_t n) { return fmt::format("{} row{}", n, n == 1 ? "" : "s"); }
+
+// One line per distinct reason a row cannot run, with its row count, in order of appearance.
+void PrintCannotRun(const ValidationResult& result, std::ostream& out) {
+  std::vector<std::pair<std::string, int64_t>> reasons;
+  for (const ValidationRowResult& r : result.rows) {
+    if (r.cannot_run.empty()) continue;
+    const auto it = std::find_if(reasons.begin(), reasons.end(),
+                                 [&](const auto& e) { return e.first == r.cannot_run; });
+    if (it == reasons.end()) {
+      reasons.emplace_back(r.cannot_run, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  for (const auto& [reason, n] : reasons) fmt::print(out, "cannot run ({}): {}\n", Rows(n), reason);
+}
 
 }  // namespace
 
@@ -79,9 +96,10 @@ int CommandValidate(const std::vector<std::string>& args, std::ostream& out) {
   fmt::print(out, "{}{} rows, {} simulations (trtllm preset, seed 1){}\n",
              vm["quiet"].as<bool>() ? "" : "\n", result.rows.size(), result.num_cases,
              result.num_cannot_run > 0
-                 ? fmt::format("; {} the model cannot run (not in the summary; see the rows)",
+                 ? fmt::format("; {} the model cannot run (not in the summary)",
                                Rows(result.num_cannot_run))
                  : "");
+  PrintCannotRun(result, out);
   PrintValidationSummary(summary, out);
   return 0;
 }

@@ -184,7 +184,8 @@ void ConfigNode::Fail(std::string_view rule) const {
 }
 
 void ConfigNode::FailDeployment(std::string_view rule) const {
-  throw DeploymentError(fmt::format("{}: {}", Location(), rule), std::string(rule));
+  throw DeploymentError(fmt::format("{}: {}", Location(), rule),
+                        path_.empty() ? std::string(rule) : fmt::format("{}: {}", path_, rule));
 }
 
 std::string ConfigNode::Describe() const {

@@ -89,7 +89,8 @@ class ConfigNode {
   const ConfigSource& Source() const { return *source_; }
   // Throws InputError "<Location()>: <rule>".
   [[noreturn]] void Fail(std::string_view rule) const;
-  // The same message as a DeploymentError (the deployment cannot run, input_error.h).
+  // The same message as a DeploymentError (the deployment cannot run, input_error.h) whose
+  // reason is "<dotted.key>: <rule>" (the rule alone at the top level).
   [[noreturn]] void FailDeployment(std::string_view rule) const;
 
   const YAML::Node& Raw() const { return node_; }

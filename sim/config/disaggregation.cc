@@ -17,6 +17,13 @@ PoolSpec ParsePool(const ConfigNode& node, const std::string& role, const Scenar
   PoolSpec pool;
   pool.role = role;
   pool.hardware = node.Has("gpu") ? LoadHardware(node.Child("gpu")) : s.hardware;
+  if (s.engine.shape.weight_precision == Precision::kFp8 && pool.hardware.peak_flops_fp8 <= 0) {
+    (node.Has("gpu") ? node.Child("gpu") : node)
+        .FailDeployment(fmt::format(
+            "{} has no FP8 tensor cores (its hardware file gives no peak_tflops.fp8) for "
+            "engine.precision fp8",
+            pool.hardware.name));
+  }
   pool.tp = node.GetInt("tp", 1, Between(1, 1024));
   pool.pp = node.GetInt("pp", 1, Between(1, 1024));
   CheckParallelShape(node, s.model, pool.tp, pool.pp);

@@ -22,8 +22,8 @@ class InputError : public std::runtime_error {
 // InputError like any other.
 class DeploymentError : public InputError {
  public:
-  // `message`: the whole located message; `reason`: the rule alone ("llama-3.1-70b does not fit
-  // on l40s-48gb: ..."), for reports that list deployments.
+  // `message`: the whole located message; `reason`: the key and rule without the file location
+  // ("model: llama-3.1-70b does not fit on l40s-48gb: ..."), for reports that list deployments.
   DeploymentError(const std::string& message, std::string reason)
       : InputError(message), reason_(std::move(reason)) {}
   const std::string& reason() const { return reason_; }

@@ -176,7 +176,7 @@ EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const
   ParseMemoryKnobs(engine, trtllm, &e);
   // vLLM refuses a max_model_len beyond the model's context length. TensorRT-LLM builds the
   // engine for any max_seq_len (its published benchmarks run Llama 2, 4096 positions, with 4224
-  // and 22000 tokens per sequence): the cost of serving does not depend on the positions the
+  // and 5500 tokens per sequence): the cost of serving does not depend on the positions the
   // model was trained for.
   e.max_model_len =
       engine.GetInt("max_model_len", model.max_position_embeddings,

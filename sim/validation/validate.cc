@@ -34,12 +34,20 @@ std::vector<ValidationSummaryRow> SummarizeTableMetric(const std::string& table,
   return out;
 }
 
-// Index of `name` in ValidationColumns(). REQUIRES: it is one.
-size_t ColumnIndex(const std::string& name) {
-  const std::vector<std::string>& columns = ValidationColumns();
-  const auto it = std::find(columns.begin(), columns.end(), name);
-  SERVESIM_CHECK(it != columns.end());
-  return static_cast<size_t>(it - columns.begin());
+// The value of one of ValidationGroupColumns() for `r`, as parsed (so "2" and "2.0" agree).
+std::string GroupValue(const ValidationRow& r, const std::string& column) {
+  if (column == "model") return r.model;
+  if (column == "precision") return r.precision;
+  if (column == "request_rate") {
+    return r.request_rate ? fmt::format("{:g}", *r.request_rate) : std::string("inf");
+  }
+  if (column == "num_gpus") return std::to_string(r.num_gpus);
+  if (column == "tp") return std::to_string(r.tp);
+  if (column == "pp") return std::to_string(r.pp);
+  if (column == "isl") return std::to_string(r.isl);
+  if (column == "osl") return std::to_string(r.osl);
+  SERVESIM_CHECK(column == "num_requests");
+  return std::to_string(r.num_requests);
 }
 
 // Rows per (GPU, values of the `by` columns) of one (table, metric), in order of first appearance.
@@ -47,14 +55,12 @@ std::vector<ValidationSummaryRow> SummarizeGroups(const ValidationResult& result
                                                   const std::string& table,
                                                   const std::string& metric,
                                                   const std::vector<std::string>& by) {
-  std::vector<size_t> columns;
-  for (const std::string& name : by) columns.push_back(ColumnIndex(name));
   std::vector<std::vector<std::string>> keys;  // GPU, then the by values; first appearance
   std::map<std::vector<std::string>, std::vector<double>> errors;
   for (const ValidationRowResult& r : result.rows) {
     if (!r.Simulated() || r.row.table != table || r.row.metric != metric) continue;
     std::vector<std::string> key = {r.row.gpu};
-    for (size_t c : columns) key.push_back(r.row.fields[c]);
+    for (const std::string& column : by) key.push_back(GroupValue(r.row, column));
     const auto [it, inserted] = errors.try_emplace(key);
     if (inserted) keys.push_back(key);
     it->second.push_back(r.rel_error);

@@ -34,8 +34,8 @@ struct ValidationSummaryRow {
   std::string table;
   std::string metric;
   std::string gpu;  // "all" for every GPU of the table together
-  // The --by columns and their values as written in the table ({"tp", "8"}, ...); empty for the
-  // overall rows.
+  // The --by columns and their values as parsed, in text ({"tp", "8"}, {"request_rate", "2.5"} or
+  // "inf"); empty for the overall rows.
   std::vector<std::pair<std::string, std::string>> group;
   ErrorStats stats;
 };

@@ -109,6 +109,19 @@ TEST(CalibrateCliTest, CalibratesThenProjects) {
   EXPECT_EQ(q.hardware, "h200-sxm-141gb");
   EXPECT_EQ(q.projected->source_profile, measured);
   EXPECT_NE(pout.str().find("note: the source profile's peaks were measured"), std::string::npos);
+
+  // Projection prices the same ops as calibration: a plain (GELU) MLP copy is refused.
+  fs::create_directories(dir / "plain");
+  const fs::path plain = dir / "plain" / "tiny-llama-test.yaml";
+  {
+    std::ifstream in(kTiny);
+    std::ofstream o(plain);
+    o << in.rdbuf() << "\nmlp: plain\n";
+  }
+  EXPECT_EQ(ErrorOf({"project", measured, "--to", "h200-sxm-141gb", "--out", projected, "--model",
+                     plain.string()}),
+            "--model: tiny-llama-test has a plain (GELU) MLP; servesim-calibrate measures gated "
+            "(SwiGLU) MLPs only");
   fs::remove_all(dir);
 }
 

@@ -208,6 +208,11 @@ TEST(DisaggregationTest, BadPoolsAreRejected) {
       error({"disaggregation.prefil={num_gpus: 1}"}),
       "--set disaggregation.prefil={num_gpus: 1}: disaggregation.prefil: unknown key (did you "
       "mean 'prefill'?)");
+  // FP8 needs FP8 tensor cores on every pool's GPU, not only the cluster's default one.
+  EXPECT_EQ(error({"engine.precision=fp8", "disaggregation.decode.gpu=a100-sxm-80gb"}),
+            "--set disaggregation.decode.gpu=a100-sxm-80gb: disaggregation.decode.gpu: "
+            "a100-sxm-80gb has no FP8 tensor cores (its hardware file gives no peak_tflops.fp8) "
+            "for engine.precision fp8");
 }
 
 }  // namespace

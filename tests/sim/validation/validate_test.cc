@@ -81,7 +81,8 @@ TEST(ValidateTest, InvalidScenarioNamesTheRow) {
     BuildValidationScenario(r, {});
     FAIL();
   } catch (const DeploymentError& e) {
-    EXPECT_EQ(e.reason().rfind("llama-3.1-70b does not fit on h100-sxm-80gb: weights need", 0), 0u)
+    EXPECT_EQ(
+        e.reason().rfind("model: llama-3.1-70b does not fit on h100-sxm-80gb: weights need", 0), 0u)
         << e.reason();
     const std::string what = e.what();
     EXPECT_EQ(what.rfind("t.csv:7: row 'big': cannot build its scenario: scenario:", 0), 0u)
@@ -101,7 +102,8 @@ TEST(ValidateTest, DeploymentsTheModelCannotRunAreResultsNotErrors) {
   EXPECT_EQ(result.num_cannot_run, 1);
   EXPECT_TRUE(result.rows[0].Simulated());
   EXPECT_FALSE(result.rows[1].Simulated());
-  EXPECT_EQ(result.rows[1].cannot_run.rfind("llama-3.1-70b does not fit on h100-sxm-80gb", 0), 0u)
+  EXPECT_EQ(
+      result.rows[1].cannot_run.rfind("model: llama-3.1-70b does not fit on h100-sxm-80gb", 0), 0u)
       << result.rows[1].cannot_run;
   const std::vector<ValidationSummaryRow> summary = SummarizeValidation(result);
   ASSERT_EQ(summary.size(), 1u);
@@ -131,14 +133,14 @@ TEST(ValidateTest, PredictionsDoNotDependOnThreads) {
   }
 }
 
-ValidationRowResult GroupingRow(const std::string& gpu, const std::string& tp,
-                                const std::string& precision, double error,
-                                const std::string& cannot_run = "") {
+ValidationRowResult GroupingRow(const std::string& gpu, int64_t tp, const std::string& precision,
+                                double error, const std::string& cannot_run = "") {
   ValidationRowResult r;
   r.row = MakeRow("r", "output_throughput");
   r.row.gpu = gpu;
-  r.row.fields = {"r",   "llama-3.1-8b",      gpu,   tp,   tp, "1", precision, "128", "128", "40",
-                  "inf", "output_throughput", "100", "src"};
+  r.row.tp = tp;
+  r.row.num_gpus = tp;
+  r.row.precision = precision;
   r.rel_error = error;
   r.cannot_run = cannot_run;
   return r;
@@ -146,11 +148,10 @@ ValidationRowResult GroupingRow(const std::string& gpu, const std::string& tp,
 
 TEST(ValidateTest, SummaryByColumnsFollowsFirstAppearance) {
   ValidationResult result;
-  result.rows = {GroupingRow("h100-sxm-80gb", "8", "fp16", 0.30),
-                 GroupingRow("h100-sxm-80gb", "1", "fp8", -0.10),
-                 GroupingRow("h100-sxm-80gb", "8", "fp16", 0.10),
-                 GroupingRow("a100-sxm-80gb", "8", "fp16", 0.05),
-                 GroupingRow("h100-sxm-80gb", "1", "fp8", 0.50, "does not fit")};
+  result.rows = {
+      GroupingRow("h100-sxm-80gb", 8, "fp16", 0.30), GroupingRow("h100-sxm-80gb", 1, "fp8", -0.10),
+      GroupingRow("h100-sxm-80gb", 8, "fp16", 0.10), GroupingRow("a100-sxm-80gb", 8, "fp16", 0.05),
+      GroupingRow("h100-sxm-80gb", 1, "fp8", 0.50, "does not fit")};
   const std::vector<ValidationSummaryRow> plain = SummarizeValidation(result);
   ASSERT_EQ(plain.size(), 3u);  // all, a100, h100
   EXPECT_TRUE(plain[0].group.empty());
@@ -221,6 +222,11 @@ TEST(ValidateTest, AccuracyGuardOnPublishedSubset) {
   std::vector<ValidationRow> rows = Subset(tput, kSubsetMaxThroughput);
   for (ValidationRow& r : Subset(online, kSubsetOnline)) rows.push_back(std::move(r));
   const ValidationResult result = RunValidation(rows, {4, {}});
+  // Every row is simulated: a row the model could no longer run would leave the statistics.
+  EXPECT_EQ(result.num_cannot_run, 0);
+  int64_t counted = 0;
+  for (const ValidationSummaryRow& s : SummarizeValidation(result)) counted += s.stats.count;
+  EXPECT_EQ(counted, static_cast<int64_t>(rows.size()));
   for (const ValidationSummaryRow& s : SummarizeValidation(result)) {
     const bool latency = s.metric == "mean_ttft_ms" || s.metric == "mean_itl_ms";
     const double target = latency ? 0.20 : 0.10;

@@ -62,11 +62,12 @@ TEST_F(ValidationCliTest, RowTheModelCannotRunIsReportedNotFatal) {
                         " --json " + json.string());
   ASSERT_EQ(o.code, 0) << o.err;
   EXPECT_NE(o.out.find("3 rows, 2 simulations (trtllm preset, seed 1); 1 row the model cannot "
-                       "run (not in the summary; see the rows)"),
+                       "run (not in the summary)\ncannot run (1 row): model: llama-3.1-70b does "
+                       "not fit on h100-sxm-80gb: weights need"),
             std::string::npos)
       << o.out;
-  EXPECT_NE(Slurp(csv).find(",output_throughput,1000,s,,,cannot run: llama-3.1-70b does not fit "
-                            "on h100-sxm-80gb: weights need"),
+  EXPECT_NE(Slurp(csv).find(",output_throughput,1000,s,,,cannot run: model: llama-3.1-70b does not "
+                            "fit on h100-sxm-80gb: weights need"),
             std::string::npos)
       << Slurp(csv);
   const auto j = nlohmann::json::parse(Slurp(json));
