@@ -18,11 +18,6 @@ std::unique_ptr<StepModel> MakeCalibratedStepModel(const Scenario& scenario) {
         fmt::format("{}: calibration: profiles cannot price MoE models yet (model '{}')",
                     scenario.file, scenario.model.name));
   }
-  if (!scenario.model.gated_mlp) {
-    throw InputError(fmt::format(
-        "{}: calibration: profiles price gated (SwiGLU) MLPs only; model '{}' has a plain MLP",
-        scenario.file, scenario.model.name));
-  }
   const CalibrationProfile profile = LoadProfile(path);
   const std::string mismatch =
       ProfileMismatch(profile, path, scenario.model, scenario.engine.shape, scenario.hardware.name);

@@ -4,14 +4,12 @@
 
 #include <vector>
 
+#include "tests/util/event_recorder.h"
+
 namespace servesim {
 namespace {
 
-class Recorder : public EventHandler {
- public:
-  void OnEvent(SimTime now, uint64_t payload) override { seen.emplace_back(now, payload); }
-  std::vector<std::pair<SimTime, uint64_t>> seen;
-};
+using Recorder = test_util::EventRecorder;
 
 TEST(SimulationTest, NextEventTimeAndInlineAdvance) {
   Simulation sim;

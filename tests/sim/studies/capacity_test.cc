@@ -11,6 +11,7 @@
 #include "sim/config/scenario.h"
 #include "sim/studies/capacity_study.h"
 #include "tests/sim/studies/study_test_util.h"
+#include "tests/util/error_of.h"
 
 namespace servesim {
 namespace {
@@ -36,14 +37,7 @@ struct StepModelFake {
 
 CapacitySlo TtftSlo() { return ParseCapacitySlo("ttft_p99_ms=2000", std::nullopt); }
 
-std::string ErrorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string ErrorOf(const std::function<void()>& fn) { return test_util::InputErrorOf(fn); }
 
 TEST(CapacityTest, BisectionFindsAStepBoundaryWithinTolerance) {
   for (double knee : {0.37, 3.0, 10.0, 123.4, 5000.0}) {

@@ -9,6 +9,7 @@
 
 #include "sim/config/input_error.h"
 #include "tests/sim/studies/study_test_util.h"
+#include "tests/util/error_of.h"
 
 namespace servesim {
 namespace {
@@ -19,14 +20,7 @@ std::string ConfigPath(const std::string& relative) {
   return std::string(SERVESIM_SOURCE_DIR) + "/configs/" + relative;
 }
 
-std::string ErrorOf(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string ErrorOf(const std::function<void()>& fn) { return test_util::InputErrorOf(fn); }
 
 class ScalingTest : public testing::ScratchDirTest {
  protected:

@@ -11,25 +11,16 @@
 #include "sim/config/input_error.h"
 #include "sim/workload/trace_reader.h"
 #include "sim/workload/workload.h"
+#include "tests/util/temp_file.h"
 #include "tests/util/workload_yaml.h"
 
 namespace servesim {
 namespace {
 
-class TempTrace {
+// A trace file for the running test.
+class TempTrace : public test_util::TempFile {
  public:
-  explicit TempTrace(const std::string& contents) {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = (std::filesystem::temp_directory_path() / ("servesim_rep_" + std::string(test->name()) +
-                                                       "_" + std::to_string(getpid()) + ".csv"))
-                .string();
-    std::ofstream(path_, std::ios::binary) << contents;
-  }
-  ~TempTrace() { std::filesystem::remove(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  explicit TempTrace(const std::string& contents) : TempFile(contents, "rep", ".csv") {}
 };
 
 WorkloadConfig Parse(const std::string& yaml) { return test_util::ParseWorkloadYaml(yaml); }

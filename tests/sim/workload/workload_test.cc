@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/config/input_error.h"
+#include "tests/util/temp_file.h"
 #include "tests/util/workload_yaml.h"
 
 namespace servesim {
@@ -27,20 +28,10 @@ std::vector<RequestSpec> Drain(const WorkloadConfig& config, uint64_t seed = 1) 
   return out;
 }
 
-class TempTrace {
+// A trace file for the running test.
+class TempTrace : public test_util::TempFile {
  public:
-  explicit TempTrace(const std::string& contents) {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = (std::filesystem::temp_directory_path() /
-             ("servesim_wl_" + std::string(test->name()) + "_" + std::to_string(getpid()) + ".csv"))
-                .string();
-    std::ofstream(path_, std::ios::binary) << contents;
-  }
-  ~TempTrace() { std::filesystem::remove(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  explicit TempTrace(const std::string& contents) : TempFile(contents, "wl", ".csv") {}
 };
 
 std::string SharedTraceDir() { return std::string(SERVESIM_SOURCE_DIR) + "/../shared/traces/"; }
