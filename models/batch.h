@@ -14,12 +14,23 @@ struct PrefillChunk {
   bool produces_logits = false;  // true when the chunk completes the prompt (samples a token)
 };
 
+// How an engine launches a step's kernels (set by the engine's CUDA-graph policy).
+enum class StepLaunch : uint8_t {
+  kDefault,  // not modelled: every kernel costs the cost model's kernel_launch_overhead
+  kGraph,    // replayed from a captured CUDA graph (possibly padded, see padding_tokens)
+  kEager,    // every kernel launched by the host, one after the other
+};
+
 struct BatchShape {
   int64_t decode_seqs = 0;
   // Sum over decode sequences of the tokens each attends to (its KV length including the token
   // computed in this step).
   int64_t decode_context_tokens = 0;
   std::vector<PrefillChunk> prefills;
+  StepLaunch launch = StepLaunch::kDefault;
+  // Rows added to reach the captured graph's size: they run through every layer's GEMMs,
+  // elementwise ops and collectives, but attend to nothing and produce no logits.
+  int64_t padding_tokens = 0;
 
   int64_t PrefillTokens() const {
     int64_t n = 0;
@@ -38,6 +49,8 @@ struct BatchShape {
   void Clear() {
     decode_seqs = 0;
     decode_context_tokens = 0;
+    launch = StepLaunch::kDefault;
+    padding_tokens = 0;
     prefills.clear();  // keeps capacity: no allocation per step
   }
 };

@@ -121,7 +121,8 @@ CalibratedStepModel::Comm CalibratedStepModel::Communication(const BatchShape& b
 
 StepCost CalibratedStepModel::Cost(const BatchShape& batch) const {
   SERVESIM_CHECK(!batch.Empty());
-  const double tokens = static_cast<double>(batch.TotalTokens());
+  // Rows through the layers (graph padding included).
+  const double tokens = static_cast<double>(batch.TotalTokens() + batch.padding_tokens);
   const double rows = static_cast<double>(batch.LogitsRows());
   const double seqs = static_cast<double>(batch.decode_seqs);
   const double l = layers_;
@@ -159,9 +160,12 @@ StepCost CalibratedStepModel::Cost(const BatchShape& batch) const {
   cost.breakdown.attention_s = attention.s * l;
   cost.breakdown.other_s = other.s * l + once_other.s;
   cost.breakdown.communication_s = comm.layer_s * l + (pp_ - 1) * cost.p2p_s;
-  cost.breakdown.host_s = params_.host_overhead_per_step_s +
-                          params_.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
-  cost.duration_s = cost.breakdown.Total();
+  // Kernels per GPU of the busiest stage: 4 GEMMs, attention (decode and/or prefill), 2 norms,
+  // rotary, SiLU-and-mul, KV write and the 2 all-reduces per layer; embedding, final norm, LM
+  // head and sampling once.
+  double layer_kernels = 9 + (seqs > 0 ? 1 : 0) + (batch.prefills.empty() ? 0 : 1);
+  if (shape_.tp > 1) layer_kernels += 2;
+  FinishStepCost(params_, batch, stage_layers_ * layer_kernels + (rows > 0 ? 4 : 2), &cost);
   // Per-GPU work of all layers times tp: the whole replica's work.
   const double tp = static_cast<double>(shape_.tp);
   cost.flops =

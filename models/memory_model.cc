@@ -76,7 +76,10 @@ constexpr double kTrtDecoderBytesPerSlotToken = 4 + 4 + 4 + 8;
 // up front for max_batch_size slots and not split by tensor parallelism.
 double SamplingBuffersBytes(const ModelSpec& m, const MemoryRequest& r) {
   const double rows = static_cast<double>(r.max_num_seqs);
-  if (r.kv_free_fraction > 0) {
+  using Sampling = MemoryRequest::Sampling;
+  if (r.sampling == Sampling::kNone) return 0;
+  if (r.sampling == Sampling::kTrtDecoder ||
+      (r.sampling == Sampling::kAuto && r.kv_free_fraction > 0)) {
     return rows * static_cast<double>(m.vocab_size) * kTrtDecoderBytesPerSlotToken;
   }
   return rows * static_cast<double>(DivCeil(m.vocab_size, r.shape.tp)) * 4;
@@ -112,6 +115,10 @@ double ActivationReserveBytes(const ModelSpec& m, const MemoryRequest& r) {
 
 // "0.90 x 80.0 GiB" style description of the memory budget the engine may use.
 std::string BudgetText(const HardwareSpec& hw, const MemoryRequest& r) {
+  if (r.static_fraction > 0) {
+    return fmt::format("mem_fraction_static {:.3f} x {:.1f} GiB", r.static_fraction,
+                       hw.memory_bytes / kGiB);
+  }
   if (r.kv_free_fraction > 0) return fmt::format("the GPU's {:.1f} GiB", hw.memory_bytes / kGiB);
   return fmt::format("gpu_memory_utilization {:.2f} x {:.1f} GiB", r.gpu_memory_utilization,
                      hw.memory_bytes / kGiB);
@@ -128,6 +135,15 @@ bool CheckFit(const HardwareSpec& hw, const MemoryRequest& r, double budget, Mem
   }
   if (plan.kv_cache_bytes <= 0) {
     const bool trt = r.kv_free_fraction > 0;
+    if (r.static_fraction > 0) {
+      plan.reason = fmt::format(
+          "no memory left for the KV cache: weights {:.1f} GiB + runtime {:.1f} GiB exceed the "
+          "{:.1f} GiB available ({}); use more GPUs (parallel.tp), a smaller precision, or raise "
+          "mem_fraction_static",
+          plan.weight_bytes / kGiB, plan.activation_reserve_bytes / kGiB, budget / kGiB,
+          BudgetText(hw, r));
+      return false;
+    }
     plan.reason = fmt::format(
         "no memory left for the KV cache: weights {:.1f} GiB + activation reserve {:.1f} GiB "
         "exceed the {:.1f} GiB available ({}); {}use more GPUs (parallel.tp), a smaller "
@@ -157,13 +173,18 @@ MemoryPlan PlanMemory(const ModelSpec& model, const HardwareSpec& hw, const Memo
   SERVESIM_CHECK(model.num_layers > 0 && model.num_kv_heads > 0 && hw.memory_bytes > 0);
   MemoryPlan plan;
   plan.weight_bytes = WeightBytesPerGpu(model, req.shape);
-  plan.activation_reserve_bytes = ActivationReserveBytes(model, req);
+  // SGLang keeps activations outside its static fraction: only the runtime (CUDA context) is
+  // inside, as it is part of what is in use when the fraction is applied.
+  plan.activation_reserve_bytes =
+      req.static_fraction > 0 ? kRuntimeOverheadBytes : ActivationReserveBytes(model, req);
   plan.kv_bytes_per_token = KvBytesPerTokenPerGpu(model, req.shape);
   const double others = plan.weight_bytes + plan.activation_reserve_bytes;
   // vLLM: the engine may use gpu_memory_utilization of the whole GPU. TensorRT-LLM: a fraction of
   // what is free after weights and activations goes to the KV cache.
-  const bool trt = req.kv_free_fraction > 0;
-  const double budget = trt ? hw.memory_bytes : req.gpu_memory_utilization * hw.memory_bytes;
+  const bool trt = req.kv_free_fraction > 0 && req.static_fraction <= 0;
+  const double fraction =
+      req.static_fraction > 0 ? req.static_fraction : req.gpu_memory_utilization;
+  const double budget = trt ? hw.memory_bytes : fraction * hw.memory_bytes;
   plan.kv_cache_bytes = trt ? req.kv_free_fraction * (hw.memory_bytes - others) : budget - others;
   const double block_bytes = static_cast<double>(req.block_size_tokens) * plan.kv_bytes_per_token;
   if (plan.kv_cache_bytes > 0) {

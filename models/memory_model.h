@@ -19,6 +19,13 @@ struct MemoryRequest {
   // TensorRT-LLM semantics: the fraction of memory left after weights and activations that goes
   // to the KV cache. 0 = not used.
   double kv_free_fraction = 0;
+  // SGLang semantics (mem_fraction_static): this fraction of the GPU's memory holds the weights
+  // and the KV cache; activations, CUDA graphs and sampling live in the rest. 0 = not used.
+  double static_fraction = 0;
+  // Logits and sampling buffers kept in the activation reserve. kAuto: TensorRT-LLM's C++
+  // decoder buffers when kv_free_fraction > 0, else vLLM's fp32 logits for max_num_seqs rows.
+  enum class Sampling { kAuto, kLogits, kTrtDecoder, kNone };
+  Sampling sampling = Sampling::kAuto;
   int64_t block_size_tokens = 16;
   int64_t max_num_batched_tokens = 8192;
   int64_t max_num_seqs = 256;

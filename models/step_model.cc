@@ -133,6 +133,8 @@ struct RooflineStepModel::Impl {
   double ExpertParallelCommunication(double tokens) const;
   double LogitsGather(double logits_rows) const;
   double StageHop(double tokens) const;
+  // Kernels one GPU of the busiest stage launches for the step (eager launch cost).
+  double KernelsPerGpu(const BatchShape& batch, double logits_rows) const;
 };
 
 RooflineStepModel::Impl::Impl(const ModelSpec& m, const HardwareSpec& hw, const DeploymentShape& d,
@@ -384,6 +386,34 @@ double RooflineStepModel::Impl::StageHop(double tokens) const {
       .time_s;
 }
 
+double RooflineStepModel::Impl::KernelsPerGpu(const BatchShape& batch, double logits_rows) const {
+  double layer = num_layer_gemms + elementwise_kernels;
+  if (moe) layer += 2;  // the routed experts' two grouped GEMMs
+  if (batch.decode_seqs > 0) layer += 1;
+  if (!batch.prefills.empty()) layer += 1;
+  if (tp_ranks > 1) layer += ep_ranks > 1 ? 4 : 2;  // all-reduces (EP: two around, two all-to-all)
+  double once = 2;                                  // embedding, final norm
+  if (logits_rows > 0) once += tp_ranks > 1 ? 3 : 2;  // LM head, sampling, logits gather
+  return stage_layers * layer + once;
+}
+
+void FinishStepCost(const StepModelParams& p, const BatchShape& batch, double kernels,
+                    StepCost* cost) {
+  const double work_s =
+      p.host_overhead_per_step_s + p.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
+  const double launch_s =
+      batch.launch == StepLaunch::kEager ? kernels * p.eager_kernel_launch_s : 0.0;
+  if (!p.overlap_host && launch_s == 0) {
+    cost->breakdown.host_s = work_s;
+  } else {
+    cost->breakdown.host_s = 0;
+    const double gpu_s = cost->breakdown.Total();
+    cost->breakdown.host_s = p.overlap_host ? std::max(0.0, work_s + launch_s - gpu_s)
+                                            : work_s + std::max(0.0, launch_s - gpu_s);
+  }
+  cost->duration_s = cost->breakdown.Total();
+}
+
 RooflineStepModel::RooflineStepModel(const ModelSpec& model, const HardwareSpec& hw,
                                      const DeploymentShape& shape, const StepModelParams& params)
     : impl_(std::make_shared<const Impl>(model, hw, shape, params)) {}
@@ -400,7 +430,9 @@ StepCost RooflineStepModel::Cost(const BatchShape& batch) const {
     kv_tokens += p + n;
     logits_rows += c.produces_logits ? 1 : 0;
   }
-  const double tokens = static_cast<double>(batch.decode_seqs) + prefill_tokens;
+  // Rows through the layers' GEMMs, elementwise ops and collectives (graph padding included).
+  const double tokens =
+      static_cast<double>(batch.decode_seqs + batch.padding_tokens) + prefill_tokens;
   logits_rows += static_cast<double>(batch.decode_seqs);
 
   // One layer's ops, then the ops done once per step (on the first and last stage). The
@@ -428,9 +460,7 @@ StepCost RooflineStepModel::Cost(const BatchShape& batch) const {
   cost.breakdown.attention_s = layer_attention.s * m.layers;
   cost.breakdown.other_s = layer_other.s * m.layers + once_other.s;
   cost.breakdown.communication_s = layer_comm_s * m.layers + once_comm_s + (m.pp - 1) * cost.p2p_s;
-  cost.breakdown.host_s = m.params.host_overhead_per_step_s +
-                          m.params.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
-  cost.duration_s = cost.breakdown.Total();
+  FinishStepCost(m.params, batch, m.KernelsPerGpu(batch, logits_rows), &cost);
   // Per-GPU ops of all layers times tp: the whole replica's work.
   const double tp = m.gpus / m.pp;
   const OpCost all = layer_gemm.Times(m.layers);

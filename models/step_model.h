@@ -24,8 +24,16 @@ struct StepModelParams {
   double attention_memory_efficiency = 0.75;
   double elementwise_memory_efficiency = 0.80;
   double kernel_launch_overhead_s = 2.0e-6;
+  // Host time to launch one kernel of a step that runs outside a CUDA graph
+  // (BatchShape::launch == kEager): framework dispatch plus the driver call. A step cannot end
+  // before its last kernel is launched. No effect on steps with launch kDefault or kGraph.
+  double eager_kernel_launch_s = 10e-6;
   double host_overhead_per_step_s = 300e-6;
   double host_overhead_per_seq_s = 2.0e-6;
+  // The engine prepares step k+1 while the GPU runs step k (TensorRT-LLM's overlap scheduler,
+  // SGLang's overlap schedule, vLLM's async scheduling): host work is exposed only where it
+  // exceeds the GPU time, instead of adding to it.
+  bool overlap_host = false;
   // Fixed cost of one tensor-parallel collective inside a node. Engines run small all-reduces
   // with their own one-shot/two-shot kernels captured in CUDA graphs (vLLM custom all-reduce,
   // TensorRT-LLM's all-reduce plugin): a few microseconds, not NCCL's ~30 us kernel time.
@@ -74,6 +82,16 @@ struct StepCost {
   double flops = 0;         // all GPUs of the replica together, all ops (for MFU)
   double bytes = 0;         // all GPUs of the replica together, device-memory traffic
 };
+
+// Sets cost->breakdown.host_s and cost->duration_s, given the GPU time already in the breakdown
+// (every class but host) and the number of kernels one GPU launches for the step. Host work is
+// host_overhead_per_step_s + host_overhead_per_seq_s x sequences, plus, for an eager step,
+// kernels x eager_kernel_launch_s of launching, which overlaps the GPU work it launches:
+//   sequential host:  duration = host work + max(gpu, launching)
+//   overlap_host:     duration = max(gpu, host work + launching)
+// With launch kDefault or kGraph and no overlap this is host work + gpu, as it always was.
+void FinishStepCost(const StepModelParams& p, const BatchShape& batch, double kernels,
+                    StepCost* cost);
 
 class StepModel {
  public:

@@ -131,6 +131,7 @@ RunResult Run(const Scenario& scenario, const std::vector<const StepModel*>& mod
       &sim, &generator, &result.requests, [&cluster](RequestId id) { cluster.Submit(id); },
       scenario.engine.max_model_len, max_prompt_len);
   metrics.SetOnFinish([&driver](RequestId id, SimTime now) { driver.OnRequestDone(id, now); });
+  driver.SetOnMeasureStart([&metrics](SimTime t) { metrics.OnMeasureStart(t); });
   metrics.SetOnHandoff([&cluster](RequestId id) { cluster.OnPrefillDone(id); });
   driver.Start();
   sim.Run();

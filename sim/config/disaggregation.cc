@@ -43,15 +43,7 @@ PoolSpec ParsePool(const ConfigNode& node, const std::string& role, const Scenar
 }
 
 void PlanPool(const ConfigNode& node, const Scenario& s, PoolSpec* pool) {
-  MemoryRequest req;
-  req.shape = s.engine.shape;
-  req.shape.tp = pool->tp;
-  req.shape.pp = pool->pp;
-  req.gpu_memory_utilization = s.engine.gpu_memory_utilization;
-  req.kv_free_fraction = s.engine.kv_free_fraction;
-  req.block_size_tokens = s.engine.batching.block_size;
-  req.max_num_batched_tokens = s.engine.batching.max_num_batched_tokens;
-  req.max_num_seqs = s.engine.batching.max_num_seqs;
+  const MemoryRequest req = EngineMemoryRequest(s.engine, pool->hardware, pool->tp, pool->pp);
   pool->memory = PlanMemory(s.model, pool->hardware, req);
   if (!pool->memory.fits) {
     node.FailDeployment(fmt::format("{} does not fit on {} with tp {} and pp {}: {}", s.model.name,

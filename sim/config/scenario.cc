@@ -1,11 +1,13 @@
 #include "sim/config/scenario.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
 
 #include "models/topology.h"
+#include "sim/config/engine_preset.h"
 #include "sim/config/input_error.h"
 #include "sim/config/zoo.h"
 #include "sim/serving/router.h"
@@ -20,32 +22,72 @@ const std::vector<std::string> kCostKeys = {
     "gemm_compute_efficiency",     "gemm_memory_efficiency",        "attention_compute_efficiency",
     "attention_memory_efficiency", "elementwise_memory_efficiency", "kernel_launch_overhead_us",
     "host_overhead_per_step_us",   "host_overhead_per_seq_us",      "tp_collective_latency_us",
-    "moe_imbalance_factor"};
+    "moe_imbalance_factor",        "eager_kernel_launch_us"};
+
+const std::vector<std::string> kSchedulers = {"vllm",    "trtllm", "orca",
+                                              "sarathi", "static", "sglang"};
 
 std::vector<std::string> EngineKeys() {
-  std::vector<std::string> keys = {
-      "scheduler",      "max_num_seqs",           "max_num_batched_tokens",
-      "max_batch_size", "max_num_tokens",         "enable_chunked_prefill",
-      "block_size",     "gpu_memory_utilization", "kv_cache_free_gpu_mem_fraction",
-      "precision",      "kv_cache_precision",     "max_model_len",
-      "chunk_size"};
+  std::vector<std::string> keys = {"preset",
+                                   "scheduler",
+                                   "max_num_seqs",
+                                   "max_batch_size",
+                                   "max_running_requests",
+                                   "max_num_batched_tokens",
+                                   "max_num_tokens",
+                                   "chunked_prefill_size",
+                                   "enable_chunked_prefill",
+                                   "block_size",
+                                   "tokens_per_block",
+                                   "page_size",
+                                   "gpu_memory_utilization",
+                                   "kv_cache_free_gpu_mem_fraction",
+                                   "mem_fraction_static",
+                                   "precision",
+                                   "kv_cache_precision",
+                                   "max_model_len",
+                                   "chunk_size",
+                                   "max_prefill_tokens",
+                                   "cuda_graphs",
+                                   "overlap_scheduling"};
   keys.insert(keys.end(), kCostKeys.begin(), kCostKeys.end());
   return keys;
 }
 
-// Reads a key that has a vLLM name and a TensorRT-LLM name; either may be used, not both.
-int64_t GetAliased(const ConfigNode& engine, const char* vllm_key, const char* trt_key, int64_t def,
+// Reads a key that has names in several engines (vLLM's first); at most one may be given.
+int64_t GetAliased(const ConfigNode& engine, const std::vector<const char*>& names, int64_t def,
                    Range range) {
-  const bool has_vllm = engine.Has(vllm_key), has_trt = engine.Has(trt_key);
-  if (has_vllm && has_trt) {
-    engine.Child(trt_key).Fail(fmt::format("give either {} or {}, not both", vllm_key, trt_key));
+  const char* given = nullptr;
+  for (const char* name : names) {
+    if (!engine.Has(name)) continue;
+    if (given != nullptr) {
+      engine.Child(name).Fail(fmt::format("give only one of {}", fmt::join(names, ", ")));
+    }
+    given = name;
   }
-  if (has_trt) return engine.Child(trt_key).AsInt(range);
-  return engine.GetInt(vllm_key, def, range);
+  return given != nullptr ? engine.Child(given).AsInt(range) : def;
 }
 
-StepModelParams ParseCost(const ConfigNode& engine) {
-  StepModelParams p;  // defaults: models/step_model.h
+// The key of `names` the scenario gave, or the first one.
+const char* GivenName(const ConfigNode& engine, const std::vector<const char*>& names) {
+  for (const char* name : names) {
+    if (engine.Has(name)) return name;
+  }
+  return names.front();
+}
+
+const std::vector<const char*> kSeqsKeys = {"max_num_seqs", "max_batch_size",
+                                            "max_running_requests"};
+const std::vector<const char*> kBudgetKeys = {"max_num_batched_tokens", "max_num_tokens",
+                                              "chunked_prefill_size"};
+const std::vector<const char*> kBlockKeys = {"block_size", "tokens_per_block", "page_size"};
+
+double GetUs(const ConfigNode& engine, const char* key, double def_s, double max_us) {
+  return 1e-6 * engine.GetDouble(key, 1e6 * def_s, Between(0, max_us));
+}
+
+StepModelParams ParseCost(const ConfigNode& engine, const StepModelParams& defaults) {
+  StepModelParams p = defaults;
   p.gemm_compute_efficiency =
       engine.GetDouble("gemm_compute_efficiency", p.gemm_compute_efficiency, Fraction());
   p.gemm_memory_efficiency =
@@ -57,17 +99,14 @@ StepModelParams ParseCost(const ConfigNode& engine) {
   p.elementwise_memory_efficiency = engine.GetDouble("elementwise_memory_efficiency",
                                                      p.elementwise_memory_efficiency, Fraction());
   p.kernel_launch_overhead_s =
-      1e-6 * engine.GetDouble("kernel_launch_overhead_us", 1e6 * p.kernel_launch_overhead_s,
-                              Between(0, 1e6));
+      GetUs(engine, "kernel_launch_overhead_us", p.kernel_launch_overhead_s, 1e6);
+  p.eager_kernel_launch_s = GetUs(engine, "eager_kernel_launch_us", p.eager_kernel_launch_s, 1e6);
   p.host_overhead_per_step_s =
-      1e-6 * engine.GetDouble("host_overhead_per_step_us", 1e6 * p.host_overhead_per_step_s,
-                              Between(0, 1e7));
+      GetUs(engine, "host_overhead_per_step_us", p.host_overhead_per_step_s, 1e7);
   p.host_overhead_per_seq_s =
-      1e-6 * engine.GetDouble("host_overhead_per_seq_us", 1e6 * p.host_overhead_per_seq_s,
-                              Between(0, 1e6));
+      GetUs(engine, "host_overhead_per_seq_us", p.host_overhead_per_seq_s, 1e6);
   p.tp_collective_latency_s =
-      1e-6 * engine.GetDouble("tp_collective_latency_us", 1e6 * p.tp_collective_latency_s,
-                              Between(0, 1e6));
+      GetUs(engine, "tp_collective_latency_us", p.tp_collective_latency_s, 1e6);
   p.moe_imbalance_factor =
       engine.GetDouble("moe_imbalance_factor", p.moe_imbalance_factor, Between(1, 1e3));
   return p;
@@ -95,23 +134,25 @@ SchedulerPolicy PolicyOf(const std::string& scheduler) {
   if (scheduler == "orca") return SchedulerPolicy::kOrca;
   if (scheduler == "sarathi") return SchedulerPolicy::kSarathi;
   if (scheduler == "static") return SchedulerPolicy::kStatic;
+  if (scheduler == "sglang") return SchedulerPolicy::kSglang;
   return SchedulerPolicy::kVllm;
 }
 
-// orca and static never chunk; sarathi always does, with engine.chunk_size as its token budget.
+// orca and static never chunk; sarathi and sglang always do; sarathi's budget is chunk_size.
 void ParseChunking(const ConfigNode& engine, const std::string& scheduler, SchedulerConfig* b) {
   if (scheduler != "sarathi" && engine.Has("chunk_size")) {
     engine.Child("chunk_size").Fail("only used by scheduler sarathi (its per-step token budget)");
   }
   if (scheduler == "sarathi") {
-    for (const char* key : {"max_num_batched_tokens", "max_num_tokens"}) {
+    for (const char* key : kBudgetKeys) {
       if (engine.Has(key)) {
         engine.Child(key).Fail("not used by scheduler sarathi; its token budget is chunk_size");
       }
     }
     b->max_num_batched_tokens = engine.GetInt("chunk_size", 512, Between(1, 1e8));
   }
-  const bool always = scheduler == "sarathi", never = scheduler == "orca" || scheduler == "static";
+  const bool always = scheduler == "sarathi" || scheduler == "sglang";
+  const bool never = scheduler == "orca" || scheduler == "static";
   if ((always || never) && engine.Has("enable_chunked_prefill") &&
       engine.GetBool("enable_chunked_prefill", always) != always) {
     engine.Child("enable_chunked_prefill")
@@ -121,24 +162,31 @@ void ParseChunking(const ConfigNode& engine, const std::string& scheduler, Sched
   if (always || never) b->enable_chunked_prefill = always;
 }
 
-void ParseBatching(const ConfigNode& engine, const std::string& scheduler, SchedulerConfig* b) {
-  const bool trtllm = scheduler == "trtllm";
+void ParseBatching(const ConfigNode& engine, const EngineDefaults& d, EngineConfig* e) {
+  SchedulerConfig* b = &e->batching;
+  const std::string& scheduler = e->scheduler;
   b->policy = PolicyOf(scheduler);
-  // Defaults: vLLM max_num_seqs 256 and V1's 8192-token budget; TensorRT-LLM BuildConfig
-  // max_batch_size 2048 and max_num_tokens 8192, tokens_per_block 64, no chunked context.
-  b->max_num_seqs =
-      GetAliased(engine, "max_num_seqs", "max_batch_size", trtllm ? 2048 : 256, Between(1, 1e6));
+  b->max_num_seqs = GetAliased(engine, kSeqsKeys, d.max_num_seqs, Between(1, 1e6));
+  e->derive_max_num_seqs = d.sglang_max_running_from_kv && scheduler == "sglang" &&
+                           !engine.Has("max_num_seqs") && !engine.Has("max_batch_size") &&
+                           !engine.Has("max_running_requests");
   b->max_num_batched_tokens =
-      GetAliased(engine, "max_num_batched_tokens", "max_num_tokens", 8192, Between(1, 1e8));
-  b->enable_chunked_prefill = engine.GetBool("enable_chunked_prefill", !trtllm);
-  b->block_size = engine.GetInt("block_size", trtllm ? 64 : 16, Between(1, 1 << 20));
+      GetAliased(engine, kBudgetKeys, d.max_num_batched_tokens, Between(1, 1e8));
+  b->enable_chunked_prefill = engine.GetBool("enable_chunked_prefill", d.enable_chunked_prefill);
+  b->block_size = GetAliased(engine, kBlockKeys, d.block_size, Between(1, 1 << 20));
   ParseChunking(engine, scheduler, b);
+  if (scheduler == "sglang") {
+    b->sglang.max_prefill_tokens =
+        engine.GetInt("max_prefill_tokens", d.max_prefill_tokens, Between(1, 1e8));
+    return;  // decode batches run apart from prefill batches: no shared token budget
+  }
+  if (engine.Has("max_prefill_tokens")) {
+    engine.Child("max_prefill_tokens").Fail("only used by scheduler sglang");
+  }
   if (b->max_num_batched_tokens < b->max_num_seqs) {
     // Point at whichever of the two keys the user gave (the token budget if both).
-    const char* budget_key = scheduler == "sarathi"         ? "chunk_size"
-                             : engine.Has("max_num_tokens") ? "max_num_tokens"
-                                                            : "max_num_batched_tokens";
-    const char* seqs_key = engine.Has("max_batch_size") ? "max_batch_size" : "max_num_seqs";
+    const char* budget_key = scheduler == "sarathi" ? "chunk_size" : GivenName(engine, kBudgetKeys);
+    const char* seqs_key = GivenName(engine, kSeqsKeys);
     if (engine.Has(budget_key)) {
       engine.Child(budget_key)
           .Fail(fmt::format(
@@ -151,29 +199,126 @@ void ParseBatching(const ConfigNode& engine, const std::string& scheduler, Sched
   }
 }
 
-void ParseMemoryKnobs(const ConfigNode& engine, bool trtllm, EngineConfig* e) {
-  if (trtllm && engine.Has("gpu_memory_utilization")) {
-    engine.Child("gpu_memory_utilization")
-        .Fail("not used by scheduler trtllm; use kv_cache_free_gpu_mem_fraction");
+// "scheduler trtllm" without a preset (the messages tests pin), "preset sglang" with one.
+std::string SemanticsOwner(const EngineDefaults& d) {
+  return d.preset.empty() ? "scheduler " + d.scheduler : "preset " + d.preset;
+}
+
+void ParseMemoryKnobs(const ConfigNode& engine, const EngineDefaults& d, EngineConfig* e) {
+  struct Knob {
+    const char* key;
+    MemorySemantics semantics;
+    const char* meaning;
+  };
+  const Knob knobs[] = {
+      {"gpu_memory_utilization", MemorySemantics::kVllm, "gpu_memory_utilization"},
+      {"kv_cache_free_gpu_mem_fraction", MemorySemantics::kTrtllm,
+       "kv_cache_free_gpu_mem_fraction"},
+      {"mem_fraction_static", MemorySemantics::kSglang, "mem_fraction_static"}};
+  const char* own = "";
+  for (const Knob& k : knobs) {
+    if (k.semantics == d.memory) own = k.meaning;
   }
-  if (!trtllm && engine.Has("kv_cache_free_gpu_mem_fraction")) {
-    engine.Child("kv_cache_free_gpu_mem_fraction")
-        .Fail("only used by scheduler trtllm; vllm uses gpu_memory_utilization");
+  for (const Knob& k : knobs) {
+    if (k.semantics == d.memory || !engine.Has(k.key)) continue;
+    if (d.preset.empty() && d.memory == MemorySemantics::kTrtllm) {
+      engine.Child(k.key).Fail(
+          fmt::format("not used by scheduler trtllm; use kv_cache_free_gpu_mem_fraction"));
+    }
+    if (d.preset.empty() && d.memory == MemorySemantics::kVllm &&
+        k.semantics == MemorySemantics::kTrtllm) {
+      engine.Child(k.key).Fail("only used by scheduler trtllm; vllm uses gpu_memory_utilization");
+    }
+    engine.Child(k.key).Fail(
+        fmt::format("not used by {}; its KV cache is sized by {}", SemanticsOwner(d), own));
   }
-  e->gpu_memory_utilization = engine.GetDouble("gpu_memory_utilization", 0.9, Fraction());
+  e->memory = d.memory;
+  e->gpu_memory_utilization =
+      engine.GetDouble("gpu_memory_utilization", d.gpu_memory_utilization, Fraction());
   e->kv_free_fraction =
-      trtllm ? engine.GetDouble("kv_cache_free_gpu_mem_fraction", 0.9, Fraction()) : 0.0;
+      d.memory == MemorySemantics::kTrtllm
+          ? engine.GetDouble("kv_cache_free_gpu_mem_fraction", d.kv_free_fraction, Fraction())
+          : 0.0;
+  if (engine.Has("mem_fraction_static")) {
+    e->mem_fraction_static = engine.Child("mem_fraction_static").AsDouble(Fraction());
+  }
+  e->trt_decoder_buffers = d.trt_decoder_buffers;
+}
+
+// engine.cuda_graphs: which steps replay captured CUDA graphs. REQUIRES: batching parsed.
+void ParseCudaGraphs(const ConfigNode& engine, const EngineDefaults& d, EngineConfig* e) {
+  CudaGraphPolicy& g = e->batching.cuda_graphs;
+  const ConfigNode node = engine.Child("cuda_graphs");
+  if (node.Defined())
+    node.CheckKeys({"enabled", "max_batch_size", "sizes", "padding", "mixed_batches"});
+  g.modelled = d.graphs_modelled || node.Defined();
+  if (!g.modelled) return;
+  const bool enabled = node.GetBool("enabled", node.Defined() || d.graphs_enabled);
+  g.padding = node.GetBool("padding", d.graph_padding);
+  g.mixed_batches = node.GetBool("mixed_batches", d.graph_mixed_batches);
+  if (!enabled) {
+    for (const char* key : {"max_batch_size", "sizes", "padding", "mixed_batches"}) {
+      if (node.Has(key)) node.Child(key).Fail("not used when cuda_graphs.enabled is false");
+    }
+    return;  // every step runs eagerly
+  }
+  const SchedulerConfig& b = e->batching;
+  // What a graph is sized by: tokens for piecewise graphs of mixed steps, sequences otherwise.
+  const int64_t most = g.mixed_batches ? b.max_num_batched_tokens : b.max_num_seqs;
+  if (node.Has("sizes")) {
+    const ConfigNode sizes = node.Child("sizes");
+    if (node.Has("max_batch_size")) {
+      node.Child("max_batch_size").Fail("give either cuda_graphs.sizes or max_batch_size");
+    }
+    if (!sizes.IsSequence() || sizes.Elements().empty()) {
+      sizes.Fail("must be a non-empty list of captured sizes, ascending");
+    }
+    for (const ConfigNode& n : sizes.Elements()) {
+      const int64_t v = n.AsInt(Between(1, 1e6));
+      if (!g.sizes.empty() && v <= g.sizes.back()) {
+        n.Fail(fmt::format("sizes must be ascending without repeats; {} follows {}", v,
+                           g.sizes.back()));
+      }
+      g.sizes.push_back(v);
+    }
+    return;
+  }
+  int64_t max_size = d.graph_max_size;
+  if (d.capture_rule == CaptureRule::kVllm && max_size == 0) {
+    max_size = std::min<int64_t>(2 * b.max_num_seqs, 512);  // vLLM: min(2 x max_num_seqs, 512)
+  }
+  if (max_size == 0) max_size = 512;
+  if (d.capture_rule == CaptureRule::kSglang && !e->derive_max_num_seqs) {
+    max_size = std::min(max_size, b.max_num_seqs);  // capped at max_running_requests
+  }
+  max_size = node.GetInt("max_batch_size", max_size, Between(1, 1e6));
+  g.sizes = CaptureSizes(d.capture_rule, max_size, most);
+}
+
+void ParseOverlap(const ConfigNode& engine, const EngineDefaults& d, EngineConfig* e) {
+  e->batching.overlap = engine.GetBool("overlap_scheduling", d.overlap);
+  if (e->batching.overlap && e->scheduler == "static") {
+    engine.Child(engine.Has("overlap_scheduling") ? "overlap_scheduling" : "scheduler")
+        .Fail(
+            "scheduler static runs request-level batches; overlap_scheduling needs an "
+            "iteration-level scheduler");
+  }
+  e->cost.overlap_host = e->batching.overlap;
 }
 
 EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const HardwareSpec& hw) {
   if (engine.Defined()) engine.CheckKeys(EngineKeys());
   EngineConfig e;
-  e.scheduler =
-      engine.GetEnum("scheduler", "vllm", {"vllm", "trtllm", "orca", "sarathi", "static"});
+  std::vector<std::string> presets = EnginePresetNames();
+  e.preset = engine.Has("preset") ? engine.Child("preset").AsEnum(presets) : "";
+  const std::string implied = PresetScheduler(e.preset);
+  e.scheduler = engine.GetEnum("scheduler", implied.empty() ? "vllm" : implied, kSchedulers);
+  const EngineDefaults d = DefaultsFor(e.preset, e.scheduler, hw);
   const bool trtllm = e.scheduler == "trtllm";
-  ParseBatching(engine, e.scheduler, &e.batching);
+  ParseBatching(engine, d, &e);
   ParsePrecisions(engine, hw, &e.shape);
-  ParseMemoryKnobs(engine, trtllm, &e);
+  ParseMemoryKnobs(engine, d, &e);
+  ParseCudaGraphs(engine, d, &e);
   // vLLM refuses a max_model_len beyond the model's context length. TensorRT-LLM builds the
   // engine for any max_seq_len (its published benchmarks run Llama 2, 4096 positions, with 4224
   // and 5500 tokens per sequence): the cost of serving does not depend on the positions the
@@ -193,7 +338,8 @@ EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const
                     "max_model_len ({}) so every prompt fits in one step",
                     e.batching.max_num_batched_tokens, e.max_model_len));
   }
-  e.cost = ParseCost(engine);
+  e.cost = ParseCost(engine, d.cost);
+  ParseOverlap(engine, d, &e);
   return e;
 }
 
@@ -308,13 +454,15 @@ void ParseDeployment(const ConfigNode& root, Scenario* s) {
 }
 
 void PlanKvCache(const ConfigNode& root, Scenario* s) {
-  MemoryRequest req;
-  req.shape = s->engine.shape;
-  req.gpu_memory_utilization = s->engine.gpu_memory_utilization;
-  req.kv_free_fraction = s->engine.kv_free_fraction;
-  req.block_size_tokens = s->engine.batching.block_size;
-  req.max_num_batched_tokens = s->engine.batching.max_num_batched_tokens;
-  req.max_num_seqs = s->engine.batching.max_num_seqs;
+  const MemoryRequest req =
+      EngineMemoryRequest(s->engine, s->hardware, s->engine.shape.tp, s->engine.shape.pp);
+  if (s->engine.memory == MemorySemantics::kSglang &&
+      (req.static_fraction <= 0 || req.static_fraction > 1)) {
+    root.Child("engine").FailDeployment(fmt::format(
+        "SGLang's default mem_fraction_static on {} with tp x pp = {} is {:.3f}, which leaves "
+        "nothing for weights and KV cache; set engine.mem_fraction_static",
+        s->hardware.name, s->engine.shape.tp * s->engine.shape.pp, req.static_fraction));
+  }
   s->memory = PlanMemory(s->model, s->hardware, req);
   if (!s->memory.fits) {
     root.Child("model").FailDeployment(fmt::format("{} does not fit on {}: {}", s->model.name,
@@ -338,6 +486,25 @@ void PlanKvCache(const ConfigNode& root, Scenario* s) {
   }
 }
 
+// SGLang's max_running_requests when not given (v0.5.2 tp_worker.py and model_runner.py):
+// min(KV tokens / 2, the request pool), the pool being KV tokens / context length x 512 clamped to
+// [2048, 4096].
+void DeriveMaxRunning(int64_t kv_tokens, Scenario* s) {
+  if (!s->engine.derive_max_num_seqs) return;
+  const double kv = static_cast<double>(kv_tokens);
+  const double pool =
+      std::clamp(kv / static_cast<double>(s->engine.max_model_len) * 512, 2048.0, 4096.0);
+  s->engine.batching.max_num_seqs =
+      std::max<int64_t>(1, static_cast<int64_t>(std::min(std::floor(kv / 2), pool)));
+  CudaGraphPolicy& g = s->engine.batching.cuda_graphs;
+  // Captured sizes stop at max_running_requests, which SGLang then captures itself.
+  const int64_t most = s->engine.batching.max_num_seqs;
+  if (g.modelled && !g.sizes.empty() && g.sizes.back() > most) {
+    while (!g.sizes.empty() && g.sizes.back() > most) g.sizes.pop_back();
+    g.sizes.push_back(most);
+  }
+}
+
 bool ParsePrefixCaching(const ConfigNode& root) {
   const ConfigNode node = root.Child("prefix_caching");
   if (!node.Defined()) return false;
@@ -357,6 +524,28 @@ SloConfig ParseSlo(const ConfigNode& root) {
 
 }  // namespace
 
+MemoryRequest EngineMemoryRequest(const EngineConfig& e, const HardwareSpec& hw, int64_t tp,
+                                  int64_t pp) {
+  MemoryRequest req;
+  req.shape = e.shape;
+  req.shape.tp = tp;
+  req.shape.pp = pp;
+  req.gpu_memory_utilization = e.gpu_memory_utilization;
+  req.kv_free_fraction = e.kv_free_fraction;
+  if (e.memory == MemorySemantics::kSglang) {
+    req.static_fraction =
+        e.mem_fraction_static > 0 ? e.mem_fraction_static : SglangMemFractionStatic(hw, tp, pp);
+  }
+  using Sampling = MemoryRequest::Sampling;
+  req.sampling = e.memory == MemorySemantics::kTrtllm
+                     ? (e.trt_decoder_buffers ? Sampling::kTrtDecoder : Sampling::kNone)
+                     : Sampling::kAuto;
+  req.block_size_tokens = e.batching.block_size;
+  req.max_num_batched_tokens = e.batching.max_num_batched_tokens;
+  req.max_num_seqs = e.batching.max_num_seqs;
+  return req;
+}
+
 Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_override) {
   root.CheckKeys(kTopKeys);
   Scenario s;
@@ -374,10 +563,14 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
               "not with disaggregation: a static batch prefills and decodes its members together");
     }
     s.disaggregation = ParseDisaggregation(root, s);
+    DeriveMaxRunning(std::min(s.disaggregation->prefill.memory.kv_capacity_tokens,
+                              s.disaggregation->decode.memory.kv_capacity_tokens),
+                     &s);
   } else {
     ParseParallel(root, &s);
     ParseDeployment(root, &s);
     PlanKvCache(root, &s);
+    DeriveMaxRunning(s.memory.kv_capacity_tokens, &s);
   }
   s.workload = ParseWorkload(root.Require("workload"));
   s.slo = ParseSlo(root);

@@ -13,20 +13,32 @@
 #include "models/model_spec.h"
 #include "models/step_model.h"
 #include "sim/config/disaggregation.h"
+#include "sim/config/engine_preset.h"
 #include "sim/serving/scheduler.h"
 #include "sim/workload/workload.h"
 
 namespace servesim {
 
 struct EngineConfig {
-  std::string scheduler = "vllm";       // vllm | trtllm | orca | sarathi | static
-  SchedulerConfig batching;             // max_num_seqs, token budget, chunking, block size
-  DeploymentShape shape;                // precisions, tp
-  double gpu_memory_utilization = 0.9;  // vllm
-  double kv_free_fraction = 0;          // trtllm: kv_cache_free_gpu_mem_fraction
-  int64_t max_model_len = 0;            // longest input + output served
+  std::string preset;              // engine.preset; "" when none
+  std::string scheduler = "vllm";  // vllm | trtllm | orca | sarathi | static | sglang
+  SchedulerConfig batching;        // max_num_seqs, token budget, chunking, block size
+  DeploymentShape shape;           // precisions, tp
+  MemorySemantics memory = MemorySemantics::kVllm;
+  double gpu_memory_utilization = 0.9;  // vllm semantics
+  double kv_free_fraction = 0;          // trtllm semantics: kv_cache_free_gpu_mem_fraction
+  // sglang semantics: mem_fraction_static; 0 = derived from the GPU and tp x pp.
+  double mem_fraction_static = 0;
+  bool trt_decoder_buffers = false;  // TensorRT-LLM's C++ decoder buffers in the reserve
+  // sglang: max_num_seqs (max_running_requests) derived from the KV pool after the memory plan.
+  bool derive_max_num_seqs = false;
+  int64_t max_model_len = 0;  // longest input + output served
   StepModelParams cost;
 };
+
+// The memory request of one replica of `tp` x `pp` GPUs of `hw` running engine `e`.
+MemoryRequest EngineMemoryRequest(const EngineConfig& e, const HardwareSpec& hw, int64_t tp,
+                                  int64_t pp);
 
 struct SloConfig {
   std::optional<double> ttft_ms;

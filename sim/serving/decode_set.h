@@ -33,6 +33,8 @@ class DecodeSet {
   int64_t ComputedOf(RequestId id) const;
   // Members whose KV length is a multiple of the block size: each needs a new block next step.
   int64_t NewBlocksNextStep() const { return phase_count_[static_cast<size_t>(step_phase_)]; }
+  // Every member as (admit_seq, id), in admission order.
+  const std::set<std::pair<uint64_t, RequestId>>& Members() const { return by_admission_; }
   // The member admitted last (largest admit_seq), or kNoRequest.
   RequestId LastAdmitted() const;
   // True when some member emits its last token at the next Advance. Drops stale heap entries

@@ -127,16 +127,24 @@ void Metrics::OnFinish(RequestId id, SimTime now) {
     return;
   }
   ++completed_;
+  if (r.warmup) ++warmups_completed_;
   last_finish_ = std::max(last_finish_, now);
   if (on_finish_) on_finish_(id, now);
 }
 
 void Metrics::OnPreempt(RequestId, SimTime) { ++preemptions_; }
 
+void Metrics::OnMeasureStart(SimTime t) {
+  SERVESIM_CHECK(t >= measure_start_);
+  measure_start_ = t;
+  token_gaps_ = TokenGapLog();
+}
+
 void Metrics::SummarizeRequests(const SloTargets& slo, Summary* s) {
   std::vector<double> ttft, tpot, e2el;
   int64_t good = 0;
   for (const Request& r : *table_) {
+    if (r.warmup) continue;
     if (r.rejected) ++s->failed;
     if (r.finish < 0) continue;
     s->total_input_tokens += r.input_tokens;
@@ -155,14 +163,15 @@ void Metrics::SummarizeRequests(const SloTargets& slo, Summary* s) {
         (!slo.ttft_ms || ttft_ms <= *slo.ttft_ms) && (!slo.tpot_ms || tpot_ms <= *slo.tpot_ms);
     good += ok ? 1 : 0;
   }
-  s->completed = completed_;
+  const int64_t completed = completed_ - warmups_completed_;
+  s->completed = completed;
   if (s->total_input_tokens > 0) {
     s->prefix_cache_hit_rate = static_cast<double>(s->prefix_cache_hit_tokens) /
                                static_cast<double>(s->total_input_tokens);
   }
-  s->duration_s = SimTimeToSeconds(last_finish_);
+  s->duration_s = SimTimeToSeconds(last_finish_ - measure_start_);
   const double d = s->duration_s > 0 ? s->duration_s : 1.0;
-  s->request_throughput = s->duration_s > 0 ? completed_ / d : 0;
+  s->request_throughput = s->duration_s > 0 ? completed / d : 0;
   s->output_throughput = s->duration_s > 0 ? s->total_output_tokens / d : 0;
   s->total_token_throughput =
       s->duration_s > 0 ? (s->total_input_tokens + s->total_output_tokens) / d : 0;
@@ -172,12 +181,14 @@ void Metrics::SummarizeRequests(const SloTargets& slo, Summary* s) {
   s->itl = token_gaps_.Stats();
   s->slo_ttft_ms = slo.ttft_ms;
   s->slo_tpot_ms = slo.tpot_ms;
-  s->slo_attainment = completed_ > 0 ? static_cast<double>(good) / completed_ : 0;
+  s->slo_attainment = completed > 0 ? static_cast<double>(good) / completed : 0;
   s->goodput = s->duration_s > 0 ? good / d : 0;
 }
 
 void Metrics::SummarizeEngine(const Capacity& capacity, Summary* s) const {
-  const double d = s->duration_s > 0 ? s->duration_s : 1.0;
+  // Engine-side statistics cover the whole run, warm-up included.
+  const double run_s = SimTimeToSeconds(last_finish_);
+  const double d = run_s > 0 ? run_s : 1.0;
   const double n = static_cast<double>(replicas_.size());
   const double gpus = static_cast<double>(capacity.num_gpus);
   s->num_steps = num_steps_;
@@ -193,9 +204,9 @@ void Metrics::SummarizeEngine(const Capacity& capacity, Summary* s) const {
     busy += SimTimeToSeconds(r.busy);
     stage_work += r.stage_work_s;
     s->replicas.push_back({r.steps, r.steps > 0 ? r.sum_batch / r.steps : 0,
-                           s->duration_s > 0 ? SimTimeToSeconds(r.busy) / d : 0});
+                           run_s > 0 ? SimTimeToSeconds(r.busy) / d : 0});
   }
-  if (s->duration_s <= 0) return;
+  if (run_s <= 0) return;
   s->mean_kv_utilization = kv / (d * n);
   s->mfu = flops_ / (d * capacity.peak_flops_per_gpu * gpus);
   s->memory_bandwidth_utilization = bytes_ / (d * capacity.bandwidth_bytes_per_s_per_gpu * gpus);

@@ -44,6 +44,10 @@ class Metrics : public StepObserver {
   void OnBusy(int replica, SimTime duration);
   // Pipeline-parallel replicas: stage time (summed over stages) one micro-batch occupied.
   void OnStageWork(int replica, double stage_seconds);
+  // The measured run starts at `t`, after a closed loop's warm-up requests all completed: the
+  // inter-token gaps recorded so far (all warm-up tokens) are dropped, warm-up requests are left
+  // out of the request statistics, and the run's duration counts from `t`.
+  void OnMeasureStart(SimTime t);
 
   void OnFirstToken(RequestId id, SimTime now) override;
   void OnTokenGaps(SimTime gap, int64_t count) override;
@@ -87,6 +91,8 @@ class Metrics : public StepObserver {
   std::vector<PerReplica> replicas_;
   TokenGapLog token_gaps_;
   int64_t completed_ = 0;
+  int64_t warmups_completed_ = 0;
+  SimTime measure_start_ = 0;
   int64_t first_tokens_ = 0;
   int64_t later_tokens_ = 0;
   int64_t preemptions_ = 0;

@@ -39,6 +39,7 @@ struct Request {
   // Engine state.
   int32_t generated = 0;  // output tokens emitted so far
   bool rejected = false;  // longer than engine.max_model_len: never served
+  bool warmup = false;    // closed-loop warm-up request: served, not in the statistics
   bool in_decode_set = false;
   int64_t computed = 0;       // tokens whose KV is cached (outside the decode set)
   int64_t prompt_target = 0;  // tokens to prefill before sampling (input + generated if recomputed)

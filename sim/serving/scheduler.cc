@@ -17,13 +17,21 @@ Scheduler::Scheduler(const SchedulerConfig& config, RequestTable* table)
       blocks_(config.num_blocks, config.block_size, config.prefix_caching),
       decode_(table, config.block_size) {
   SERVESIM_CHECK(config_.max_num_seqs >= 1);
-  SERVESIM_CHECK(config_.max_num_batched_tokens >= config_.max_num_seqs);
+  // SGLang's decode batches do not share a token budget with prefills.
+  SERVESIM_CHECK(config_.max_num_batched_tokens >= config_.max_num_seqs ||
+                 config_.policy == SchedulerPolicy::kSglang);
   const SchedulerPolicy p = config_.policy;
   if (p == SchedulerPolicy::kOrca || p == SchedulerPolicy::kStatic) {
     SERVESIM_CHECK(!config_.enable_chunked_prefill);  // whole prompts only
   }
-  if (p == SchedulerPolicy::kSarathi) SERVESIM_CHECK(config_.enable_chunked_prefill);
+  if (p == SchedulerPolicy::kSarathi || p == SchedulerPolicy::kSglang) {
+    SERVESIM_CHECK(config_.enable_chunked_prefill);
+  }
   SERVESIM_CHECK(!(p == SchedulerPolicy::kStatic && config_.prefill_only));
+  SERVESIM_CHECK(!(p == SchedulerPolicy::kStatic && config_.overlap));
+  const std::vector<int64_t>& sizes = config_.cuda_graphs.sizes;
+  SERVESIM_CHECK(std::is_sorted(sizes.begin(), sizes.end()) && (sizes.empty() || sizes[0] >= 1));
+  new_token_ratio_ = config_.sglang.new_token_ratio_init;
 }
 
 bool Scheduler::Reserves() const {
@@ -35,8 +43,53 @@ void Scheduler::Enqueue(RequestId id) {
   Request& r = (*table_)[id];
   r.prompt_target = r.input_tokens;
   r.computed = 0;
-  waiting_.push_back(id);
+  Arrive(id);
+}
+
+void Scheduler::Arrive(RequestId id) {
   ++enqueued_;
+  if (!config_.overlap) {
+    waiting_.push_back(id);
+    return;
+  }
+  // While the engine works, the host loop planned the next step when it launched the one in
+  // flight, before this arrival; an idle loop is waiting for requests and takes it at once.
+  const bool busy = in_flight_ || NumRunning() > 0;
+  incoming_.push_back({id, plans_ + (busy ? 2 : 1)});
+}
+
+void Scheduler::PromoteIncoming(bool all) {
+  while (!incoming_.empty() && (all || incoming_.front().first_plan <= plans_)) {
+    waiting_.push_back(incoming_.front().id);
+    incoming_.pop_front();
+  }
+}
+
+void Scheduler::PlanLingering(BatchShape* batch) {
+  SERVESIM_CHECK(lingering_in_step_.empty());
+  lingering_in_step_.swap(lingering_);
+  for (RequestId id : lingering_in_step_) {
+    batch->decode_seqs += 1;
+    batch->decode_context_tokens += (*table_)[id].computed + 1;
+  }
+}
+
+void Scheduler::ReleaseLingering() {
+  for (RequestId id : lingering_in_step_) ReleaseBlocks(id);
+  lingering_in_step_.clear();
+}
+
+void Scheduler::SetLaunch(BatchShape* batch) const {
+  const CudaGraphPolicy& g = config_.cuda_graphs;
+  if (!g.modelled) return;
+  batch->launch = StepLaunch::kEager;
+  batch->padding_tokens = 0;
+  if (g.sizes.empty() || (!batch->prefills.empty() && !g.mixed_batches)) return;
+  const int64_t n = g.mixed_batches ? batch->TotalTokens() : batch->decode_seqs;
+  const auto it = std::lower_bound(g.sizes.begin(), g.sizes.end(), n);
+  if (it == g.sizes.end() || (*it != n && !g.padding)) return;
+  batch->launch = StepLaunch::kGraph;
+  batch->padding_tokens = *it - n;
 }
 
 void Scheduler::EnqueuePrefilled(RequestId id) {
@@ -46,11 +99,27 @@ void Scheduler::EnqueuePrefilled(RequestId id) {
   // A waiting request whose KV is complete (computed == prompt_target) is a prefilled one.
   r.prompt_target = r.input_tokens;
   r.computed = r.input_tokens;
-  waiting_.push_back(id);
-  ++enqueued_;
+  Arrive(id);
 }
 
 bool Scheduler::Plan(SimTime now, BatchShape* batch, StepObserver* observer) {
+  ++plans_;
+  PromoteIncoming(false);
+  const bool sglang = config_.policy == SchedulerPolicy::kSglang;
+  bool planned = sglang ? PlanSglang(now, batch, observer) : PlanGeneral(now, batch, observer);
+  if (!planned && !incoming_.empty()) {
+    // Nothing else to run: the host loop is waiting for these arrivals and takes them now.
+    PromoteIncoming(true);
+    planned = sglang ? PlanSglang(now, batch, observer) : PlanGeneral(now, batch, observer);
+  }
+  if (planned) {
+    SetLaunch(batch);
+    in_flight_ = true;
+  }
+  return planned;
+}
+
+bool Scheduler::PlanGeneral(SimTime now, BatchShape* batch, StepObserver* observer) {
   batch->Clear();
   planned_.clear();
   joined_.clear();
@@ -64,6 +133,7 @@ bool Scheduler::Plan(SimTime now, BatchShape* batch, StepObserver* observer) {
   // Each decode sequence attends to its cached tokens plus the one computed now; so does each
   // padding member of a static batch.
   batch->decode_context_tokens = decode_.SumComputed() + padding_context_ + batch->decode_seqs;
+  PlanLingering(batch);
   int64_t budget = config_.max_num_batched_tokens - batch->decode_seqs;
   SERVESIM_CHECK(budget >= 0);
   PlanRunningPrefills(now, &budget, batch, observer);
@@ -116,7 +186,7 @@ void Scheduler::PlanRunningPrefills(SimTime now, int64_t* budget, BatchShape* ba
 }
 
 void Scheduler::AdmitPrefilled(SimTime now) {
-  while (!waiting_.empty() && NumRunning() < config_.max_num_seqs) {
+  while (!waiting_.empty() && SlotsInUse() < config_.max_num_seqs) {
     const RequestId id = waiting_.front();
     Request& r = (*table_)[id];
     if (r.computed < r.prompt_target) return;  // not prefilled: PlanWaiting's turn
@@ -139,7 +209,7 @@ void Scheduler::MarkAdmitted(Request& r, SimTime now) {
 }
 
 void Scheduler::PlanWaiting(SimTime now, int64_t* budget, BatchShape* batch) {
-  while (*budget > 0 && !waiting_.empty() && NumRunning() < config_.max_num_seqs) {
+  while (*budget > 0 && !waiting_.empty() && SlotsInUse() < config_.max_num_seqs) {
     if (!TryAdmit(now, budget, batch)) break;  // FCFS: later requests wait behind this one
   }
 }
@@ -196,6 +266,8 @@ void Scheduler::Commit(SimTime now, StepObserver* observer) {
   CheckInvariants(now);
   const SimTime gap = now - last_commit_;
   last_commit_ = now;
+  in_flight_ = false;
+  ReleaseLingering();
   padding_context_ += planned_padding_;  // each padding member computed one more token
   if (planned_decodes_ > 0) {
     // Prefilled requests that joined this step emitted their previous token elsewhere.
@@ -225,15 +297,18 @@ void Scheduler::Commit(SimTime now, StepObserver* observer) {
 }
 
 bool Scheduler::InFlightIsPlainDecode() {
-  return planned_.empty() && joined_.empty() && planned_decodes_ > 0 && !decode_.FinishesNextStep();
+  return planned_.empty() && joined_.empty() && lingering_in_step_.empty() &&
+         planned_decodes_ > 0 && !decode_.FinishesNextStep();
 }
 
 void Scheduler::CommitPlainDecode(SimTime now, StepObserver* observer) {
   // Nobody joins, leaves or waits here, so conservation holds as at the last general commit;
   // blocks were checked at allocation and the gap is checked >= 0 by the metrics.
   SERVESIM_CHECK(planned_.empty() && joined_.empty() && planned_decodes_ > 0);
+  SERVESIM_CHECK(lingering_in_step_.empty());
   const SimTime gap = now - last_commit_;
   last_commit_ = now;
+  in_flight_ = false;
   padding_context_ += planned_padding_;
   observer->OnTokenGaps(gap, planned_decodes_);
   finished_scratch_.clear();
@@ -247,6 +322,8 @@ bool Scheduler::PlanPlainDecode(BatchShape* batch) {
   // With nothing waiting or prefilling, Plan only allocates the decode blocks (preempting when
   // they do not fit: then it is not plain) and prices the decode set and the padding.
   if (!waiting_.empty() || !prefilling_.empty() || decode_.Empty()) return false;
+  if (!incoming_.empty() || !lingering_.empty()) return false;
+  if (config_.policy == SchedulerPolicy::kSglang) return false;  // its own decode rules
   if (!Reserves()) {
     const int64_t need = decode_.NewBlocksNextStep();
     if (need > blocks_.Free()) return false;
@@ -259,6 +336,9 @@ bool Scheduler::PlanPlainDecode(BatchShape* batch) {
   batch->decode_seqs = planned_decodes_ + planned_padding_;
   batch->decode_context_tokens = decode_.SumComputed() + padding_context_ + batch->decode_seqs;
   SERVESIM_CHECK(config_.max_num_batched_tokens >= batch->decode_seqs);
+  ++plans_;
+  SetLaunch(batch);
+  in_flight_ = true;
   return true;
 }
 
@@ -289,6 +369,8 @@ void Scheduler::Finish(RequestId id, SimTime now, StepObserver* observer) {
   if (config_.policy == SchedulerPolicy::kStatic) {
     padding_.push_back(id);  // keeps its slot and blocks until the batch ends
     padding_context_ += r.computed;
+  } else if (config_.overlap) {
+    lingering_.push_back(id);  // the step planned before this one finished computes it again
   } else {
     ReleaseBlocks(id);
   }

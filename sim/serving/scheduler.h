@@ -26,7 +26,30 @@
 
 namespace servesim {
 
-enum class SchedulerPolicy { kVllm, kTrtllm, kOrca, kSarathi, kStatic };
+enum class SchedulerPolicy { kVllm, kTrtllm, kOrca, kSarathi, kStatic, kSglang };
+
+// Which steps replay a captured CUDA graph (BatchShape::launch, padding_tokens).
+struct CudaGraphPolicy {
+  bool modelled = false;       // false: launches are not modelled (StepLaunch::kDefault)
+  std::vector<int64_t> sizes;  // captured sizes, ascending; empty: every step runs eagerly
+  bool padding = true;         // pad up to the next captured size; false: exact sizes only
+  // true (vLLM's piecewise graphs): steps with prefill chunks replay graphs too, sized by their
+  // tokens. false (TensorRT-LLM, SGLang): only decode-only steps do, sized by their sequences.
+  bool mixed_batches = false;
+};
+
+// SGLang's admission and retraction (policy kSglang; python/sglang/srt/managers/
+// schedule_policy.py PrefillAdder, scheduler.py): prefill batches and decode batches alternate,
+// a prefill batch runs whenever a waiting request can be admitted.
+struct SglangPolicy {
+  int64_t max_prefill_tokens = 16384;  // new prompt tokens of one prefill batch
+  // Future decode tokens reserved per running request: min(left to emit, clip) x ratio.
+  int64_t clip_max_new_tokens = 4096;
+  double new_token_ratio_init = 0.7;
+  double new_token_ratio_min = 0.098;       // init x 0.14
+  double new_token_ratio_decay = 0.001003;  // (init - min) / 600 per decode step
+  int64_t retract_decode_steps = 20;
+};
 
 struct SchedulerConfig {
   SchedulerPolicy policy = SchedulerPolicy::kVllm;
@@ -40,6 +63,14 @@ struct SchedulerConfig {
   // prompt is computed and its first token emitted, freeing its blocks; the caller tells this
   // apart from a real completion by r.generated < r.output_tokens.
   bool prefill_only = false;
+  CudaGraphPolicy cuda_graphs;
+  // The host loop runs one step ahead of the GPU (TensorRT-LLM's overlap scheduler, SGLang's
+  // overlap schedule, vLLM's async scheduling): a request arriving while a step runs is first
+  // seen when the step after the next one is planned (the next one was planned before it
+  // arrived), and a finished request is computed once more (its output discarded) before its
+  // slot and KV blocks are freed. REQUIRES: policy is not kStatic.
+  bool overlap = false;
+  SglangPolicy sglang;
 };
 
 // What the scheduler reports as a step completes; implemented by metrics.
@@ -85,9 +116,12 @@ class Scheduler {
   // returns false (the caller then calls Plan).
   bool PlanPlainDecode(BatchShape* batch);
 
-  bool Idle() const { return waiting_.empty() && prefilling_.empty() && decode_.Empty(); }
+  bool Idle() const {
+    return waiting_.empty() && incoming_.empty() && prefilling_.empty() && decode_.Empty() &&
+           lingering_.empty() && lingering_in_step_.empty();
+  }
   int64_t NumRunning() const { return decode_.Size() + static_cast<int64_t>(prefilling_.size()); }
-  int64_t NumWaiting() const { return static_cast<int64_t>(waiting_.size()); }
+  int64_t NumWaiting() const { return static_cast<int64_t>(waiting_.size() + incoming_.size()); }
   const BlockPool& Blocks() const { return blocks_; }
   const SchedulerConfig& config() const { return config_; }
 
@@ -96,6 +130,30 @@ class Scheduler {
     RequestId id;
     int64_t tokens;
   };
+  // Queues a request for admission (after the host loop's lag when config_.overlap).
+  void Arrive(RequestId id);
+  // Overlap: moves the arrivals the host loop sees at this plan into the waiting queue; with
+  // `all`, every arrival (the engine has nothing else to run, so its loop is waiting for them).
+  void PromoteIncoming(bool all);
+  // Overlap: finished requests computed once more in this step (their blocks held until then).
+  void PlanLingering(BatchShape* batch);
+  void ReleaseLingering();
+  // Sequences holding a slot (max_num_seqs): running ones and lingering finished ones.
+  int64_t SlotsInUse() const {
+    return NumRunning() + static_cast<int64_t>(lingering_.size() + lingering_in_step_.size());
+  }
+  // Sets batch->launch and padding_tokens from config_.cuda_graphs.
+  void SetLaunch(BatchShape* batch) const;
+  bool PlanGeneral(SimTime now, BatchShape* batch, StepObserver* observer);
+  // SGLang (scheduler_sglang.cc): a prefill batch if one can be formed, else a decode batch.
+  bool PlanSglang(SimTime now, BatchShape* batch, StepObserver* observer);
+  bool PlanSglangPrefill(SimTime now, BatchShape* batch);
+  void PlanSglangDecode(SimTime now, BatchShape* batch, StepObserver* observer);
+  // Free KV tokens minus the future decode tokens reserved for running requests.
+  double SglangFreeTokens() const;
+  // Retracts running decode requests, fewest tokens emitted first, until the next decode step
+  // fits; resets the new-token ratio from what is left.
+  void RetractSglang(SimTime now, StepObserver* observer);
   void PlanDecodes(SimTime now, StepObserver* observer);
   void PlanRunningPrefills(SimTime now, int64_t* budget, BatchShape* batch, StepObserver* observer);
   void PlanWaiting(SimTime now, int64_t* budget, BatchShape* batch);
@@ -149,6 +207,18 @@ class Scheduler {
   int64_t finished_ = 0;
   bool preempted_this_step_ = false;
   uint64_t next_admit_seq_ = 1;
+  // Overlap (config_.overlap).
+  struct Incoming {
+    RequestId id;
+    uint64_t first_plan;  // the first plan (plans_ value) that may admit it
+  };
+  std::deque<Incoming> incoming_;             // arrived, not yet seen by the host loop
+  std::vector<RequestId> lingering_;          // finished; computed once more at the next step
+  std::vector<RequestId> lingering_in_step_;  // ... in the step in flight; freed at its commit
+  uint64_t plans_ = 0;                        // steps planned so far
+  bool in_flight_ = false;                    // a planned step has not been committed yet
+  // SGLang.
+  double new_token_ratio_ = 0;
 };
 
 }  // namespace servesim

@@ -1,5 +1,7 @@
 #include "sim/serving/workload_driver.h"
 
+#include <algorithm>
+
 #include "sim/core/check.h"
 
 namespace servesim {
@@ -18,8 +20,15 @@ WorkloadDriver::WorkloadDriver(Simulation* sim, RequestGenerator* gen, RequestTa
 }
 
 void WorkloadDriver::Start() {
-  if (gen_->config().ClosedLoop()) {
-    for (int64_t i = 0; i < gen_->config().concurrency; ++i) IssueClosedLoop(0, false);
+  const WorkloadConfig& c = gen_->config();
+  if (c.ClosedLoop()) {
+    if (c.warmup_requests > 0) {
+      for (int64_t i = 0; i < std::min(c.concurrency, c.warmup_requests); ++i) {
+        IssueWarmup(0, false);
+      }
+      return;
+    }
+    for (int64_t i = 0; i < c.concurrency; ++i) IssueClosedLoop(0, false);
     return;
   }
   pending_ = gen_->NextArrival();
@@ -28,6 +37,10 @@ void WorkloadDriver::Start() {
 
 void WorkloadDriver::OnRequestDone(RequestId id, SimTime now) {
   const Request& r = (*table_)[id];
+  if (r.warmup) {
+    OnWarmupDone(now);
+    return;
+  }
   if (gen_->config().sessions && r.session >= 0) {
     // The session's next turn follows this one; a closed loop starts a new session only when
     // this one is over.
@@ -71,15 +84,38 @@ RequestId WorkloadDriver::NewRequest(const RequestSpec& spec) {
   r.session = spec.session;
   r.prefix_group = static_cast<int32_t>(spec.prefix_group);
   r.prefix_tokens = static_cast<int32_t>(spec.prefix_tokens);
+  r.warmup = spec.warmup;
   table_->push_back(r);
   return static_cast<RequestId>(table_->size() - 1);
 }
 
 void WorkloadDriver::IssueClosedLoop(SimTime now, bool after_completion) {
   const std::optional<RequestSpec> spec = gen_->NextClosedLoop(now, after_completion);
-  if (!spec) return;
-  const RequestId id = NewRequest(*spec);
-  sim_->ScheduleAt(spec->arrival, this, static_cast<uint64_t>(id) + kFirstId);
+  if (spec) Schedule(*spec);
+}
+
+void WorkloadDriver::IssueWarmup(SimTime now, bool after_completion) {
+  ++warmups_issued_;
+  Schedule(gen_->NextWarmup(now, after_completion));
+}
+
+void WorkloadDriver::Schedule(const RequestSpec& spec) {
+  const RequestId id = NewRequest(spec);
+  sim_->ScheduleAt(spec.arrival, this, static_cast<uint64_t>(id) + kFirstId);
+}
+
+void WorkloadDriver::OnWarmupDone(SimTime now) {
+  const WorkloadConfig& c = gen_->config();
+  ++warmups_done_;
+  if (warmups_issued_ < c.warmup_requests) {
+    IssueWarmup(now, true);
+    return;
+  }
+  if (warmups_done_ < c.warmup_requests) return;
+  // The last warm-up request completed: the measured clients start together (or ramp up).
+  measure_start_ = now;
+  if (on_measure_start_) on_measure_start_(now);
+  for (int64_t i = 0; i < c.concurrency; ++i) IssueClosedLoop(now, false);
 }
 
 void WorkloadDriver::Admit(RequestId id, SimTime now) {

@@ -21,6 +21,8 @@ class WorkloadDriver : public EventHandler {
                  int64_t max_prompt_len);
 
   void Start();
+  // When the measured run began: 0, or when the last warm-up request completed.
+  SimTime MeasureStart() const { return measure_start_; }
   // Called when request `id` leaves the system (finished or rejected): a closed loop issues the
   // next request, a session its next turn.
   void OnRequestDone(RequestId id, SimTime now);
@@ -32,6 +34,10 @@ class WorkloadDriver : public EventHandler {
 
   RequestId NewRequest(const RequestSpec& spec);
   void IssueClosedLoop(SimTime now, bool after_completion);
+  void IssueWarmup(SimTime now, bool after_completion);
+  void Schedule(const RequestSpec& spec);
+  // A warm-up request left: the next one, or (after the last) the measured run's first wave.
+  void OnWarmupDone(SimTime now);
   void Admit(RequestId id, SimTime now);
 
   Simulation* sim_;
@@ -41,6 +47,14 @@ class WorkloadDriver : public EventHandler {
   int64_t max_model_len_;
   int64_t max_prompt_len_;
   std::optional<RequestSpec> pending_;
+  int64_t warmups_issued_ = 0;
+  int64_t warmups_done_ = 0;
+  SimTime measure_start_ = 0;
+  // Called when the measured run starts after warm-up (metrics discard what came before).
+  std::function<void(SimTime)> on_measure_start_;
+
+ public:
+  void SetOnMeasureStart(std::function<void(SimTime)> fn) { on_measure_start_ = std::move(fn); }
 };
 
 }  // namespace servesim

@@ -69,8 +69,8 @@ TraceConfig ParseTrace(const ConfigNode& t) {
 
 void ParseClosedLoop(const ConfigNode& w, bool trace_arrivals, WorkloadConfig& config) {
   if (!w.Has("concurrency")) {
-    if (w.Has("think_time_s")) {
-      w.Child("think_time_s").Fail("only allowed with workload.concurrency (closed loop)");
+    for (const char* key : {"think_time_s", "ramp_up_s", "warmup_requests"}) {
+      if (w.Has(key)) w.Child(key).Fail("only allowed with workload.concurrency (closed loop)");
     }
     return;
   }
@@ -87,6 +87,18 @@ void ParseClosedLoop(const ConfigNode& w, bool trace_arrivals, WorkloadConfig& c
   }
   config.concurrency = w.Child("concurrency").AsInt(Between(1, kMaxConcurrency));
   config.think_time_s = w.GetDouble("think_time_s", 0, Between(0, kMaxSeconds));
+  config.ramp_up_s = w.GetDouble("ramp_up_s", 0, Between(0, kMaxSeconds));
+  config.warmup_requests = w.GetInt("warmup_requests", 0, Between(0, kMaxRequests));
+  if (config.warmup_requests > 0) {
+    for (const char* key : {"sessions", "trace", "duration_s"}) {
+      if (w.Has(key)) {
+        w.Child("warmup_requests")
+            .Fail(fmt::format("not allowed with workload.{} (the measured run follows a fixed "
+                              "number of synthetic warm-up requests)",
+                              key));
+      }
+    }
+  }
 }
 
 void ParseArrival(const ConfigNode& w, bool trace_arrivals, WorkloadConfig& config) {
@@ -189,8 +201,9 @@ SimTime ScaledTraceOffset(int64_t since_first_ns, const TraceConfig& trace, int6
 }  // namespace
 
 WorkloadConfig ParseWorkload(const ConfigNode& w) {
-  w.CheckKeys({"arrival", "concurrency", "think_time_s", "num_requests", "duration_s",
-               "input_tokens", "output_tokens", "trace", "shared_prefix_tokens", "sessions"});
+  w.CheckKeys({"arrival", "concurrency", "think_time_s", "ramp_up_s", "warmup_requests",
+               "num_requests", "duration_s", "input_tokens", "output_tokens", "trace",
+               "shared_prefix_tokens", "sessions"});
   WorkloadConfig config;
   if (w.Has("trace")) config.trace = ParseTrace(w.Child("trace"));
   const bool trace_arrivals = config.trace && config.trace->use_arrivals;
@@ -231,10 +244,31 @@ std::optional<RequestSpec> RequestGenerator::NextArrival() {
 std::optional<RequestSpec> RequestGenerator::NextClosedLoop(SimTime now, bool after_completion) {
   SERVESIM_CHECK(config_.ClosedLoop() && now >= 0);
   if (Done()) return std::nullopt;
-  // The first wave starts at once; later requests follow a completion after the think time.
-  const std::optional<SimTime> arrival = Offset(now, after_completion ? config_.think_time_s : 0.0);
+  // The first wave starts at once (or spread over the ramp-up); later requests follow a
+  // completion after the think time.
+  const std::optional<SimTime> arrival =
+      Offset(now, after_completion ? config_.think_time_s : FirstWaveOffset());
   if (!arrival) return Finish();
   return Issue(*arrival);
+}
+
+double RequestGenerator::FirstWaveOffset() {
+  const int64_t client = first_wave_++;
+  return config_.ramp_up_s * static_cast<double>(client) / static_cast<double>(config_.concurrency);
+}
+
+RequestSpec RequestGenerator::NextWarmup(SimTime now, bool after_completion) {
+  SERVESIM_CHECK(config_.ClosedLoop() && now >= 0);
+  const double offset = after_completion ? config_.think_time_s : FirstWaveOffset();
+  const std::optional<SimTime> arrival = Offset(now, offset);
+  SERVESIM_CHECK(arrival.has_value());  // no duration_s limit applies to warm-up requests
+  std::optional<RequestSpec> spec = Lengths(*arrival);
+  SERVESIM_CHECK(spec.has_value());  // synthetic lengths, or a trace checked to be long enough
+  spec->warmup = true;
+  if (!after_completion && first_wave_ == std::min(config_.concurrency, config_.warmup_requests)) {
+    first_wave_ = 0;  // the measured run ramps up again
+  }
+  return *spec;
 }
 
 std::optional<RequestSpec> RequestGenerator::FromTraceRow() {

@@ -26,6 +26,7 @@ struct RequestSpec {
   // The first prefix_tokens prompt tokens are those of prefix group prefix_group (-1: none).
   int64_t prefix_group = -1;
   int64_t prefix_tokens = 0;
+  bool warmup = false;  // a closed loop's warm-up request: served, not in the statistics
 };
 
 // A distribution of token counts. Samples are integers >= 1.
@@ -67,6 +68,12 @@ struct WorkloadConfig {
   double cv = 1.0;          // gamma: coefficient of variation of inter-arrival times
   int64_t concurrency = 0;  // > 0: closed loop with this many requests in flight
   double think_time_s = 0;  // closed loop: pause between a completion and the next request
+  // Closed loop: client i of the first wave (of the measured run) starts at
+  // i x ramp_up_s / concurrency instead of all at once.
+  double ramp_up_s = 0;
+  // Closed loop: requests served before the measured run, with the same concurrency; the
+  // measured clients start when the last of them completed. Not counted in num_requests.
+  int64_t warmup_requests = 0;
   std::optional<int64_t> num_requests;
   std::optional<double> duration_s;
   std::shared_ptr<const LengthDistribution> input_tokens;  // null when lengths come from a trace
@@ -100,6 +107,10 @@ class RequestGenerator {
   // for the first wave, after_completion = false, arrival = now), or nullopt when num_requests
   // have been issued or the arrival would be past duration_s.
   std::optional<RequestSpec> NextClosedLoop(SimTime now, bool after_completion = true);
+  // Closed loop: a warm-up request issued at `now` (the first wave, after_completion = false,
+  // spread over ramp_up_s like the measured one) or after a completion at `now`; lengths from the
+  // same streams as measured requests; not counted toward num_requests.
+  RequestSpec NextWarmup(SimTime now, bool after_completion);
 
   // Sessions: the next turn of `session`, whose previous turn completed (or was refused) at
   // `now`, arriving think_time_s later; nullopt when the session is over (its turns are done, the
@@ -122,6 +133,8 @@ class RequestGenerator {
   // base + seconds, or nullopt if that is past every possible duration_s. Throws InputError
   // when arrivals run past the simulator's horizon with no duration_s to stop them.
   std::optional<SimTime> Offset(SimTime base, double seconds) const;
+  // Closed loop: the ramp-up offset of the next first-wave client (seconds).
+  double FirstWaveOffset();
   // Checks duration_s, fills lengths and counts the request; nullopt (and done) otherwise.
   std::optional<RequestSpec> Issue(SimTime arrival);
   std::optional<RequestSpec> Lengths(SimTime arrival);
@@ -142,6 +155,7 @@ class RequestGenerator {
   std::unique_ptr<TraceReplay> trace_;
   std::optional<SimTime> duration_;  // duration_s in ns
   int64_t issued_ = 0;
+  int64_t first_wave_ = 0;  // first-wave requests issued (ramp-up); reset for the measured run
   SimTime last_arrival_ = 0;
   bool finished_ = false;
   struct SessionState {

@@ -68,7 +68,7 @@ TEST(ScenarioTest, Fp8DefaultsToAnFp8KvCacheAndCanBeOverridden) {
 TEST(ScenarioTest, RejectsBadEngineSettingsWithLocatedMessages) {
   EXPECT_EQ(ErrorOf({"engine.scheduler=vlm"}),
             "--set engine.scheduler=vlm: engine.scheduler: must be one of vllm, trtllm, orca, "
-            "sarathi, static, got 'vlm' (did you mean 'vllm'?)");
+            "sarathi, static, sglang, got 'vlm' (did you mean 'vllm'?)");
   EXPECT_EQ(ErrorOf({"engine.max_num_seqs=512", "engine.max_num_batched_tokens=256"}),
             "--set engine.max_num_batched_tokens=256: engine.max_num_batched_tokens: must be >= "
             "max_num_seqs (512) so every running sequence can decode each step, got 256");
@@ -79,8 +79,8 @@ TEST(ScenarioTest, RejectsBadEngineSettingsWithLocatedMessages) {
             "--set engine.gpu_memory_utilization=0.5: engine.gpu_memory_utilization: not used by "
             "scheduler trtllm; use kv_cache_free_gpu_mem_fraction");
   EXPECT_EQ(ErrorOf({"engine.max_num_seqs=8", "engine.max_batch_size=8"}),
-            "--set engine.max_batch_size=8: engine.max_batch_size: give either max_num_seqs or "
-            "max_batch_size, not both");
+            "--set engine.max_batch_size=8: engine.max_batch_size: give only one of max_num_seqs, "
+            "max_batch_size, max_running_requests");
   EXPECT_EQ(ErrorOf({"engine.enable_chunked_prefill=false"}),
             "--set engine.enable_chunked_prefill=false: engine.enable_chunked_prefill: with "
             "chunked prefill disabled, max_num_batched_tokens (8192) "
