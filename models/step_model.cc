@@ -88,8 +88,11 @@ struct RooflineStepModel::Impl {
   Topology topology;
   CollectiveParams tp_collectives;  // NCCL's model, with the engine's in-node fixed cost
   double hidden = 0;
-  double ab = 0;      // activation bytes per element
-  double kb = 0;      // KV-cache bytes per element
+  double ab = 0;  // activation bytes per element
+  double kb = 0;  // KV-cache bytes per element
+  // Time-equivalent bytes per element when attention reads the KV cache: kb, except that an 8-bit
+  // cache saves only what the engine's kernels realise (StepModelParams::fp8_kv_read_speedup).
+  double kb_read = 0;
   double q_dim = 0;   // heads_per_gpu x head_dim
   double kv_dim = 0;  // kv_heads_per_gpu x head_dim
   Roof gemm, lm_head_roof, attention, elementwise;
@@ -147,6 +150,7 @@ RooflineStepModel::Impl::Impl(const ModelSpec& m, const HardwareSpec& hw, const 
   SERVESIM_CHECK(m.IsMoe() || m.intermediate_size > 0);
   SERVESIM_CHECK(d.ep >= 1 && d.tp % d.ep == 0 && (d.ep == 1 || m.moe_num_experts % d.ep == 0));
   SERVESIM_CHECK(p.moe_imbalance_factor >= 1);
+  SERVESIM_CHECK(p.fp8_kv_read_speedup >= 1 && p.fp8_kv_read_speedup <= 2);
   layers = static_cast<double>(m.num_layers);
   stage_layers = static_cast<double>(DivCeil(m.num_layers, d.pp));
   pp = static_cast<double>(d.pp);
@@ -164,6 +168,7 @@ RooflineStepModel::Impl::Impl(const ModelSpec& m, const HardwareSpec& hw, const 
   hidden = static_cast<double>(m.hidden_size);
   ab = BytesPerElement(d.activation_precision);
   kb = BytesPerElement(d.kv_precision);
+  kb_read = kb < 2 ? 2.0 / p.fp8_kv_read_speedup : kb;
   // Heads are split over tp; KV heads are replicated when tp > num_kv_heads (at least one per
   // GPU). Ceil: the GPU with the most heads sets the pace.
   q_dim = static_cast<double>(DivCeil(m.num_attention_heads, d.tp) * m.head_dim);
@@ -303,7 +308,7 @@ OpCost RooflineStepModel::Impl::DecodeAttention(const BatchShape& batch) const {
   const double ctx = static_cast<double>(batch.decode_context_tokens);
   const double flops = 4 * q_dim * ctx;  // QK^T and PV, 2 flops per multiply-add each
   const double bytes =
-      ctx * 2 * kv_dim * kb + static_cast<double>(batch.decode_seqs) * 2 * q_dim * ab;
+      ctx * 2 * kv_dim * kb_read + static_cast<double>(batch.decode_seqs) * 2 * q_dim * ab;
   return Roofline(flops, bytes, attention, 1, params.kernel_launch_overhead_s);
 }
 
@@ -312,7 +317,7 @@ OpCost RooflineStepModel::Impl::DecodeAttention(const BatchShape& batch) const {
 OpCost RooflineStepModel::Impl::PrefillAttention(double pairs, double kv_tokens,
                                                  double tokens) const {
   const double flops = 4 * q_dim * pairs;
-  const double bytes = kv_tokens * 2 * kv_dim * kb + tokens * 2 * q_dim * ab;
+  const double bytes = kv_tokens * 2 * kv_dim * kb_read + tokens * 2 * q_dim * ab;
   return Roofline(flops, bytes, attention, 1, params.kernel_launch_overhead_s);
 }
 

@@ -43,6 +43,10 @@ struct StepModelParams {
   // (1 = perfectly balanced routing). No effect when ep == 1. docs/cost_model.md, "Expert
   // parallelism".
   double moe_imbalance_factor = 1.0;
+  // How much faster attention reads an 8-bit (fp8) KV cache than a 16-bit one: 2 (the default)
+  // when kernels stream half the bytes at the same efficiency; 1 when dequantisation and the
+  // extra kernels around it eat the saving (docs/cost_model.md, "Attention"). Bounded to [1, 2].
+  double fp8_kv_read_speedup = 2.0;
 };
 
 // How one replica runs the model.

@@ -1,8 +1,10 @@
-// `servesim validate`: the CLI side of sim/validation/validate.h. Reads validation tables, runs one
-// simulation per distinct configuration with the trtllm preset, prints per-row and summary
-// errors, and writes --json / --csv all-or-nothing.
+// `servesim validate`: the CLI side of sim/validation/validate.h. Reads validation tables
+// (published rows or concurrency sweeps), runs one simulation per distinct configuration with the
+// row's engine preset, prints per-row and summary errors, and writes --json / --csv
+// all-or-nothing.
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
@@ -12,6 +14,7 @@
 #include "sim/config/input_error.h"
 #include "sim/report/atomic_file.h"
 #include "sim/validation/validate.h"
+#include "sim/validation/validation_cases.h"
 #include "sim/validation/validation_report.h"
 
 namespace servesim {
@@ -25,7 +28,38 @@ ValidationOptions ParseValidationOptions(const po::variables_map& vm) {
                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (o.jobs < 1) throw InputError(fmt::format("-j {}: must be >= 1", o.jobs));
   if (vm.count("set")) o.sets = vm["set"].as<std::vector<std::string>>();
+  if (vm.count("requests-per-client")) {
+    o.harness.requests_per_client = vm["requests-per-client"].as<int64_t>();
+    if (o.harness.requests_per_client < 1 || o.harness.requests_per_client > 1000000) {
+      throw InputError(fmt::format("--requests-per-client {}: must be in [1, 1000000]",
+                                   o.harness.requests_per_client));
+    }
+  }
+  if (vm.count("warmup")) {
+    o.harness.warmup_per_client = vm["warmup"].as<int64_t>();
+    if (o.harness.warmup_per_client < 0 || o.harness.warmup_per_client > 1000000) {
+      throw InputError(
+          fmt::format("--warmup {}: must be in [0, 1000000]", o.harness.warmup_per_client));
+    }
+  }
+  if (vm.count("range-ratio")) {
+    const double r = vm["range-ratio"].as<double>();
+    if (!(r > 0 && r <= 1)) {
+      throw InputError(fmt::format("--range-ratio {:g}: must be in (0, 1]", r));
+    }
+    o.harness.range_ratio = r;
+  }
   return o;
+}
+
+// "trtllm-0.13", "trtllm-1 and vllm-v1 presets".
+std::string PresetsText(const ValidationResult& result) {
+  std::vector<std::string> presets;
+  for (const ValidationRowResult& r : result.rows) {
+    const std::string p = ValidationPreset(r.row);
+    if (std::find(presets.begin(), presets.end(), p) == presets.end()) presets.push_back(p);
+  }
+  return fmt::format("{} preset{}", fmt::join(presets, ", "), presets.size() == 1 ? "" : "s");
 }
 
 std::vector<ValidationRow> ReadTables(const std::vector<std::string>& paths) {
@@ -67,6 +101,12 @@ int CommandValidate(const std::vector<std::string>& args, std::ostream& out) {
       "dotted.key=value applied to every generated scenario")("jobs,j", po::value<int>(),
                                                               "threads (default: all cores)")(
       "by", po::value<std::string>(), "also summarise per value of these columns (tp,precision)")(
+      "requests-per-client", po::value<int64_t>(),
+      "concurrency sweeps: measured requests per client (default 10)")(
+      "warmup", po::value<int64_t>(),
+      "concurrency sweeps: warm-up requests per client before the measured ones (default 0)")(
+      "range-ratio", po::value<double>(),
+      "concurrency sweeps: client lengths uniform in [R x isl, isl] (default: the harness's)")(
       "quiet", po::bool_switch(), "print only the summary, not every row");
   po::positional_options_description positional;
   positional.add("tables", -1);
@@ -78,8 +118,15 @@ int CommandValidate(const std::vector<std::string>& args, std::ostream& out) {
   const std::vector<std::string> by = vm.count("by")
                                           ? ParseValidationGroupColumns(vm["by"].as<std::string>())
                                           : std::vector<std::string>{};
-  const ValidationResult result =
-      RunValidation(ReadTables(vm["tables"].as<std::vector<std::string>>()), options);
+  const std::vector<ValidationRow> rows = ReadTables(vm["tables"].as<std::vector<std::string>>());
+  if (vm.count("csv") && !rows.empty() &&
+      std::any_of(rows.begin(), rows.end(),
+                  [&](const ValidationRow& r) { return r.schema != rows.front().schema; })) {
+    throw InputError(
+        "--csv: the tables have different schemas (published rows and concurrency sweeps); write "
+        "their CSVs in separate runs");
+  }
+  const ValidationResult result = RunValidation(rows, options);
   const std::vector<ValidationSummaryRow> summary = SummarizeValidation(result, by);
 
   const std::string json = ValidationToJson(result, summary).dump(2) + "\n";
@@ -93,8 +140,8 @@ int CommandValidate(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
   }
   if (!vm["quiet"].as<bool>()) PrintValidationRows(result, out);
-  fmt::print(out, "{}{} rows, {} simulations (trtllm preset, seed 1){}\n",
-             vm["quiet"].as<bool>() ? "" : "\n", result.rows.size(), result.num_cases,
+  fmt::print(out, "{}{} rows, {} simulations ({}, seed 1){}\n", vm["quiet"].as<bool>() ? "" : "\n",
+             result.rows.size(), result.num_cases, PresetsText(result),
              result.num_cannot_run > 0
                  ? fmt::format("; {} the model cannot run (not in the summary)",
                                Rows(result.num_cannot_run))

@@ -22,7 +22,7 @@ const std::vector<std::string> kCostKeys = {
     "gemm_compute_efficiency",     "gemm_memory_efficiency",        "attention_compute_efficiency",
     "attention_memory_efficiency", "elementwise_memory_efficiency", "kernel_launch_overhead_us",
     "host_overhead_per_step_us",   "host_overhead_per_seq_us",      "tp_collective_latency_us",
-    "moe_imbalance_factor",        "eager_kernel_launch_us"};
+    "moe_imbalance_factor",        "eager_kernel_launch_us",        "fp8_kv_read_speedup"};
 
 const std::vector<std::string> kSchedulers = {"vllm",    "trtllm", "orca",
                                               "sarathi", "static", "sglang"};
@@ -109,6 +109,8 @@ StepModelParams ParseCost(const ConfigNode& engine, const StepModelParams& defau
       GetUs(engine, "tp_collective_latency_us", p.tp_collective_latency_s, 1e6);
   p.moe_imbalance_factor =
       engine.GetDouble("moe_imbalance_factor", p.moe_imbalance_factor, Between(1, 1e3));
+  p.fp8_kv_read_speedup =
+      engine.GetDouble("fp8_kv_read_speedup", p.fp8_kv_read_speedup, Between(1, 2));
   return p;
 }
 

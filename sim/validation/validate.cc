@@ -46,6 +46,8 @@ std::string GroupValue(const ValidationRow& r, const std::string& column) {
   if (column == "pp") return std::to_string(r.pp);
   if (column == "isl") return std::to_string(r.isl);
   if (column == "osl") return std::to_string(r.osl);
+  if (column == "backend") return r.backend;
+  if (column == "concurrency") return std::to_string(r.concurrency);
   SERVESIM_CHECK(column == "num_requests");
   return std::to_string(r.num_requests);
 }
@@ -78,7 +80,8 @@ std::vector<ValidationSummaryRow> SummarizeGroups(const ValidationResult& result
 
 const std::vector<std::string>& ValidationGroupColumns() {
   static const std::vector<std::string> kColumns = {
-      "model", "num_gpus", "tp", "pp", "precision", "isl", "osl", "num_requests", "request_rate"};
+      "model", "num_gpus",     "tp",           "pp",      "precision",  "isl",
+      "osl",   "num_requests", "request_rate", "backend", "concurrency"};
   return kColumns;
 }
 
@@ -118,7 +121,7 @@ ValidationResult RunValidation(const std::vector<ValidationRow>& rows,
   std::vector<ValidationCase> cases;
   for (ValidationCase& c : GroupValidationRows(rows)) {
     try {
-      scenarios.push_back(BuildValidationScenario(rows[c.rows[0]], options.sets));
+      scenarios.push_back(BuildValidationScenario(rows[c.rows[0]], options.sets, options.harness));
       cases.push_back(std::move(c));
     } catch (const DeploymentError& e) {
       for (size_t r : c.rows) result.rows[r] = {rows[r], 0, 0, e.reason()};
@@ -145,6 +148,13 @@ ValidationResult RunValidation(const std::vector<ValidationRow>& rows,
 
 std::vector<ValidationSummaryRow> SummarizeValidation(const ValidationResult& result,
                                                       const std::vector<std::string>& by) {
+  std::vector<std::string> sweep_tables;  // concurrency-sweep tables get backend splits
+  for (const ValidationRowResult& r : result.rows) {
+    if (r.row.schema == TableSchema::kConcurrency &&
+        std::find(sweep_tables.begin(), sweep_tables.end(), r.row.table) == sweep_tables.end()) {
+      sweep_tables.push_back(r.row.table);
+    }
+  }
   std::vector<std::string> tables;
   std::map<std::string, std::map<std::string, ErrorsByGpu>> errors;  // table -> metric -> gpu
   for (const ValidationRowResult& r : result.rows) {
@@ -162,9 +172,15 @@ std::vector<ValidationSummaryRow> SummarizeValidation(const ValidationResult& re
       for (ValidationSummaryRow& s : SummarizeTableMetric(table, metric, it->second)) {
         out.push_back(std::move(s));
       }
-      if (by.empty()) continue;
-      for (ValidationSummaryRow& s : SummarizeGroups(result, table, metric, by)) {
-        out.push_back(std::move(s));
+      std::vector<std::vector<std::string>> levels;
+      if (std::find(sweep_tables.begin(), sweep_tables.end(), table) != sweep_tables.end()) {
+        levels = {{"backend", "model"}, {"backend", "model", "tp"}};
+      }
+      if (!by.empty()) levels.push_back(by);
+      for (const std::vector<std::string>& level : levels) {
+        for (ValidationSummaryRow& s : SummarizeGroups(result, table, metric, level)) {
+          out.push_back(std::move(s));
+        }
       }
     }
   }

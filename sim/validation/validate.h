@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/validation/error_stats.h"
+#include "sim/validation/validation_cases.h"
 #include "sim/validation/validation_table.h"
 
 namespace servesim {
@@ -17,6 +18,7 @@ namespace servesim {
 struct ValidationOptions {
   int jobs = 1;                   // threads running simulations
   std::vector<std::string> sets;  // "dotted.key=value" applied to every generated scenario
+  ClosedLoopHarness harness;      // how concurrency-sweep rows are run
 };
 
 struct ValidationRowResult {
@@ -52,7 +54,8 @@ ValidationResult RunValidation(const std::vector<ValidationRow>& rows,
                                const ValidationOptions& options);
 
 // The configuration columns a summary can be split by (`--by`): model, num_gpus, tp, pp,
-// precision, isl, osl, num_requests, request_rate (the GPU is always a summary key).
+// precision, isl, osl, num_requests, request_rate, backend, concurrency (the GPU is always a
+// summary key).
 const std::vector<std::string>& ValidationGroupColumns();
 
 // "tp,precision" -> {"tp", "precision"}. Throws InputError naming the flag for an empty list, an
@@ -63,7 +66,8 @@ std::vector<std::string> ParseValidationGroupColumns(const std::string& list);
 // metric) when the table has several GPUs. Ordered by table (first appearance), metric
 // (ValidationMetricNames() order), then GPU name with "all" first. With `by` columns, each
 // (table, metric) is followed by one row per (GPU, values of the `by` columns), in the order the
-// combinations first appear in the input.
+// combinations first appear in the input. A concurrency-sweep table is always also split by
+// (backend, model) and then by (backend, model, tp), before any `by` split.
 std::vector<ValidationSummaryRow> SummarizeValidation(const ValidationResult& result,
                                                       const std::vector<std::string>& by = {});
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <tuple>
@@ -14,11 +15,12 @@ namespace servesim {
 namespace {
 
 using CaseKey = std::tuple<std::string, std::string, int64_t, int64_t, int64_t, std::string,
-                           int64_t, int64_t, int64_t, double>;
+                           int64_t, int64_t, int64_t, double, std::string, int64_t>;
 
 CaseKey KeyOf(const ValidationRow& r) {
   const double rate = r.request_rate ? *r.request_rate : std::numeric_limits<double>::infinity();
-  return {r.model, r.gpu, r.num_gpus, r.tp, r.pp, r.precision, r.isl, r.osl, r.num_requests, rate};
+  return {r.model, r.gpu, r.num_gpus,     r.tp, r.pp,      r.precision,
+          r.isl,   r.osl, r.num_requests, rate, r.backend, r.concurrency};
 }
 
 std::string RateText(const ValidationRow& r) {
@@ -28,6 +30,49 @@ std::string RateText(const ValidationRow& r) {
 std::string ArrivalYaml(const ValidationRow& r) {
   if (!r.request_rate) return "{process: burst}";
   return fmt::format("{{process: poisson, rate: {}}}", *r.request_rate);
+}
+
+// The settings of the benchmark harness that measured a backend's concurrency sweeps, as far as
+// the sources say (docs/validation.md, "Concurrency sweeps"): the vLLM rows are SemiAnalysis
+// InferenceMAX runs (vllm serve --kv-cache-dtype fp8 --async-scheduling --max-num-seqs C);
+// nothing is known of the TensorRT-LLM and SGLang harnesses beyond the engine defaults.
+std::string HarnessEngineYaml(const ValidationRow& r) {
+  if (r.backend != "vllm") return "";
+  std::string yaml = fmt::format("  max_num_seqs: {}\n  overlap_scheduling: true\n", r.concurrency);
+  if (r.precision == "fp8") yaml += "  kv_cache_precision: fp8\n";
+  return yaml;
+}
+
+std::string LengthYaml(int64_t tokens, double ratio) {
+  if (ratio >= 1) return fmt::format("{}", tokens);
+  const auto lo = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(tokens) * ratio));
+  return fmt::format("{{dist: uniform, min: {}, max: {}}}", lo, tokens);
+}
+
+std::string ClosedLoopScenarioYaml(const ValidationRow& r, const ClosedLoopHarness& h) {
+  const double ratio = h.range_ratio ? *h.range_ratio : ConcurrencyHarnessRangeRatio(r.backend);
+  std::string warmup;
+  if (h.warmup_per_client > 0) {
+    warmup = fmt::format("  warmup_requests: {}\n", h.warmup_per_client * r.concurrency);
+  }
+  return fmt::format(
+      "name: {}-{}-{}-tp{}-pp{}-{}-{}x{}-c{}\n"
+      "model: {}\n"
+      "hardware: {{gpu: {}, num_gpus: {}}}\n"
+      "parallel: {{tp: {}, pp: {}}}\n"
+      "engine:\n"
+      "{}"
+      "workload:\n"
+      "  concurrency: {}\n"
+      "  num_requests: {}\n"
+      "{}"
+      "  input_tokens: {}\n"
+      "  output_tokens: {}\n"
+      "seed: 1\n",
+      r.backend, r.model, r.gpu, r.tp, r.pp, r.precision, r.isl, r.osl, r.concurrency, r.model,
+      r.gpu, r.num_gpus, r.tp, r.pp, ValidationEngineYaml(r), r.concurrency,
+      h.requests_per_client * r.concurrency, warmup, LengthYaml(r.isl, ratio),
+      LengthYaml(r.osl, ratio));
 }
 
 }  // namespace
@@ -43,33 +88,42 @@ std::vector<ValidationCase> GroupValidationRows(const std::vector<ValidationRow>
   return cases;
 }
 
-// The trtllm preset. Batching as trtllm-bench (v0.12-v0.13) ran the C++ executor: in-flight
-// batching, GUARANTEED_NO_EVICT (KV blocks for the whole sequence reserved at admission), chunked
-// context on, FP8 weights with an FP8 KV cache for FP8 engines, kv_cache_free_gpu_mem_fraction
-// 0.95, BuildConfig's max_batch_size / max_num_tokens (2048 / 8192), engines built with
-// max_seq_len = isl + osl. Runtime costs of that executor (no CUDA graphs by default, one
-// synchronous host iteration per step): eager kernel launches (5 us each), all-reduces that
-// absorb the launch skew between ranks (30 us), ~1 ms of host work per step. GEMMs at 60% of
-// the dense peak (serving shapes, sustained clocks; not engine-specific, see the docs). Sources
-// and rationale: docs/validation.md ("The trtllm preset").
-std::string TrtllmPresetEngineYaml(const ValidationRow& row) {
-  return fmt::format(
-      "  scheduler: trtllm\n"
-      "  precision: {}\n"
-      "  kv_cache_precision: auto\n"
-      "  kv_cache_free_gpu_mem_fraction: 0.95\n"
-      "  max_batch_size: 2048\n"
-      "  max_num_tokens: 8192\n"
-      "  enable_chunked_prefill: true\n"
-      "  max_model_len: {}\n"
-      "  kernel_launch_overhead_us: 5\n"
-      "  tp_collective_latency_us: 30\n"
-      "  host_overhead_per_step_us: 1000\n"
-      "  gemm_compute_efficiency: 0.60\n",
-      row.precision, row.isl + row.osl);
+std::string ValidationPreset(const ValidationRow& row) {
+  if (row.schema == TableSchema::kPublished) return "trtllm-0.13";
+  if (row.backend == "trtllm") {
+    return row.backend_version.rfind("0.", 0) == 0 ? "trtllm-0.13" : "trtllm-1";
+  }
+  return row.backend == "vllm" ? "vllm-v1" : "sglang";
 }
 
-std::string ValidationScenarioYaml(const ValidationRow& row) {
+double ConcurrencyHarnessRangeRatio(const std::string& backend) {
+  // InferenceMAX's client: --random-range-ratio 0.8, lengths uniform in [0.8 x len, len]
+  // (kimbochen/bench_serving, sample_random_requests).
+  return backend == "vllm" ? 0.8 : 1.0;
+}
+
+// Published rows: the trtllm-0.13 preset (trtllm-bench's C++ executor) plus what the published
+// runs state: the row's precision (FP8 engines with an FP8 KV cache), engines built for
+// max_seq_len = isl + osl, kv_cache_free_gpu_mem_fraction 0.95. Concurrency rows: the backend's
+// preset, the row's precision, max_model_len = isl + osl, and the harness settings. Sources and
+// rationale: docs/validation.md.
+std::string ValidationEngineYaml(const ValidationRow& row) {
+  if (row.schema == TableSchema::kPublished) {
+    return fmt::format(
+        "  preset: trtllm-0.13\n"
+        "  precision: {}\n"
+        "  kv_cache_precision: auto\n"
+        "  kv_cache_free_gpu_mem_fraction: 0.95\n"
+        "  max_model_len: {}\n",
+        row.precision, row.isl + row.osl);
+  }
+  return fmt::format("  preset: {}\n  precision: {}\n  max_model_len: {}\n{}",
+                     ValidationPreset(row), row.precision, row.isl + row.osl,
+                     HarnessEngineYaml(row));
+}
+
+std::string ValidationScenarioYaml(const ValidationRow& row, const ClosedLoopHarness& harness) {
+  if (row.schema == TableSchema::kConcurrency) return ClosedLoopScenarioYaml(row, harness);
   return fmt::format(
       "name: {}-{}-tp{}-pp{}-{}gpu-{}-{}x{}-rate-{}\n"
       "model: {}\n"
@@ -84,13 +138,14 @@ std::string ValidationScenarioYaml(const ValidationRow& row) {
       "  output_tokens: {}\n"
       "seed: 1\n",
       row.model, row.gpu, row.tp, row.pp, row.num_gpus, row.precision, row.isl, row.osl,
-      RateText(row), row.model, row.gpu, row.num_gpus, row.tp, row.pp, TrtllmPresetEngineYaml(row),
+      RateText(row), row.model, row.gpu, row.num_gpus, row.tp, row.pp, ValidationEngineYaml(row),
       ArrivalYaml(row), row.num_requests, row.isl, row.osl);
 }
 
-Scenario BuildValidationScenario(const ValidationRow& row, const std::vector<std::string>& sets) {
+Scenario BuildValidationScenario(const ValidationRow& row, const std::vector<std::string>& sets,
+                                 const ClosedLoopHarness& harness) {
   try {
-    const ConfigNode doc = ConfigNode::LoadString(ValidationScenarioYaml(row), "scenario");
+    const ConfigNode doc = ConfigNode::LoadString(ValidationScenarioYaml(row, harness), "scenario");
     return ParseScenario(ApplyOverrides(doc, sets), std::nullopt);
   } catch (const DeploymentError& e) {
     throw DeploymentError(fmt::format("{}:{}: row '{}': cannot build its scenario: {}", row.file,
@@ -106,6 +161,7 @@ double PredictedMetric(const Summary& s, const std::string& metric) {
   if (metric == "output_throughput") return s.output_throughput;
   if (metric == "request_throughput") return s.request_throughput;
   if (metric == "mean_ttft_ms") return s.ttft.mean_ms;
+  if (metric == "mean_tpot_ms") return s.tpot.mean_ms;
   SERVESIM_CHECK(metric == "mean_itl_ms");
   return s.itl.mean_ms;
 }

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include "sim/config/input_error.h"
 #include "sim/studies/table_text.h"
+#include "sim/validation/validation_cases.h"
 #include "sim/validation/validation_table.h"
 
 namespace servesim {
@@ -18,10 +20,17 @@ std::string Rate(const ValidationRow& r) {
 // Predictions rounded for files: 6 significant digits (stable text, enough for a %-level check).
 double Rounded(double v) { return std::stod(fmt::format("{:.6g}", v)); }
 
+bool Sweep(const ValidationRow& r) { return r.schema == TableSchema::kConcurrency; }
+
 nlohmann::ordered_json RowJson(const ValidationRowResult& r) {
   nlohmann::ordered_json j;
   j["id"] = r.row.id;
   j["table"] = r.row.table;
+  if (Sweep(r.row)) {
+    j["backend"] = r.row.backend;
+    j["backend_version"] = r.row.backend_version;
+  }
+  j["preset"] = ValidationPreset(r.row);
   j["model"] = r.row.model;
   j["gpu"] = r.row.gpu;
   j["num_gpus"] = r.row.num_gpus;
@@ -30,8 +39,12 @@ nlohmann::ordered_json RowJson(const ValidationRowResult& r) {
   j["precision"] = r.row.precision;
   j["isl"] = r.row.isl;
   j["osl"] = r.row.osl;
-  j["num_requests"] = r.row.num_requests;
-  j["request_rate"] = Rate(r.row);
+  if (Sweep(r.row)) {
+    j["concurrency"] = r.row.concurrency;
+  } else {
+    j["num_requests"] = r.row.num_requests;
+    j["request_rate"] = Rate(r.row);
+  }
   j["metric"] = r.row.metric;
   j["measured"] = r.row.measured;
   if (!r.Simulated()) {
@@ -57,26 +70,36 @@ std::string GroupText(const std::vector<std::pair<std::string, std::string>>& gr
   return text;
 }
 
+// "rate" column: the offered rate, or the clients of a concurrency sweep ("c64").
+std::string Load(const ValidationRow& r) {
+  return Sweep(r) ? fmt::format("c{}", r.concurrency) : Rate(r);
+}
+
+// "id" column: a sweep row's backend is part of what it is.
+std::string Label(const ValidationRow& r) {
+  return Sweep(r) ? fmt::format("{} {}", r.backend, ShownValue(r.id, 24)) : r.id;
+}
+
 }  // namespace
 
 void PrintValidationRows(const ValidationResult& result, std::ostream& out) {
   fmt::print(out,
              "{:<16} {:<14} {:<14} {:>3} {:>3} {:<5} {:>11} {:>5} {:<19} {:>11} {:>11} {:>8}\n",
-             "id", "model", "gpu", "tp", "gpus", "prec", "isl/osl", "rate", "metric", "measured",
+             "id", "model", "gpu", "tp", "gpus", "prec", "isl/osl", "load", "metric", "measured",
              "predicted", "error");
   for (const ValidationRowResult& r : result.rows) {
     const ValidationRow& w = r.row;
     if (!r.Simulated()) {
       fmt::print(out, "{:<16} {:<14} {:<14} {:>3} {:>3} {:<5} {:>11} {:>5} {:<19} {:>11.2f} {}\n",
-                 w.id, w.model, w.gpu, w.tp, w.num_gpus, w.precision,
-                 fmt::format("{}/{}", w.isl, w.osl), Rate(w), w.metric, w.measured, NotRunNote(r));
+                 Label(w), w.model, w.gpu, w.tp, w.num_gpus, w.precision,
+                 fmt::format("{}/{}", w.isl, w.osl), Load(w), w.metric, w.measured, NotRunNote(r));
       continue;
     }
     fmt::print(out,
                "{:<16} {:<14} {:<14} {:>3} {:>3} {:<5} {:>11} {:>5} {:<19} {:>11.2f} {:>11.2f} "
                "{:>+7.1f}%\n",
-               w.id, w.model, w.gpu, w.tp, w.num_gpus, w.precision,
-               fmt::format("{}/{}", w.isl, w.osl), Rate(w), w.metric, w.measured, r.predicted,
+               Label(w), w.model, w.gpu, w.tp, w.num_gpus, w.precision,
+               fmt::format("{}/{}", w.isl, w.osl), Load(w), w.metric, w.measured, r.predicted,
                100 * r.rel_error);
   }
 }
@@ -97,7 +120,12 @@ void PrintValidationSummary(const std::vector<ValidationSummaryRow>& summary, st
 nlohmann::ordered_json ValidationToJson(const ValidationResult& result,
                                         const std::vector<ValidationSummaryRow>& summary) {
   nlohmann::ordered_json j;
-  j["preset"] = "trtllm";
+  std::vector<std::string> presets;  // in order of first use
+  for (const ValidationRowResult& r : result.rows) {
+    const std::string p = ValidationPreset(r.row);
+    if (std::find(presets.begin(), presets.end(), p) == presets.end()) presets.push_back(p);
+  }
+  j["presets"] = presets;
   j["seed"] = 1;
   j["cases"] = result.num_cases;
   j["cannot_run_rows"] = result.num_cannot_run;
@@ -123,7 +151,32 @@ nlohmann::ordered_json ValidationToJson(const ValidationResult& result,
   return j;
 }
 
+// Concurrency sweeps: one line per (id, metric) with the run's configuration.
+std::string SweepCsv(const ValidationResult& result) {
+  std::string out =
+      "id,backend,model,gpu,tp,concurrency,metric,measured,predicted,rel_error,isl,osl,preset,"
+      "note\n";
+  for (const ValidationRowResult& r : result.rows) {
+    const ValidationRow& w = r.row;
+    out += fmt::format("{},{},{},{},{},{},{},{},", CsvField(w.id), w.backend, w.model, w.gpu, w.tp,
+                       w.concurrency, w.metric, fmt::format("{:.6g}", w.measured));
+    out += r.Simulated() ? fmt::format("{:.6g},{:.4f},", r.predicted, r.rel_error) : ",,";
+    out += fmt::format("{},{},{},{}\n", w.isl, w.osl, ValidationPreset(w),
+                       r.Simulated() ? "" : CsvField(NotRunNote(r)));
+  }
+  return out;
+}
+
 std::string ValidationCsv(const ValidationResult& result) {
+  const bool sweep = !result.rows.empty() && Sweep(result.rows.front().row);
+  for (const ValidationRowResult& r : result.rows) {
+    if (Sweep(r.row) != sweep) {
+      throw InputError(
+          "--csv: the tables have different schemas (published rows and concurrency sweeps); "
+          "write their CSVs in separate runs");
+    }
+  }
+  if (sweep) return SweepCsv(result);
   std::string out;
   for (const std::string& c : ValidationColumns()) out += c + ",";
   out += "predicted,rel_error,note\n";

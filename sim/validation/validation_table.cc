@@ -34,6 +34,25 @@ enum Column : size_t {
   kNumColumns
 };
 
+// Columns of a concurrency-sweep table.
+enum SweepColumn : size_t {
+  kSweepId,
+  kSweepBackend,
+  kSweepBackendVersion,
+  kSweepModel,
+  kSweepGpu,
+  kSweepPrecision,
+  kSweepIsl,
+  kSweepOsl,
+  kSweepConcurrency,
+  kSweepTp,
+  kSweepPp,
+  kSweepTtft,
+  kSweepTpot,
+  kSweepSource,
+  kNumSweepColumns
+};
+
 constexpr int64_t kMaxCount = 1'000'000'000;
 
 // A value as shown in a message: at most 60 characters.
@@ -45,29 +64,40 @@ std::string JoinComma(const std::vector<std::string>& names) {
   return out;
 }
 
-// Parses one data line; every error names the file, the line and the column.
+// Parses one data line of either schema; every error names the file, the line and the column.
 class RowParser {
  public:
-  RowParser(const std::string& path, int64_t line, std::vector<std::string> fields)
-      : path_(path), line_(line), fields_(std::move(fields)) {}
+  RowParser(const std::string& path, int64_t line, std::vector<std::string> fields,
+            TableSchema schema)
+      : path_(path),
+        line_(line),
+        fields_(std::move(fields)),
+        schema_(schema),
+        columns_(schema == TableSchema::kPublished ? ValidationColumns() : ConcurrencyColumns()) {}
 
   ValidationRow Parse() const;
+  // A concurrency-sweep line: its TTFT row, then its TPOT row.
+  std::vector<ValidationRow> ParseSweep() const;
 
  private:
+  using Column = size_t;
   [[noreturn]] void Fail(Column c, std::string_view rule) const {
-    throw InputError(fmt::format("{}:{}: column '{}': {}, got '{}'", path_, line_,
-                                 ValidationColumns()[c], rule, Shown(fields_[c])));
+    throw InputError(fmt::format("{}:{}: column '{}': {}, got '{}'", path_, line_, columns_[c],
+                                 rule, Shown(fields_[c])));
   }
   const std::string& Text(Column c) const { return fields_[c]; }
   std::string NonEmpty(Column c) const;
   int64_t Count(Column c) const;
   double PositiveNumber(Column c, std::string_view rule) const;
   std::string Choice(Column c, const std::vector<std::string>& choices) const;
-  std::string ZooName(Column c, std::string_view kind, std::string_view noun) const;
+  std::string ZooName(Column c, Column id, std::string_view kind, std::string_view noun) const;
+  ValidationRow Common() const;
 
   const std::string& path_;
   int64_t line_;
   std::vector<std::string> fields_;
+  TableSchema schema_;
+  const std::vector<std::string>& columns_;
 };
 
 std::string RowParser::NonEmpty(Column c) const {
@@ -98,28 +128,59 @@ double RowParser::PositiveNumber(Column c, std::string_view rule) const {
 std::string RowParser::Choice(Column c, const std::vector<std::string>& choices) const {
   if (std::find(choices.begin(), choices.end(), Text(c)) != choices.end()) return Text(c);
   throw InputError(fmt::format("{}:{}: column '{}': expected one of {}, got '{}'{}", path_, line_,
-                               ValidationColumns()[c], fmt::join(choices, ", "), Shown(Text(c)),
+                               columns_[c], fmt::join(choices, ", "), Shown(Text(c)),
                                DidYouMean(Text(c), choices)));
 }
 
-std::string RowParser::ZooName(Column c, std::string_view kind, std::string_view noun) const {
+std::string RowParser::ZooName(Column c, Column id, std::string_view kind,
+                               std::string_view noun) const {
   const std::vector<std::string> names = ListZoo(kind);
   if (std::find(names.begin(), names.end(), Text(c)) != names.end()) return Text(c);
   throw InputError(fmt::format("{}:{}: column '{}': unknown {} '{}' (row '{}'); known: {}{}", path_,
-                               line_, ValidationColumns()[c], noun, Shown(Text(c)),
-                               Shown(Text(kId)), fmt::join(names, ", "),
-                               DidYouMean(Text(c), names)));
+                               line_, columns_[c], noun, Shown(Text(c)), Shown(Text(id)),
+                               fmt::join(names, ", "), DidYouMean(Text(c), names)));
 }
 
-ValidationRow RowParser::Parse() const {
+ValidationRow RowParser::Common() const {
   ValidationRow r;
   r.file = path_;
   r.table = std::filesystem::path(path_).stem().string();
   r.line = line_;
   r.fields = fields_;
+  r.schema = schema_;
+  return r;
+}
+
+std::vector<ValidationRow> RowParser::ParseSweep() const {
+  ValidationRow r = Common();
+  r.id = NonEmpty(kSweepId);
+  r.backend = Choice(kSweepBackend, ConcurrencyBackends());
+  r.backend_version = Text(kSweepBackendVersion);
+  r.model = ZooName(kSweepModel, kSweepId, "models", "model");
+  r.gpu = ZooName(kSweepGpu, kSweepId, "hardware", "GPU");
+  r.precision = Choice(kSweepPrecision, {"fp8", "fp16", "bf16"});
+  r.isl = Count(kSweepIsl);
+  r.osl = Count(kSweepOsl);
+  r.concurrency = Count(kSweepConcurrency);
+  r.tp = Count(kSweepTp);
+  r.pp = Count(kSweepPp);
+  r.num_gpus = r.tp * r.pp;
+  const double ttft = PositiveNumber(kSweepTtft, "expected a number > 0");
+  const double tpot = PositiveNumber(kSweepTpot, "expected a number > 0");
+  r.source = NonEmpty(kSweepSource);
+  std::vector<ValidationRow> rows(2, r);
+  rows[0].metric = "mean_ttft_ms";
+  rows[0].measured = ttft;
+  rows[1].metric = "mean_tpot_ms";
+  rows[1].measured = tpot;
+  return rows;
+}
+
+ValidationRow RowParser::Parse() const {
+  ValidationRow r = Common();
   r.id = NonEmpty(kId);
-  r.model = ZooName(kModel, "models", "model");
-  r.gpu = ZooName(kGpu, "hardware", "GPU");
+  r.model = ZooName(kModel, kId, "models", "model");
+  r.gpu = ZooName(kGpu, kId, "hardware", "GPU");
   r.num_gpus = Count(kNumGpus);
   r.tp = Count(kTp);
   r.pp = Count(kPp);
@@ -139,16 +200,18 @@ ValidationRow RowParser::Parse() const {
   return r;
 }
 
-void CheckHeader(const std::string& path, std::string_view text, std::string_view line) {
+// The schema the header names.
+TableSchema CheckHeader(const std::string& path, std::string_view text, std::string_view line) {
+  const std::string expected =
+      fmt::format("'{}' or '{}'", JoinComma(ValidationColumns()), JoinComma(ConcurrencyColumns()));
   if (text.empty()) {
-    throw InputError(fmt::format("{}:1: empty table; expected the header '{}'", path,
-                                 JoinComma(ValidationColumns())));
+    throw InputError(fmt::format("{}:1: empty table; expected the header {}", path, expected));
   }
   const std::optional<std::vector<std::string>> fields = ParseCsvRecord(line);
-  if (!fields || *fields != ValidationColumns()) {
-    throw InputError(fmt::format("{}:1: expected the header '{}', got '{}'", path,
-                                 JoinComma(ValidationColumns()), Shown(line)));
-  }
+  if (fields && *fields == ValidationColumns()) return TableSchema::kPublished;
+  if (fields && *fields == ConcurrencyColumns()) return TableSchema::kConcurrency;
+  throw InputError(
+      fmt::format("{}:1: expected the header {}, got '{}'", path, expected, Shown(line)));
 }
 
 std::string_view StripCr(std::string_view line) {
@@ -160,8 +223,21 @@ std::string_view StripCr(std::string_view line) {
 
 const std::vector<std::string>& ValidationMetricNames() {
   static const std::vector<std::string> names = {"output_throughput", "request_throughput",
-                                                 "mean_ttft_ms", "mean_itl_ms"};
+                                                 "mean_ttft_ms", "mean_tpot_ms", "mean_itl_ms"};
   return names;
+}
+
+const std::vector<std::string>& ConcurrencyColumns() {
+  static const std::vector<std::string> columns = {
+      "id",      "backend", "backend_version", "model", "gpu", "precision",
+      "isl",     "osl",     "concurrency",     "tp",    "pp",  "ttft_ms",
+      "tpot_ms", "source"};
+  return columns;
+}
+
+const std::vector<std::string>& ConcurrencyBackends() {
+  static const std::vector<std::string> backends = {"trtllm", "vllm", "sglang"};
+  return backends;
 }
 
 const std::vector<std::string>& ValidationColumns() {
@@ -211,25 +287,29 @@ ValidationTable ParseValidationTable(std::string_view text, const std::string& p
     const std::string_view line = StripCr(text.substr(start, end - start));
     start = end + 1;
     if (++line_no == 1) {
-      CheckHeader(path, text, line);
+      table.schema = CheckHeader(path, text, line);
       continue;
     }
     if (line.empty()) continue;
     std::optional<std::vector<std::string>> fields = ParseCsvRecord(line);
     if (!fields)
       throw InputError(fmt::format("{}:{}: unterminated or malformed quoted field", path, line_no));
-    if (fields->size() != kNumColumns) {
+    const bool published = table.schema == TableSchema::kPublished;
+    const std::vector<std::string>& columns =
+        published ? ValidationColumns() : ConcurrencyColumns();
+    if (fields->size() != columns.size()) {
       throw InputError(fmt::format("{}:{}: expected {} columns ({}), got {}", path, line_no,
-                                   static_cast<size_t>(kNumColumns), JoinComma(ValidationColumns()),
-                                   fields->size()));
+                                   columns.size(), JoinComma(columns), fields->size()));
     }
-    ValidationRow row = RowParser(path, line_no, std::move(*fields)).Parse();
-    const auto [it, inserted] = first_line.emplace(row.id, line_no);
+    const RowParser parser(path, line_no, std::move(*fields), table.schema);
+    std::vector<ValidationRow> rows =
+        published ? std::vector<ValidationRow>{parser.Parse()} : parser.ParseSweep();
+    const auto [it, inserted] = first_line.emplace(rows[0].id, line_no);
     if (!inserted) {
       throw InputError(fmt::format("{}:{}: column 'id': duplicate id '{}' (first on line {})", path,
-                                   line_no, row.id, it->second));
+                                   line_no, rows[0].id, it->second));
     }
-    table.rows.push_back(std::move(row));
+    for (ValidationRow& row : rows) table.rows.push_back(std::move(row));
   }
   return table;
 }

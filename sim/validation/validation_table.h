@@ -1,7 +1,10 @@
-// ValidationTable: published measurements of LLM serving, one number per row, in the CSV format of
-// ../shared/validation/README.md. Parsing is strict: the header must be exactly the documented
-// columns, and every problem is an InputError "file:LINE: column 'x': rule, got 'value'" (the
-// header is line 1). Models and GPUs must be zoo names (configs/models, configs/hardware).
+// ValidationTable: published measurements of LLM serving, in the CSV formats of
+// ../shared/validation/README.md: the published-table schema (one number per row) or the
+// concurrency-sweep schema (one closed-loop run per line with its TTFT and TPOT, read as two
+// rows). The header tells which. Parsing is strict: the header must be exactly one of the
+// documented column lists, and every problem is an InputError "file:LINE: column 'x': rule, got
+// 'value'" (the header is line 1). Models and GPUs must be zoo names (configs/models,
+// configs/hardware).
 #pragma once
 
 #include <cstdint>
@@ -14,8 +17,14 @@ namespace servesim {
 
 // The metrics a row may carry, in the order reports list them.
 const std::vector<std::string>& ValidationMetricNames();
-// The columns of a table, in order.
+// The columns of a published table, in order.
 const std::vector<std::string>& ValidationColumns();
+// The columns of a concurrency-sweep table, in order.
+const std::vector<std::string>& ConcurrencyColumns();
+// The serving engines a concurrency-sweep row may name in its `backend` column.
+const std::vector<std::string>& ConcurrencyBackends();
+
+enum class TableSchema { kPublished, kConcurrency };
 
 struct ValidationRow {
   std::string file;                 // the table's path, as given
@@ -36,10 +45,17 @@ struct ValidationRow {
   std::string metric;                  // one of ValidationMetricNames()
   double measured = 0;
   std::string source;
+  // Concurrency-sweep rows (schema kConcurrency): the serving engine, its version as recorded
+  // (may be empty) and the clients of the closed loop. Published rows: empty and 0.
+  TableSchema schema = TableSchema::kPublished;
+  std::string backend;
+  std::string backend_version;
+  int64_t concurrency = 0;
 };
 
 struct ValidationTable {
   std::string path;
+  TableSchema schema = TableSchema::kPublished;
   std::vector<ValidationRow> rows;
 };
 

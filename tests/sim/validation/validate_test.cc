@@ -97,7 +97,7 @@ TEST(ValidateTest, DeploymentsTheModelCannotRunAreResultsNotErrors) {
                                      MakeRow("too-big", "output_throughput")};
   rows[1].model = "llama-3.1-70b";
   rows[1].precision = "bf16";
-  const ValidationResult result = RunValidation(rows, {2, {}});
+  const ValidationResult result = RunValidation(rows, {2, {}, {}});
   EXPECT_EQ(result.num_cases, 1);
   EXPECT_EQ(result.num_cannot_run, 1);
   EXPECT_TRUE(result.rows[0].Simulated());
@@ -111,7 +111,7 @@ TEST(ValidateTest, DeploymentsTheModelCannotRunAreResultsNotErrors) {
 
   // A --set that is itself invalid is still bad input and stops everything.
   try {
-    RunValidation(rows, {1, {"engine.max_num_tokens=1"}});
+    RunValidation(rows, {1, {"engine.max_num_tokens=1"}, {}});
     FAIL();
   } catch (const DeploymentError& e) {
     FAIL() << e.what();
@@ -124,8 +124,8 @@ TEST(ValidateTest, PredictionsDoNotDependOnThreads) {
   std::vector<ValidationRow> rows = {MakeRow("a", "output_throughput"),
                                      MakeRow("b", "mean_itl_ms", 64), MakeRow("c", "mean_ttft_ms")};
   rows[2].request_rate = 20.0;
-  const ValidationResult one = RunValidation(rows, {1, {}});
-  const ValidationResult three = RunValidation(rows, {3, {}});
+  const ValidationResult one = RunValidation(rows, {1, {}, {}});
+  const ValidationResult three = RunValidation(rows, {3, {}, {}});
   EXPECT_EQ(one.num_cases, 3);
   for (size_t i = 0; i < rows.size(); ++i) {
     EXPECT_EQ(one.rows[i].predicted, three.rows[i].predicted) << rows[i].id;
@@ -221,7 +221,7 @@ TEST(ValidateTest, AccuracyGuardOnPublishedSubset) {
   }
   std::vector<ValidationRow> rows = Subset(tput, kSubsetMaxThroughput);
   for (ValidationRow& r : Subset(online, kSubsetOnline)) rows.push_back(std::move(r));
-  const ValidationResult result = RunValidation(rows, {4, {}});
+  const ValidationResult result = RunValidation(rows, {4, {}, {}});
   // Every row is simulated: a row the model could no longer run would leave the statistics.
   EXPECT_EQ(result.num_cannot_run, 0);
   int64_t counted = 0;

@@ -33,7 +33,7 @@ TEST_F(ValidationCliTest, WritesCsvAndJsonAndPrintsTheSummary) {
   const Outcome o = Run("validate " + table.string() + " -j 2 --csv " + csv.string() + " --json " +
                         json.string());
   ASSERT_EQ(o.code, 0) << o.err;
-  EXPECT_NE(o.out.find("2 rows, 2 simulations (trtllm preset, seed 1)"), std::string::npos)
+  EXPECT_NE(o.out.find("2 rows, 2 simulations (trtllm-0.13 preset, seed 1)"), std::string::npos)
       << o.out;
   EXPECT_NE(o.out.find("output_throughput"), std::string::npos);
   const std::string rows = Slurp(csv);
@@ -61,7 +61,7 @@ TEST_F(ValidationCliTest, RowTheModelCannotRunIsReportedNotFatal) {
   const Outcome o = Run("validate " + table.string() + " --quiet --by tp --csv " + csv.string() +
                         " --json " + json.string());
   ASSERT_EQ(o.code, 0) << o.err;
-  EXPECT_NE(o.out.find("3 rows, 2 simulations (trtllm preset, seed 1); 1 row the model cannot "
+  EXPECT_NE(o.out.find("3 rows, 2 simulations (trtllm-0.13 preset, seed 1); 1 row the model cannot "
                        "run (not in the summary)\ncannot run (1 row): model: llama-3.1-70b does "
                        "not fit on h100-sxm-80gb: weights need"),
             std::string::npos)

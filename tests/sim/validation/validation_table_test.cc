@@ -58,29 +58,37 @@ TEST(ValidationTableTest, FiniteRateCrlfAndBlankLines) {
 }
 
 TEST(ValidationTableTest, HeaderMustMatch) {
-  EXPECT_EQ(ErrorOf("id,model\n"),
-            "t.csv:1: expected the header 'id,model,gpu,num_gpus,tp,pp,precision,isl,osl,"
-            "num_requests,request_rate,metric,measured,source', got 'id,model'");
-  EXPECT_EQ(ErrorOf(""),
-            "t.csv:1: empty table; expected the header 'id,model,gpu,num_gpus,tp,pp,precision,"
-            "isl,osl,num_requests,request_rate,metric,measured,source'");
+  EXPECT_EQ(
+      ErrorOf("id,model\n"),
+      "t.csv:1: expected the header 'id,model,gpu,num_gpus,tp,pp,precision,isl,osl,"
+      "num_requests,request_rate,metric,measured,source' or 'id,backend,backend_version,model,gpu,"
+      "precision,isl,osl,concurrency,tp,pp,ttft_ms,tpot_ms,source', got 'id,model'");
+  EXPECT_EQ(
+      ErrorOf(""),
+      "t.csv:1: empty table; expected the header 'id,model,gpu,num_gpus,tp,pp,precision,"
+      "isl,osl,num_requests,request_rate,metric,measured,source' or 'id,backend,backend_version,"
+      "model,gpu,precision,isl,osl,concurrency,tp,pp,ttft_ms,tpot_ms,source'");
   // Built with += : GCC 12 at -O3 reports a false -Wrestrict for "\n" + std::string(...).
   std::string blank_first_line = "\n";
   blank_first_line += kHeader;
-  EXPECT_EQ(ErrorOf(blank_first_line),
-            "t.csv:1: expected the header 'id,model,gpu,num_gpus,tp,pp,precision,isl,osl,"
-            "num_requests,request_rate,metric,measured,source', got ''");
+  EXPECT_EQ(
+      ErrorOf(blank_first_line),
+      "t.csv:1: expected the header 'id,model,gpu,num_gpus,tp,pp,precision,isl,osl,"
+      "num_requests,request_rate,metric,measured,source' or 'id,backend,backend_version,model,gpu,"
+      "precision,isl,osl,concurrency,tp,pp,ttft_ms,tpot_ms,source', got ''");
 }
 
 TEST(ValidationTableTest, LongValuesAreCutInMessages) {
-  EXPECT_EQ(ErrorOf(std::string(100, 'x') + "\n"),
-            "t.csv:1: expected the header 'id,model,gpu,num_gpus,tp,pp,precision,isl,osl,"
-            "num_requests,request_rate,metric,measured,source', got '" +
-                std::string(60, 'x') + "...'");
+  EXPECT_EQ(
+      ErrorOf(std::string(100, 'x') + "\n"),
+      "t.csv:1: expected the header 'id,model,gpu,num_gpus,tp,pp,precision,isl,osl,"
+      "num_requests,request_rate,metric,measured,source' or 'id,backend,backend_version,model,gpu,"
+      "precision,isl,osl,concurrency,tp,pp,ttft_ms,tpot_ms,source', got '" +
+          std::string(60, 'x') + "...'");
   EXPECT_EQ(ErrorOf(Row("r1,llama-3.1-8b,h100-sxm-80gb,1,1,1,fp8,128,128,100,inf," +
                         std::string(1000000, 'm') + ",1,src")),
             "t.csv:2: column 'metric': expected one of output_throughput, request_throughput, "
-            "mean_ttft_ms, mean_itl_ms, got '" +
+            "mean_ttft_ms, mean_tpot_ms, mean_itl_ms, got '" +
                 std::string(60, 'm') + "...'");
 }
 
@@ -112,7 +120,7 @@ TEST(ValidationTableTest, ColumnRules) {
             "t.csv:2: column 'request_rate': expected 'inf' or a number > 0, got '-2'");
   EXPECT_EQ(ErrorOf(Row(p + "1,1,1,fp8,128,128,10,inf,ttft,1,s")),
             "t.csv:2: column 'metric': expected one of output_throughput, request_throughput, "
-            "mean_ttft_ms, mean_itl_ms, got 'ttft'");
+            "mean_ttft_ms, mean_tpot_ms, mean_itl_ms, got 'ttft'");
   EXPECT_EQ(ErrorOf(Row(p + "1,1,1,fp8,128,128,10,inf,output_throughput,nan,s")),
             "t.csv:2: column 'measured': expected a number > 0, got 'nan'");
   EXPECT_EQ(ErrorOf(Row(p + "1,1,1,fp8,128,128,10,inf,output_throughput,1,")),
