@@ -403,6 +403,25 @@ void ParseExpertParallel(const ConfigNode& root, Scenario* s) {
   }
 }
 
+}  // namespace
+
+void CheckOverlapWithPipeline(const ConfigNode& root, int64_t pp, EngineConfig* e) {
+  if (!e->batching.overlap || pp == 1) return;
+  // Engines turn overlap off with pipeline stages (vLLM refuses async scheduling with them;
+  // SGLang disables its overlap schedule; TensorRT-LLM runs its pipeline loop without it).
+  const ConfigNode engine = root.Child("engine");
+  if (engine.Has("overlap_scheduling")) {
+    engine.Child("overlap_scheduling")
+        .Fail(fmt::format("not with pipeline parallelism (pp = {}): engines run pipeline "
+                          "stages without host/GPU overlap",
+                          pp));
+  }
+  e->batching.overlap = false;
+  e->cost.overlap_host = false;
+}
+
+namespace {
+
 void ParseParallel(const ConfigNode& root, Scenario* s) {
   const ConfigNode parallel = root.Child("parallel");
   if (parallel.Defined()) parallel.CheckKeys({"tp", "pp", "ep", "replicas"});
@@ -411,6 +430,7 @@ void ParseParallel(const ConfigNode& root, Scenario* s) {
   CheckParallelShape(parallel, s->model, tp, pp);
   s->engine.shape.tp = tp;
   s->engine.shape.pp = s->pp = pp;
+  CheckOverlapWithPipeline(root, pp, &s->engine);
   ParseExpertParallel(root, s);
 }
 
@@ -565,6 +585,8 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
               "not with disaggregation: a static batch prefills and decodes its members together");
     }
     s.disaggregation = ParseDisaggregation(root, s);
+    CheckOverlapWithPipeline(
+        root, std::max(s.disaggregation->prefill.pp, s.disaggregation->decode.pp), &s.engine);
     DeriveMaxRunning(std::min(s.disaggregation->prefill.memory.kv_capacity_tokens,
                               s.disaggregation->decode.memory.kv_capacity_tokens),
                      &s);

@@ -69,6 +69,10 @@ struct Scenario {
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& sets,
                       std::optional<uint64_t> seed_override = std::nullopt);
 
+// Overlap scheduling with pipeline stages: an explicit engine.overlap_scheduling is an error;
+// a preset's overlap is turned off, as the engines do.
+void CheckOverlapWithPipeline(const ConfigNode& root, int64_t pp, EngineConfig* e);
+
 // Rejects a tp/pp the model cannot be split by (errors located at node.tp / node.pp).
 void CheckParallelShape(const ConfigNode& node, const ModelSpec& model, int64_t tp, int64_t pp);
 

@@ -181,6 +181,58 @@ TEST(FastForwardTest, RandomScenariosGiveIdenticalResults) {
   EXPECT_GE(disaggregated, 3);
 }
 
+// Engine presets bring CUDA-graph launches, host/GPU overlap (arrivals seen a step late,
+// finished requests computed once more) and SGLang's scheduler; closed loops may ramp up and warm
+// up. Fast-forward must not change a byte of them either.
+std::string RandomPresetScenario(uint64_t seed) {
+  Rng rng(seed, "fast_forward_presets");
+  auto pick = [&](std::vector<std::string> v) {
+    return v[static_cast<size_t>(rng.UniformInt(0, static_cast<int64_t>(v.size()) - 1))];
+  };
+  const std::string preset = pick({"vllm-v1", "trtllm-1", "sglang"});
+  std::string y = "model: llama-3.1-8b\n";
+  y += fmt::format("hardware: {{gpu: {}, num_gpus: {}}}\n", pick({"h100-sxm-80gb", "l40s-48gb"}),
+                   pick({"1", "2"}));
+  y += fmt::format("engine:\n  preset: {}\n  max_model_len: 8192\n", preset);
+  if (seed % 3 == 0) y += fmt::format("  overlap_scheduling: {}\n", pick({"true", "false"}));
+  if (seed % 4 == 0) y += fmt::format("  max_num_seqs: {}\n", pick({"8", "64"}));
+  if (seed % 7 == 0 && preset == "vllm-v1") y += "  gpu_memory_utilization: 0.5\n";
+  const std::string in = fmt::format("{{dist: lognormal, mean: {}, sigma: 0.8, min: 4, max: 4000}}",
+                                     pick({"100", "600", "2000"}));
+  const std::string out = fmt::format(
+      "{{dist: lognormal, mean: {}, sigma: 0.9, min: 1, max: 3000}}", pick({"20", "200", "900"}));
+  y += "workload:\n";
+  if (rng.UniformInt(0, 1) == 0) {
+    y += fmt::format("  concurrency: {}\n  num_requests: 120\n", pick({"1", "8", "64"}));
+    if (seed % 2 == 0) y += "  ramp_up_s: 1.5\n  warmup_requests: 10\n";
+  } else {
+    y += fmt::format("  arrival: {{process: poisson, rate: {}}}\n  num_requests: 120\n",
+                     pick({"1", "8", "40"}));
+  }
+  y += fmt::format("  input_tokens: {}\n  output_tokens: {}\nseed: {}\n", in, out, seed);
+  return y;
+}
+
+TEST(FastForwardTest, PresetScenariosGiveIdenticalResults) {
+  int ran = 0, overlapped = 0, sglang = 0;
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    const std::string yaml = RandomPresetScenario(seed);
+    Scenario s;
+    try {
+      s = ParseScenario(ConfigNode::LoadString(yaml, "random.yaml"), std::nullopt);
+    } catch (const InputError&) {
+      continue;  // e.g. a combination that does not fit in memory
+    }
+    ExpectIdentical(s, yaml, seed % 3 == 0);
+    ++ran;
+    overlapped += s.engine.batching.overlap ? 1 : 0;
+    sglang += s.engine.scheduler == "sglang" ? 1 : 0;
+  }
+  EXPECT_GE(ran, 40);
+  EXPECT_GE(overlapped, 15);
+  EXPECT_GE(sglang, 8);
+}
+
 }  // namespace
 }  // namespace servesim
 
