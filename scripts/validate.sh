@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Reruns `servesim validate` on the published tables (../shared/validation, or $SERVESIM_VALIDATION_DIR)
-# and regenerates docs/validation/<table>.csv (per row: the input columns, then predicted,
-# rel_error and note) and the summary block of docs/validation.md (overall, then per tp and
-# precision).
+# Reruns `servesim validate` on the tables of ../shared/validation (or $SERVESIM_VALIDATION_DIR)
+# and regenerates docs/validation/<table>.csv (published tables: the input columns, then
+# predicted, rel_error and note; concurrency sweeps: one line per row and metric) and the summary
+# block of docs/validation.md (published tables: overall, then per tp and precision; concurrency
+# sweeps: overall, per backend and model, per backend, model and tp).
 # Usage: scripts/validate.sh [servesim binary]   (default: build/bin/servesim, built if missing)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,7 +17,10 @@ trap 'rm -f "$summary"' EXIT
 for table in "$tables"/*.csv; do
   name="$(basename "$table" .csv)"
   [ -s "$summary" ] && echo >>"$summary"
-  "$bin" validate "$table" --quiet --by tp,precision --csv "$out/$name.csv" >>"$summary"
+  by=(--by tp,precision)
+  # Concurrency sweeps are split by backend, model and tp already.
+  head -1 "$table" | grep -q '^id,backend,' && by=()
+  "$bin" validate "$table" --quiet "${by[@]}" --csv "$out/$name.csv" >>"$summary"
   echo "wrote docs/validation/$name.csv"
 done
 # Replace the text between the markers in docs/validation.md with the new summaries.

@@ -104,6 +104,7 @@ void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& mo
   s->model = scenario.model.name;
   s->router = scenario.router;
   s->scheduler = scenario.engine.scheduler;
+  s->preset = scenario.engine.preset;
   s->prefix_caching = scenario.engine.batching.prefix_caching;
   s->seed = scenario.seed;
   s->events = sim.EventsProcessed() + sim.EventsInlined();

@@ -108,6 +108,7 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
     j["replicas"] = per;
   }
   j["scheduler"] = s.scheduler;
+  if (!s.preset.empty()) j["preset"] = s.preset;
   j["kv_cache_blocks"] = s.kv_cache_blocks;
   j["kv_cache_tokens"] = s.kv_cache_tokens;
   j["seed"] = s.seed;
@@ -115,12 +116,14 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
 }
 
 void PrintSummary(const Summary& s, std::ostream& out) {
+  // "vllm" or "vllm-v1 preset".
+  const std::string engine = s.preset.empty() ? s.scheduler : s.preset + " preset";
   if (s.pools.empty()) {
     fmt::print(out, "servesim: {} on {} x{} (tp {}, pp {}, {}{} replica{}, {}), seed {}\n", s.model,
                s.gpu, s.num_gpus, s.tp, s.pp, s.ep > 1 ? fmt::format("ep {}, ", s.ep) : "",
-               s.num_replicas, s.num_replicas > 1 ? "s" : "", s.scheduler, s.seed);
+               s.num_replicas, s.num_replicas > 1 ? "s" : "", engine, s.seed);
   } else {
-    fmt::print(out, "servesim: {} disaggregated ({}), seed {}\n", s.model, s.scheduler, s.seed);
+    fmt::print(out, "servesim: {} disaggregated ({}), seed {}\n", s.model, engine, s.seed);
     for (const Summary::PoolStats& p : s.pools) {
       fmt::print(out, "  {:<8} {} x {} (tp {}, pp {}): busy {:.1f}%, mean batch {:.1f}\n", p.role,
                  p.num_gpus, p.gpu, p.tp, p.pp, 100.0 * p.busy_fraction, p.mean_batch_size);

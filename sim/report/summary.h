@@ -31,6 +31,7 @@ struct Summary {
   std::string gpu;
   int64_t num_gpus = 1;
   std::string scheduler;
+  std::string preset;  // engine.preset; "" when none
   uint64_t seed = 0;
   int64_t kv_cache_blocks = 0;
   int64_t kv_cache_tokens = 0;

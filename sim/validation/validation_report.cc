@@ -155,13 +155,13 @@ nlohmann::ordered_json ValidationToJson(const ValidationResult& result,
 std::string SweepCsv(const ValidationResult& result) {
   std::string out =
       "id,backend,model,gpu,tp,concurrency,metric,measured,predicted,rel_error,isl,osl,preset,"
-      "note\n";
+      "source,note\n";
   for (const ValidationRowResult& r : result.rows) {
     const ValidationRow& w = r.row;
     out += fmt::format("{},{},{},{},{},{},{},{},", CsvField(w.id), w.backend, w.model, w.gpu, w.tp,
                        w.concurrency, w.metric, fmt::format("{:.6g}", w.measured));
     out += r.Simulated() ? fmt::format("{:.6g},{:.4f},", r.predicted, r.rel_error) : ",,";
-    out += fmt::format("{},{},{},{}\n", w.isl, w.osl, ValidationPreset(w),
+    out += fmt::format("{},{},{},{},{}\n", w.isl, w.osl, ValidationPreset(w), CsvField(w.source),
                        r.Simulated() ? "" : CsvField(NotRunNote(r)));
   }
   return out;

@@ -116,7 +116,7 @@ TEST(ConcurrencyTableTest, CsvAndSummaryAreSplitByBackend) {
   EXPECT_EQ(
       csv.substr(0, csv.find('\n')),
       "id,backend,model,gpu,tp,concurrency,metric,measured,predicted,rel_error,isl,osl,preset,"
-      "note");
+      "source,note");
   EXPECT_NE(csv.find("\na,trtllm,llama-3.1-8b,h100-sxm-80gb,1,4,mean_ttft_ms,50,"),
             std::string::npos)
       << csv;
