@@ -49,6 +49,17 @@ std::string LengthYaml(int64_t tokens, double ratio) {
   return fmt::format("{{dist: uniform, min: {}, max: {}}}", lo, tokens);
 }
 
+// The model, deployment and engine of a row's scenario (everything but name and workload).
+std::string DeploymentYaml(const ValidationRow& r) {
+  return fmt::format(
+      "model: {}\n"
+      "hardware: {{gpu: {}, num_gpus: {}}}\n"
+      "parallel: {{tp: {}, pp: {}}}\n"
+      "engine:\n"
+      "{}",
+      r.model, r.gpu, r.num_gpus, r.tp, r.pp, ValidationEngineYaml(r));
+}
+
 std::string ClosedLoopScenarioYaml(const ValidationRow& r, const ClosedLoopHarness& h) {
   const double ratio = h.range_ratio ? *h.range_ratio : ConcurrencyHarnessRangeRatio(r.backend);
   std::string warmup;
@@ -57,10 +68,6 @@ std::string ClosedLoopScenarioYaml(const ValidationRow& r, const ClosedLoopHarne
   }
   return fmt::format(
       "name: {}-{}-{}-tp{}-pp{}-{}-{}x{}-c{}\n"
-      "model: {}\n"
-      "hardware: {{gpu: {}, num_gpus: {}}}\n"
-      "parallel: {{tp: {}, pp: {}}}\n"
-      "engine:\n"
       "{}"
       "workload:\n"
       "  concurrency: {}\n"
@@ -69,10 +76,9 @@ std::string ClosedLoopScenarioYaml(const ValidationRow& r, const ClosedLoopHarne
       "  input_tokens: {}\n"
       "  output_tokens: {}\n"
       "seed: 1\n",
-      r.backend, r.model, r.gpu, r.tp, r.pp, r.precision, r.isl, r.osl, r.concurrency, r.model,
-      r.gpu, r.num_gpus, r.tp, r.pp, ValidationEngineYaml(r), r.concurrency,
-      h.requests_per_client * r.concurrency, warmup, LengthYaml(r.isl, ratio),
-      LengthYaml(r.osl, ratio));
+      r.backend, r.model, r.gpu, r.tp, r.pp, r.precision, r.isl, r.osl, r.concurrency,
+      DeploymentYaml(r), r.concurrency, h.requests_per_client * r.concurrency, warmup,
+      LengthYaml(r.isl, ratio), LengthYaml(r.osl, ratio));
 }
 
 }  // namespace
@@ -126,10 +132,6 @@ std::string ValidationScenarioYaml(const ValidationRow& row, const ClosedLoopHar
   if (row.schema == TableSchema::kConcurrency) return ClosedLoopScenarioYaml(row, harness);
   return fmt::format(
       "name: {}-{}-tp{}-pp{}-{}gpu-{}-{}x{}-rate-{}\n"
-      "model: {}\n"
-      "hardware: {{gpu: {}, num_gpus: {}}}\n"
-      "parallel: {{tp: {}, pp: {}}}\n"
-      "engine:\n"
       "{}"
       "workload:\n"
       "  arrival: {}\n"
@@ -138,8 +140,7 @@ std::string ValidationScenarioYaml(const ValidationRow& row, const ClosedLoopHar
       "  output_tokens: {}\n"
       "seed: 1\n",
       row.model, row.gpu, row.tp, row.pp, row.num_gpus, row.precision, row.isl, row.osl,
-      RateText(row), row.model, row.gpu, row.num_gpus, row.tp, row.pp, ValidationEngineYaml(row),
-      ArrivalYaml(row), row.num_requests, row.isl, row.osl);
+      RateText(row), DeploymentYaml(row), ArrivalYaml(row), row.num_requests, row.isl, row.osl);
 }
 
 Scenario BuildValidationScenario(const ValidationRow& row, const std::vector<std::string>& sets,

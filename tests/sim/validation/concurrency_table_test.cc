@@ -12,6 +12,7 @@
 #include "sim/validation/validation_cases.h"
 #include "sim/validation/validation_report.h"
 #include "sim/validation/validation_table.h"
+#include "tests/util/error_of.h"
 
 namespace servesim {
 namespace {
@@ -21,12 +22,7 @@ const std::string kHeader =
     "source\n";
 
 std::string ErrorOf(const std::string& text) {
-  try {
-    ParseValidationTable(text, "s.csv");
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
+  return test_util::InputErrorOf([&] { ParseValidationTable(text, "s.csv"); });
 }
 
 TEST(ConcurrencyTableTest, EachLineIsATtftRowAndATpotRow) {
