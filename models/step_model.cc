@@ -402,23 +402,6 @@ double RooflineStepModel::Impl::KernelsPerGpu(const BatchShape& batch, double lo
   return stage_layers * layer + once;
 }
 
-void FinishStepCost(const StepModelParams& p, const BatchShape& batch, double kernels,
-                    StepCost* cost) {
-  const double work_s =
-      p.host_overhead_per_step_s + p.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
-  const double launch_s =
-      batch.launch == StepLaunch::kEager ? kernels * p.eager_kernel_launch_s : 0.0;
-  if (!p.overlap_host && launch_s == 0) {
-    cost->breakdown.host_s = work_s;
-  } else {
-    cost->breakdown.host_s = 0;
-    const double gpu_s = cost->breakdown.Total();
-    cost->breakdown.host_s = p.overlap_host ? std::max(0.0, work_s + launch_s - gpu_s)
-                                            : work_s + std::max(0.0, launch_s - gpu_s);
-  }
-  cost->duration_s = cost->breakdown.Total();
-}
-
 RooflineStepModel::RooflineStepModel(const ModelSpec& model, const HardwareSpec& hw,
                                      const DeploymentShape& shape, const StepModelParams& params)
     : impl_(std::make_shared<const Impl>(model, hw, shape, params)) {}
@@ -465,7 +448,8 @@ StepCost RooflineStepModel::Cost(const BatchShape& batch) const {
   cost.breakdown.attention_s = layer_attention.s * m.layers;
   cost.breakdown.other_s = layer_other.s * m.layers + once_other.s;
   cost.breakdown.communication_s = layer_comm_s * m.layers + once_comm_s + (m.pp - 1) * cost.p2p_s;
-  FinishStepCost(m.params, batch, m.KernelsPerGpu(batch, logits_rows), &cost);
+  const bool eager = batch.launch == StepLaunch::kEager;
+  FinishStepCost(m.params, batch, eager ? m.KernelsPerGpu(batch, logits_rows) : 0.0, &cost);
   // Per-GPU ops of all layers times tp: the whole replica's work.
   const double tp = m.gpus / m.pp;
   const OpCost all = layer_gemm.Times(m.layers);

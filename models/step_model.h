@@ -4,6 +4,7 @@
 // and each step adds a host (CPU scheduling) overhead. Pure: no clock, no RNG, no I/O.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 
@@ -94,8 +95,23 @@ struct StepCost {
 //   sequential host:  duration = host work + max(gpu, launching)
 //   overlap_host:     duration = max(gpu, host work + launching)
 // With launch kDefault or kGraph and no overlap this is host work + gpu, as it always was.
-void FinishStepCost(const StepModelParams& p, const BatchShape& batch, double kernels,
-                    StepCost* cost);
+// `kernels` is read only for an eager step. Inline: it runs once per simulated step.
+inline void FinishStepCost(const StepModelParams& p, const BatchShape& batch, double kernels,
+                           StepCost* cost) {
+  const double work_s =
+      p.host_overhead_per_step_s + p.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
+  const bool eager = batch.launch == StepLaunch::kEager;
+  if (!p.overlap_host && !eager) {
+    cost->breakdown.host_s = work_s;
+  } else {
+    const double launch_s = eager ? kernels * p.eager_kernel_launch_s : 0.0;
+    cost->breakdown.host_s = 0;
+    const double gpu_s = cost->breakdown.Total();
+    cost->breakdown.host_s = p.overlap_host ? std::max(0.0, work_s + launch_s - gpu_s)
+                                            : work_s + std::max(0.0, launch_s - gpu_s);
+  }
+  cost->duration_s = cost->breakdown.Total();
+}
 
 class StepModel {
  public:

@@ -79,9 +79,8 @@ void Scheduler::ReleaseLingering() {
   lingering_in_step_.clear();
 }
 
-void Scheduler::SetLaunch(BatchShape* batch) const {
+void Scheduler::SetGraphLaunch(BatchShape* batch) const {
   const CudaGraphPolicy& g = config_.cuda_graphs;
-  if (!g.modelled) return;
   batch->launch = StepLaunch::kEager;
   batch->padding_tokens = 0;
   if (g.sizes.empty() || (!batch->prefills.empty() && !g.mixed_batches)) return;
@@ -297,15 +296,15 @@ void Scheduler::Commit(SimTime now, StepObserver* observer) {
 }
 
 bool Scheduler::InFlightIsPlainDecode() {
-  return planned_.empty() && joined_.empty() && lingering_in_step_.empty() &&
-         planned_decodes_ > 0 && !decode_.FinishesNextStep();
+  return planned_.empty() && joined_.empty() && planned_decodes_ > 0 &&
+         (!config_.overlap || lingering_in_step_.empty()) && !decode_.FinishesNextStep();
 }
 
 void Scheduler::CommitPlainDecode(SimTime now, StepObserver* observer) {
   // Nobody joins, leaves or waits here, so conservation holds as at the last general commit;
   // blocks were checked at allocation and the gap is checked >= 0 by the metrics.
   SERVESIM_CHECK(planned_.empty() && joined_.empty() && planned_decodes_ > 0);
-  SERVESIM_CHECK(lingering_in_step_.empty());
+  SERVESIM_CHECK(!config_.overlap || lingering_in_step_.empty());
   const SimTime gap = now - last_commit_;
   last_commit_ = now;
   in_flight_ = false;
@@ -322,7 +321,7 @@ bool Scheduler::PlanPlainDecode(BatchShape* batch) {
   // With nothing waiting or prefilling, Plan only allocates the decode blocks (preempting when
   // they do not fit: then it is not plain) and prices the decode set and the padding.
   if (!waiting_.empty() || !prefilling_.empty() || decode_.Empty()) return false;
-  if (!incoming_.empty() || !lingering_.empty()) return false;
+  if (config_.overlap && (!incoming_.empty() || !lingering_.empty())) return false;
   if (config_.policy == SchedulerPolicy::kSglang) return false;  // its own decode rules
   if (!Reserves()) {
     const int64_t need = decode_.NewBlocksNextStep();

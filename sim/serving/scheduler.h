@@ -143,7 +143,10 @@ class Scheduler {
     return NumRunning() + static_cast<int64_t>(lingering_.size() + lingering_in_step_.size());
   }
   // Sets batch->launch and padding_tokens from config_.cuda_graphs.
-  void SetLaunch(BatchShape* batch) const;
+  void SetLaunch(BatchShape* batch) const {
+    if (config_.cuda_graphs.modelled) SetGraphLaunch(batch);
+  }
+  void SetGraphLaunch(BatchShape* batch) const;
   bool PlanGeneral(SimTime now, BatchShape* batch, StepObserver* observer);
   // SGLang (scheduler_sglang.cc): a prefill batch if one can be formed, else a decode batch.
   bool PlanSglang(SimTime now, BatchShape* batch, StepObserver* observer);
