@@ -85,6 +85,10 @@ class Scheduler {
   // returns false (the caller then calls Plan).
   bool PlanPlainDecode(BatchShape* batch);
 
+  // Whether `r` fits this engine's KV cache alone (its whole sequence); one that does not could
+  // never be admitted or would preempt itself forever. Enqueue requires it.
+  bool CanEverFit(const Request& r) const;
+
   bool Idle() const { return waiting_.empty() && prefilling_.empty() && decode_.Empty(); }
   int64_t NumRunning() const { return decode_.Size() + static_cast<int64_t>(prefilling_.size()); }
   int64_t NumWaiting() const { return static_cast<int64_t>(waiting_.size()); }
