@@ -52,12 +52,19 @@ std::pair<double, double> Bracket(Prober& probe, const CapacitySlo& slo, const C
     }
     return {rate, rate * 2};
   }
+  const auto unreachable = [&](double failing) {
+    return SloUnreachable(fmt::format(
+        "capacity: the SLO ({}) fails even at {:.6g} req/s: it is below the unloaded latency",
+        slo.Describe(), failing));
+  };
+  bool floor_checked = false;
   while (!probe.At(rate / 2, true).holds) {
     rate /= 2;
-    if (rate / 2 < o.min_rate) {
-      throw InputError(fmt::format(
-          "capacity: the SLO ({}) fails even at {:.6g} req/s: it is below the unloaded latency",
-          slo.Describe(), rate));
+    if (rate / 2 < o.min_rate) throw unreachable(rate);
+    // Two failures in a row: before halving on, see whether the SLO holds at all.
+    if (!floor_checked) {
+      floor_checked = true;
+      if (!probe.At(o.min_rate, true).holds) throw unreachable(o.min_rate);
     }
   }
   return {rate / 2, rate};

@@ -2,7 +2,9 @@
 // rate -> Summary (the CLI runs a simulation at that Poisson rate; tests use a fake), so the
 // search itself is a pure function of that callable:
 //   1. bracket: from `start_rate`, double while the SLO holds (or halve while it fails) until a
-//      holding rate `lo` and a failing rate `hi` = 2 lo are found;
+//      holding rate `lo` and a failing rate `hi` = 2 lo are found; when the start rate and half
+//      of it both fail, min_rate is tried before halving further (an SLO that fails there fails
+//      everywhere: the search stops at once);
 //   2. bisect: evaluate the midpoint and keep the half that still brackets the boundary, until
 //      hi - lo <= tolerance x lo. max_rate = lo: it held, and a rate at most `tolerance` higher
 //      failed. If the SLO is not monotone in the rate, this is one boundary, not necessarily the
@@ -14,6 +16,7 @@
 #include <functional>
 #include <vector>
 
+#include "sim/config/input_error.h"
 #include "sim/report/summary.h"
 #include "sim/studies/slo.h"
 
@@ -43,7 +46,15 @@ struct CapacityResult {
 
 using RateEvaluator = std::function<Summary(double rate_per_s)>;
 
-// Throws InputError when the SLO fails even at min_rate or still holds at max_rate.
+// The SLO fails even at min_rate: it is below the deployment's unloaded latency.
+class SloUnreachable : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+// Throws SloUnreachable when the SLO fails even at min_rate (after a start rate and half of it
+// failed, min_rate is tried next, so that an impossible SLO costs three simulations, not twenty),
+// and InputError when it still holds at max_rate.
 CapacityResult FindCapacity(const RateEvaluator& evaluate, const CapacitySlo& slo,
                             const CapacityOptions& options);
 

@@ -147,6 +147,7 @@ void SearchShapes(const PlanSpec& spec, const StudyBase& base, const StepTimeAdj
         s.replica_capacity = c.capacity;
         s.simulations = c.simulations;
         s.skipped = c.failed;
+        s.unreachable = c.unreachable;
       },
       [&](int64_t i) {
         if (!run.progress) return;
@@ -197,6 +198,25 @@ double MeanOutputTokens(const Scenario& scenario) {
   return sum / static_cast<double>(n);
 }
 
+// When no shape of any candidate meets the SLO even unloaded, the SLO is the problem, not the
+// hardware: an input error like `servesim capacity`'s, before the sensitivity runs.
+void CheckSloReachable(const PlanSpec& spec, const std::vector<PlanOption>& options) {
+  int64_t shapes = 0;
+  for (const PlanOption& o : options) {
+    if (o.Feasible()) return;
+    for (const ShapeCost& s : o.shapes) {
+      if (s.simulations == 0) continue;  // skipped before any simulation (memory, KV)
+      if (!s.unreachable) return;
+      ++shapes;
+    }
+  }
+  if (shapes == 0) return;  // nothing was simulated: every shape was skipped
+  throw InputError(fmt::format(
+      "{}: slo: {} fails on every shape of every candidate ({} searched) even at {:g} req/s, "
+      "below their unloaded latency: no deployment can meet it; loosen the limits",
+      spec.slo_origin, spec.slo.Describe(), shapes, CapacityOptions{}.min_rate));
+}
+
 PlanResult RunPlan(const PlanSpec& spec, const StudyBase& base, const PlanRunOptions& run) {
   PlanResult r;
   r.mean_output_tokens = MeanOutputTokens(base.scenario);
@@ -204,6 +224,7 @@ PlanResult RunPlan(const PlanSpec& spec, const StudyBase& base, const PlanRunOpt
       spec.request_rate ? *spec.request_rate : *spec.output_tokens_per_s / r.mean_output_tokens;
   r.peak_rate = r.target_rate * spec.peak_factor;
   r.options = Evaluate(spec, base, r, run.step_times, spec.verify, run);
+  CheckSloReachable(spec, r.options);
   if (!run.sensitivity) return r;
   for (double scale : spec.sensitivity_scales) {
     StepTimeAdjust adjust = run.step_times;

@@ -33,6 +33,7 @@ struct ShapeCost {
   int64_t num_gpus = 0;  // (serving + n_plus) x shape GPUs
   double cost_per_hour = 0;
   int64_t simulations = 0;
+  bool unreachable = false;  // the SLO fails on this shape even unloaded
 };
 
 struct Verification {

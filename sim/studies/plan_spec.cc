@@ -186,6 +186,7 @@ PlanSpec LoadPlan(const std::string& path) {
   plan.path = path;
   plan.scenario_path = ScenarioPath(root.Require("scenario"));
   plan.slo = ParseSlo(root.Require("slo"));
+  plan.slo_origin = Origin(root.Child("slo"));
   ParseTarget(root.Require("target"), &plan);
   if (root.Has("redundancy")) {
     const ConfigNode r = root.Child("redundancy");

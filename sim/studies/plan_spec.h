@@ -43,6 +43,7 @@ struct PlanSpec {
   std::string path;
   std::string scenario_path;  // resolved
   CapacitySlo slo;
+  std::string slo_origin;                     // "plan.yaml:3:3": where `slo:` is, for errors
   std::optional<double> request_rate;         // req/s, average
   std::optional<double> output_tokens_per_s;  // average
   double peak_factor = 1.0;

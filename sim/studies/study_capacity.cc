@@ -26,6 +26,9 @@ StudyCapacity SearchCapacity(const Scenario& scenario, const CapacitySlo& slo, d
     const CapacityResult c = FindCapacity(evaluate, slo, o);
     r.capacity = c.max_rate;
     r.at_capacity = c.at_max;
+  } catch (const SloUnreachable& e) {
+    r.failed = e.what();
+    r.unreachable = true;
   } catch (const InputError& e) {
     r.failed = e.what();
   }

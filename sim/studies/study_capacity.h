@@ -18,7 +18,8 @@ struct StudyCapacity {
   double capacity = 0;  // req/s; 0 when failed
   Summary at_capacity;
   int64_t simulations = 0;
-  std::string failed;  // why no capacity was found, or ""
+  std::string failed;        // why no capacity was found, or ""
+  bool unreachable = false;  // failed because the SLO fails even unloaded (SloUnreachable)
 };
 
 // REQUIRES: start_rate > 0, 0 < tolerance < 1.
