@@ -10,6 +10,7 @@
 #include "sim/cli/study_flags.h"
 #include "sim/config/input_error.h"
 #include "sim/report/atomic_file.h"
+#include "sim/report/version.h"
 #include "sim/studies/capacity_study.h"
 #include "sim/studies/replication.h"
 
@@ -28,7 +29,7 @@ po::options_description CapacityOptionsDescription() {
       "set", po::value<std::vector<std::string>>()->composing(), "dotted.key=value override")(
       "seed", po::value<std::string>(), "run seed (overrides `seed:`)")(
       "json", po::value<std::string>(), "write the result JSON here ('-' for stdout)")(
-      "quiet", po::bool_switch(), "no table, no progress");
+      "quiet", po::bool_switch(), "no progress on stderr (the result is still printed)");
   return desc;
 }
 
@@ -89,14 +90,15 @@ int CommandCapacity(const std::vector<std::string>& args, std::ostream& out) {
   const CapacityResult result = RunCapacity(scenario, slo, options, quiet ? nullptr : &std::cerr);
   nlohmann::ordered_json j = CapacityToJson(result, slo, options);
   if (reps) j["replications"] = ReplicationsToJson(*reps);
+  StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
-  const std::string path = vm.count("json") ? vm["json"].as<std::string>() : "";
-  if (!path.empty() && path != "-") WriteFileAtomically(path, json);
-  if (!quiet) {
+  const bool to_stdout = WriteStudyJson(vm, json);
+  if (to_stdout) {
+    out << json;
+  } else {
     PrintCapacity(result, slo, options, out);
     if (reps) PrintReplications(*reps, out);
   }
-  if (path == "-") out << json;
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "sim/cli/commands.h"
 #include "sim/cli/study_flags.h"
 #include "sim/config/input_error.h"
+#include "sim/report/version.h"
 #include "sim/studies/plan.h"
 #include "sim/studies/plan_report.h"
 #include "sim/studies/study_replications.h"
@@ -53,13 +54,15 @@ int CommandPlan(const std::vector<std::string>& args, std::ostream& out) {
   }
   nlohmann::ordered_json j = PlanToJson(result, spec);
   if (reps) j["replications"] = StudyReplicationsToJson(*reps);
+  StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
   const bool to_stdout = WriteStudyJson(vm, json);
-  if (!quiet) {
+  if (to_stdout) {
+    out << json;
+  } else {
     PrintPlan(result, spec, out);
     if (reps) PrintStudyReplications(*reps, out);
   }
-  if (to_stdout) out << json;
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "sim/cli/commands.h"
 #include "sim/cli/study_flags.h"
 #include "sim/config/input_error.h"
+#include "sim/report/version.h"
 #include "sim/studies/scaling.h"
 #include "sim/studies/scaling_report.h"
 #include "sim/studies/study_replications.h"
@@ -86,13 +87,15 @@ int CommandScaling(const std::vector<std::string>& args, std::ostream& out) {
   if (replications) reps = ScalingReplications(*replications, base, options, noise);
   nlohmann::ordered_json j = ScalingToJson(result, base, options);
   if (reps) j["replications"] = StudyReplicationsToJson(*reps);
+  StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
   const bool to_stdout = WriteStudyJson(vm, json);
-  if (!quiet) {
+  if (to_stdout) {
+    out << json;
+  } else {
     PrintScaling(result, base, options, out);
     if (reps) PrintStudyReplications(*reps, out);
   }
-  if (to_stdout) out << json;
   return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "sim/report/version.h"
 #include "sim/studies/chrome_trace.h"
 
 namespace servesim {
@@ -26,6 +27,7 @@ RunStudies RunWithStudies(const Scenario& scenario, const po::variables_map& vm)
     r.chrome_trace_path = vm["chrome-trace"].as<std::string>();
     const nlohmann::ordered_json meta = {{"scenario", scenario.name},
                                          {"seed", scenario.seed},
+                                         {"servesim_version", kServesimVersion},
                                          {"num_steps", r.base.summary.num_steps}};
     r.chrome_trace = trace.ToJson(meta).dump() + "\n";
   } else {
@@ -44,7 +46,7 @@ RunStudies RunWithStudies(const Scenario& scenario, const po::variables_map& vm)
 }
 
 nlohmann::ordered_json RunStudies::SummaryJson() const {
-  nlohmann::ordered_json j = SummaryToJson(base.summary);
+  nlohmann::ordered_json j = RunJson(base.summary);
   if (replications) j["replications"] = ReplicationsToJson(*replications);
   return j;
 }

@@ -18,7 +18,7 @@ void AddStudyFlags(po::options_description* desc) {
       "jobs,j", po::value<int64_t>(), "simulations at a time (default: all cores)")(
       "replications", po::value<int64_t>(), "also run under R seeds: mean and 95% CI")(
       "json", po::value<std::string>(), "write the result JSON here ('-' for stdout)")(
-      "quiet", po::bool_switch(), "no table, no progress");
+      "quiet", po::bool_switch(), "no progress on stderr (the result is still printed)");
 }
 
 std::optional<uint64_t> StudySeed(const po::variables_map& vm) {

@@ -9,11 +9,16 @@
 namespace servesim {
 namespace {
 
+// "12.3" (`digits` decimals), or "-" for a statistic with no sample.
+std::string Ms(const LatencyStats& st, int digits) {
+  return st.count > 0 ? fmt::format("{:.{}f}", st.p99_ms, digits) : "-";
+}
+
 void PrintRow(const LoadPoint& p, double max_rate, std::ostream& out) {
   const Summary& s = p.summary;
-  fmt::print(out, "{:>10.4g}{:>10.4g}{:>11.1f}{:>10.2f}{:>10.2f}{:>11.1f}{:>8.1f}{:>9.4g}  {}{}\n",
-             p.rate, s.request_throughput, s.ttft.p99_ms, s.tpot.p99_ms, s.itl.p99_ms,
-             s.e2el.p99_ms, 100.0 * s.slo_attainment, s.goodput, p.holds ? "ok" : "FAIL",
+  fmt::print(out, "{:>10.4g}{:>10.4g}{:>11}{:>10}{:>10}{:>11}{:>8.1f}{:>9.4g}  {}{}\n", p.rate,
+             s.request_throughput, Ms(s.ttft, 1), Ms(s.tpot, 2), Ms(s.itl, 2), Ms(s.e2el, 1),
+             100.0 * s.slo_attainment, s.goodput, p.holds ? "ok" : "FAIL",
              p.rate == max_rate ? "  <- max" : "");
 }
 

@@ -107,7 +107,10 @@ TEST_F(ScalingTest, EndToEndPointsLossesUslAndExtrapolation) {
                           " --tolerance 0.05 -j 2 --quiet --json " +
                           json);
   ASSERT_EQ(o.code, 0) << o.err;
-  EXPECT_EQ(o.out, "");
+  // --quiet silences the progress, never the result (issue 13: it used to print nothing).
+  EXPECT_EQ(o.err, "");
+  EXPECT_EQ(o.out.rfind("servesim scaling: llama-3.1-8b on h100-sxm-80gb (vllm), seed 1\n", 0), 0u)
+      << o.out;
   const auto j = nlohmann::json::parse(testing::Slurp(json));
   ASSERT_EQ(j["points"].size(), 3u);
   const double per_gpu = j["baseline"]["capacity_per_gpu"].get<double>();
