@@ -13,6 +13,7 @@
 #include "sim/report/version.h"
 #include "sim/studies/capacity_study.h"
 #include "sim/studies/replication.h"
+#include "sim/studies/trust.h"
 
 namespace servesim {
 namespace po = boost::program_options;
@@ -29,6 +30,7 @@ po::options_description CapacityOptionsDescription() {
       "set", po::value<std::vector<std::string>>()->composing(), "dotted.key=value override")(
       "seed", po::value<std::string>(), "run seed (overrides `seed:`)")(
       "json", po::value<std::string>(), "write the result JSON here ('-' for stdout)")(
+      "csv", po::value<std::string>(), "write one CSV row per simulated rate ('-' for stdout)")(
       "quiet", po::bool_switch(), "no progress on stderr (the result is still printed)");
   return desc;
 }
@@ -88,15 +90,18 @@ int CommandCapacity(const std::vector<std::string>& args, std::ostream& out) {
     reps = CapacityReplications(vm["replications"].as<int64_t>(), scenario, slo, options);
   }
   const CapacityResult result = RunCapacity(scenario, slo, options, quiet ? nullptr : &std::cerr);
+  const Trust trust = TrustOf(scenario);
   nlohmann::ordered_json j = CapacityToJson(result, slo, options);
+  j["trust"] = TrustToJson(trust);
   if (reps) j["replications"] = ReplicationsToJson(*reps);
   StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
-  const bool to_stdout = WriteStudyJson(vm, json);
-  if (to_stdout) {
-    out << json;
+  const std::string to_stdout = WriteStudyOutputs(vm, json, CapacityCsvRows(result));
+  if (!to_stdout.empty()) {
+    out << to_stdout;
   } else {
     PrintCapacity(result, slo, options, out);
+    fmt::print(out, "Trust: {}\n", DescribeTrust(trust));
     if (reps) PrintReplications(*reps, out);
   }
   return 0;

@@ -89,9 +89,9 @@ int CommandScaling(const std::vector<std::string>& args, std::ostream& out) {
   if (reps) j["replications"] = StudyReplicationsToJson(*reps);
   StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
-  const bool to_stdout = WriteStudyJson(vm, json);
-  if (to_stdout) {
-    out << json;
+  const std::string to_stdout = WriteStudyOutputs(vm, json, ScalingCsvRows(j));
+  if (!to_stdout.empty()) {
+    out << to_stdout;
   } else {
     PrintScaling(result, base, options, out);
     if (reps) PrintStudyReplications(*reps, out);

@@ -22,8 +22,11 @@ class Prober {
     if (it == cache_.end()) {
       LoadPoint p;
       p.rate = rate;
-      p.summary = evaluate_(rate);
-      p.holds = slo_.Holds(p.summary);
+      RateOutcome o = evaluate_(rate);
+      p.summary = std::move(o.summary);
+      p.steady = o.steady;
+      p.slo_met = slo_.Holds(p.summary);
+      p.holds = p.slo_met && (!p.steady || p.steady->steady);
       it = cache_.emplace(rate, std::move(p)).first;
       if (record) result_->search.push_back(it->second);
     }
@@ -88,7 +91,9 @@ CapacityResult FindCapacity(const RateEvaluator& evaluate, const CapacitySlo& sl
   }
   result.max_rate = lo;
   result.fail_rate = hi;
-  result.at_max = probe.At(lo, true).summary;
+  const LoadPoint& at_max = probe.At(lo, true);
+  result.at_max = at_max.summary;
+  result.at_max_steady = at_max.steady;
   for (double f : options.curve_fractions) result.curve.push_back(probe.At(f * lo, false));
   std::sort(result.curve.begin(), result.curve.end(),
             [](const LoadPoint& a, const LoadPoint& b) { return a.rate < b.rate; });

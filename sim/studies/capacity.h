@@ -10,15 +10,19 @@
 //      failed. If the SLO is not monotone in the rate, this is one boundary, not necessarily the
 //      highest.
 //   3. curve: evaluate the rates curve_fractions x max_rate (the knee and around it).
+// A rate holds when the SLO is met and the run reached a steady state (steady_state.h): a finite
+// run at a rate the deployment cannot sustain may meet a latency SLO before its backlog shows.
 // Every rate is evaluated at most once (results are cached by rate).
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "sim/config/input_error.h"
 #include "sim/report/summary.h"
 #include "sim/studies/slo.h"
+#include "sim/studies/steady_state.h"
 
 namespace servesim {
 
@@ -30,21 +34,34 @@ struct CapacityOptions {
   std::vector<double> curve_fractions = {0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5};
 };
 
-struct LoadPoint {
-  double rate = 0;  // req/s offered
-  bool holds = false;
+// What one evaluation of a rate gives: the run's summary and, for real simulations, whether it
+// reached a steady state (fakes in tests give a summary only).
+struct RateOutcome {
+  RateOutcome() = default;
+  RateOutcome(Summary s) : summary(std::move(s)) {}  // NOLINT: implicit, for summary-only fakes
+  RateOutcome(Summary s, SteadyState st) : summary(std::move(s)), steady(st) {}
   Summary summary;
+  std::optional<SteadyState> steady;
+};
+
+struct LoadPoint {
+  double rate = 0;     // req/s offered
+  bool holds = false;  // the SLO is met and the run is in a steady state
+  bool slo_met = false;
+  Summary summary;
+  std::optional<SteadyState> steady;
 };
 
 struct CapacityResult {
   double max_rate = 0;   // highest rate found to hold
   double fail_rate = 0;  // lowest rate found to fail (max_rate < fail_rate <= (1+tol) max_rate)
   Summary at_max;        // the run at max_rate (its goodput is the goodput at capacity)
-  std::vector<LoadPoint> search;  // every evaluation, in order
-  std::vector<LoadPoint> curve;   // curve_fractions x max_rate, by rate
+  std::optional<SteadyState> at_max_steady;  // its steady-state evidence
+  std::vector<LoadPoint> search;             // every evaluation, in order
+  std::vector<LoadPoint> curve;              // curve_fractions x max_rate, by rate
 };
 
-using RateEvaluator = std::function<Summary(double rate_per_s)>;
+using RateEvaluator = std::function<RateOutcome(double rate_per_s)>;
 
 // The SLO fails even at min_rate: it is below the deployment's unloaded latency.
 class SloUnreachable : public InputError {

@@ -91,6 +91,28 @@ void FitAndExtrapolate(const ScalingOptions& o, ScalingResult* r) {
   }
   r->usl = FitUsl(xy);
   if (!r->usl) return;
+  // Superlinear: a point above linear by more than the capacity search resolves.
+  const ScalingPoint* above = nullptr;
+  for (const ScalingPoint& p : r->points) {
+    if (p.Best() && p.efficiency > 1 + o.tolerance &&
+        (!above || p.efficiency > above->efficiency)) {
+      above = &p;
+    }
+  }
+  if (r->usl->r_squared < kMinUslRSquared) {
+    r->extrapolation_withheld = fmt::format(
+        "the fit is poor (R^2 {:.3f} < {}): the points do not follow the USL, so its curve says "
+        "nothing beyond them",
+        r->usl->r_squared, kMinUslRSquared);
+    return;
+  }
+  if (above) {
+    r->extrapolation_withheld = fmt::format(
+        "scaling is superlinear ({} GPUs at {:.1f}% of linear): the USL cannot describe gains "
+        "above linear, and they do not continue indefinitely",
+        above->num_gpus, 100 * above->efficiency);
+    return;
+  }
   for (double f : o.extrapolate) {
     ExtrapolatedPoint e;
     e.num_gpus = static_cast<int64_t>(std::llround(f * static_cast<double>(largest)));
@@ -145,6 +167,7 @@ ScalingResult RunScaling(const StudyBase& base, const ScalingOptions& o, std::os
         CandidateResult& r = result.points[t.point].candidates[t.candidate];
         r.capacity = c.capacity;
         r.at_capacity = c.at_capacity;
+        r.steady = c.steady;
         r.simulations = c.simulations;
         r.skipped = c.failed;
       },

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "sim/config/input_error.h"
@@ -173,6 +175,20 @@ TEST_F(CapacityRunTest, SimulatedSearchIsDeterministicAndWritesJson) {
   // --quiet silences the progress on stderr, never the result (issue 13).
   EXPECT_EQ(quiet.err, "");
   EXPECT_EQ(quiet.out, o.out);
+  // --csv: one row per simulated rate, by rate, with flat columns.
+  const std::string csv = (dir_ / "cap.csv").string();
+  ASSERT_EQ(Servesim(cmd + " --quiet --csv " + csv).code, 0);
+  const std::string table = testing::Slurp(csv);
+  EXPECT_EQ(table.rfind("rate,holds,slo_met,in_search,in_curve,max_rate,steady_state.steady,", 0),
+            0u)
+      << table;
+  EXPECT_NE(table.find(",metrics.p99_ttft_ms,"), std::string::npos);
+  std::set<double> rates;
+  for (const auto& p : j["search"]) rates.insert(p["rate"].get<double>());
+  for (const auto& p : j["curve"]) rates.insert(p["rate"].get<double>());
+  EXPECT_EQ(static_cast<size_t>(std::count(table.begin(), table.end(), '\n')), rates.size() + 1);
+  EXPECT_TRUE(j["steady_state"]["steady"].get<bool>());
+  EXPECT_FALSE(j["trust"]["validated"].get<bool>());
   // With --json - the result is the JSON on stdout, the table is left out.
   const auto to_stdout = Servesim(cmd.substr(0, cmd.find(" --json ")) + " --quiet --json -");
   ASSERT_EQ(to_stdout.code, 0);
