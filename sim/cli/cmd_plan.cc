@@ -56,9 +56,9 @@ int CommandPlan(const std::vector<std::string>& args, std::ostream& out) {
   if (reps) j["replications"] = StudyReplicationsToJson(*reps);
   StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
-  const bool to_stdout = WriteStudyJson(vm, json);
-  if (to_stdout) {
-    out << json;
+  const std::string to_stdout = WriteStudyOutputs(vm, json, PlanCsvRows(j));
+  if (!to_stdout.empty()) {
+    out << to_stdout;
   } else {
     PrintPlan(result, spec, out);
     if (reps) PrintStudyReplications(*reps, out);
