@@ -144,7 +144,13 @@ RunResult Run(const Scenario& scenario, const std::vector<const StepModel*>& mod
   WorkloadDriver driver(
       &sim, &generator, &result.requests, [&cluster](RequestId id) { cluster.Submit(id); }, max_len,
       max_prompt_len);
-  metrics.SetOnFinish([&driver](RequestId id, SimTime now) { driver.OnRequestDone(id, now); });
+  int64_t finished = 0;
+  metrics.SetOnFinish([&](RequestId id, SimTime now) {
+    driver.OnRequestDone(id, now);
+    if (options.on_progress && ++finished % options.progress_every == 0) {
+      options.on_progress(finished);
+    }
+  });
   metrics.SetOnHandoff([&cluster](RequestId id) { cluster.OnPrefillDone(id); });
   driver.Start();
   sim.Run();

@@ -76,6 +76,7 @@ int CommandCapacity(const std::vector<std::string>& args, std::ostream& out) {
     throw InputError(
         fmt::format("servesim capacity: need SCENARIO.yaml and --slo\n{}", UsageText()));
   }
+  CheckStudyOutputFlags(vm);
   std::optional<double> attainment;
   if (vm.count("attainment")) attainment = vm["attainment"].as<double>();
   const CapacitySlo slo = ParseCapacitySlo(vm["slo"].as<std::string>(), attainment);

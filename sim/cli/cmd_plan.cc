@@ -28,6 +28,7 @@ int CommandPlan(const std::vector<std::string>& args, std::ostream& out) {
   if (!vm.count("plan")) {
     throw InputError(fmt::format("servesim plan: missing PLAN.yaml\n{}", UsageText()));
   }
+  CheckStudyOutputFlags(vm);
   const PlanSpec spec = LoadPlan(vm["plan"].as<std::string>());
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();

@@ -74,6 +74,7 @@ int CommandScaling(const std::vector<std::string>& args, std::ostream& out) {
     throw InputError(
         fmt::format("servesim scaling: need SCENARIO.yaml, --gpus and --slo\n{}", UsageText()));
   }
+  CheckStudyOutputFlags(vm);
   const ScalingOptions options = Options(vm);
   const std::optional<int64_t> replications = StudyReplicationCount(vm);
   std::vector<std::string> sets;

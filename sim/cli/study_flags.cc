@@ -53,13 +53,18 @@ std::optional<int64_t> StudyReplicationCount(const po::variables_map& vm) {
   return r;
 }
 
-std::string WriteStudyOutputs(const po::variables_map& vm, const std::string& json,
-                              const std::vector<nlohmann::ordered_json>& csv_rows) {
-  const std::string json_path = vm.count("json") ? vm["json"].as<std::string>() : "";
-  const std::string csv_path = vm.count("csv") ? vm["csv"].as<std::string>() : "";
-  if (json_path == "-" && csv_path == "-") {
+void CheckStudyOutputFlags(const po::variables_map& vm) {
+  if (vm.count("json") && vm.count("csv") && vm["json"].as<std::string>() == "-" &&
+      vm["csv"].as<std::string>() == "-") {
     throw InputError("--json - and --csv -: only one of them can go to stdout");
   }
+}
+
+std::string WriteStudyOutputs(const po::variables_map& vm, const std::string& json,
+                              const std::vector<nlohmann::ordered_json>& csv_rows) {
+  CheckStudyOutputFlags(vm);
+  const std::string json_path = vm.count("json") ? vm["json"].as<std::string>() : "";
+  const std::string csv_path = vm.count("csv") ? vm["csv"].as<std::string>() : "";
   const std::string csv = csv_path.empty() ? "" : JsonRowsToCsv(csv_rows);
   std::vector<std::pair<std::string, std::string>> files;
   if (!json_path.empty() && json_path != "-") files.emplace_back(json_path, json);

@@ -22,6 +22,9 @@ int StudyJobs(const boost::program_options::variables_map& vm);
 // --replications R, or nullopt. Throws InputError unless R >= 2.
 std::optional<int64_t> StudyReplicationCount(const boost::program_options::variables_map& vm);
 
+// Refuses --json - with --csv - (both on stdout), before any simulation. Throws InputError.
+void CheckStudyOutputFlags(const boost::program_options::variables_map& vm);
+
 // Writes `json` to --json FILE and the CSV of `csv_rows` (sim/studies/json_csv.h) to --csv FILE,
 // all or nothing, when asked. Returns what goes to stdout instead of the table ("--json -" or
 // "--csv -"; at most one of them), or "" for the table. Throws InputError.

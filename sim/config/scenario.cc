@@ -7,6 +7,7 @@
 
 #include "models/topology.h"
 #include "sim/config/input_error.h"
+#include "sim/config/run_estimate.h"
 #include "sim/config/zoo.h"
 #include "sim/serving/router.h"
 
@@ -390,6 +391,28 @@ void CheckSomeRequestFits(const ConfigNode& root, const Scenario& s) {
   }
 }
 
+// A run that cannot fit in this machine's memory is refused before it starts, at the key that
+// makes it large: the request count (or duration) or the number of GPUs.
+void CheckRunFitsInMemory(const ConfigNode& root, const Scenario& s) {
+  const std::optional<double> requests = ExpectedRequests(s.workload);
+  const int64_t replicas =
+      s.disaggregation ? s.disaggregation->prefill.replicas + s.disaggregation->decode.replicas
+                       : s.replicas;
+  const std::string refusal = MemoryRefusal(requests.value_or(0), replicas);
+  if (refusal.empty()) return;
+  const ConfigNode w = root.Child("workload");
+  const bool by_requests = requests.value_or(0) * kRunBytesPerRequest >=
+                           static_cast<double>(replicas) * kRunBytesPerReplica;
+  const ConfigNode at =
+      by_requests                              ? (w.Has("num_requests") ? w.Child("num_requests")
+                                                  : w.Has("duration_s") ? w.Child("duration_s")
+                                                                        : w)
+      : root.Child("hardware").Has("num_gpus") ? root.Child("hardware").Child("num_gpus")
+      : root.Child("parallel").Has("replicas") ? root.Child("parallel").Child("replicas")
+                                               : root.Child("hardware");
+  at.Fail(fmt::format("{}; lower it", refusal));
+}
+
 bool ParsePrefixCaching(const ConfigNode& root) {
   const ConfigNode node = root.Child("prefix_caching");
   if (!node.Defined()) return false;
@@ -448,6 +471,7 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
   }
   s.seed = seed_override ? *seed_override
                          : static_cast<uint64_t>(root.GetInt("seed", 0, Between(0, 9.0e15)));
+  CheckRunFitsInMemory(root, s);
   return s;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "sim/config/input_error.h"
+#include "sim/config/run_estimate.h"
 #include "sim/runner.h"
 
 namespace servesim {
@@ -72,7 +73,11 @@ RateOutcome RunSteadyAtRate(const Scenario& base, double rate, const CapacitySlo
     SteadyState steady = AssessSteadyState(r.requests);
     steady.extended = factor;
     const bool settled = steady.steady || steady.long_enough || !slo.Holds(r.summary);
-    if (settled || factor * 2 > kMaxSteadyStateExtension) return {r.summary, steady};
+    Scenario longer = at_rate;
+    ExtendWorkload(factor * 2, &longer);
+    const bool fits =
+        MemoryRefusal(ExpectedRequests(longer.workload).value_or(0), longer.replicas).empty();
+    if (settled || !fits || factor * 2 > kMaxSteadyStateExtension) return {r.summary, steady};
   }
 }
 

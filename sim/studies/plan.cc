@@ -7,10 +7,12 @@
 #include <cmath>
 
 #include "sim/config/input_error.h"
+#include "sim/config/run_estimate.h"
 #include "sim/config/zoo.h"
 #include "sim/core/check.h"
 #include "sim/studies/capacity_study.h"
 #include "sim/studies/ordered_parallel.h"
+#include "sim/studies/progress.h"
 #include "sim/studies/study_capacity.h"
 #include "sim/workload/workload.h"
 
@@ -109,6 +111,14 @@ void Verify(const PlanSpec& spec, const StudyBase& cbase, const PlanCandidate& c
     d.replicas = s.serving_replicas + added;
     Scenario scenario = DeploymentScenario(cbase, d, sets);
     ScaleRequests(static_cast<double>(d.replicas), &scenario);
+    const std::string refusal =
+        MemoryRefusal(ExpectedRequests(scenario.workload).value_or(0), scenario.replicas);
+    if (!refusal.empty()) {
+      throw InputError(fmt::format(
+          "{}: verify: checking {} on {} replicas of {}: {}; lower the target or set verify: "
+          "false",
+          spec.path, o->name, d.replicas, d.Name(), refusal));
+    }
     const RateOutcome run = RunSteadyAtRate(
         scenario, r.peak_rate, spec.slo, [&](const Scenario& s) { return RunAdjusted(s, adjust); });
     v.summary = run.summary;
@@ -220,6 +230,7 @@ void SearchShapes(const PlanSpec& spec, const StudyBase& base, const StepTimeAdj
                   const PlanRunOptions& run, const std::vector<ShapeTask>& tasks,
                   std::vector<PlanOption>* options) {
   const double start = DefaultStartRate(base.scenario);
+  const EtaClock clock;
   RunOrdered(
       static_cast<int64_t>(tasks.size()), std::max(1, run.jobs),
       [&](int64_t i) {
@@ -238,12 +249,13 @@ void SearchShapes(const PlanSpec& spec, const StudyBase& base, const StepTimeAdj
         const ShapeCost& s = (*options)[t.option].shapes[t.shape];
         const std::string& variant =
             (*options)[t.option].variants[static_cast<size_t>(s.variant)].name;
-        fmt::print(*run.progress, "plan{}: {}/{}: {} {}{}: {}\n",
+        fmt::print(*run.progress, "plan{}: {}/{}: {} {}{}: {}{}\n",
                    adjust.scale == 1.0 ? "" : fmt::format(" (step times x{})", adjust.scale), i + 1,
                    tasks.size(), (*options)[t.option].name, s.shape.Name(),
                    variant.empty() ? "" : " " + variant,
                    s.skipped.empty() ? fmt::format("{:.4g} req/s per replica", s.replica_capacity)
-                                     : s.skipped);
+                                     : s.skipped,
+                   clock.EtaSuffix(i + 1, static_cast<int64_t>(tasks.size())));
         run.progress->flush();
       });
 }

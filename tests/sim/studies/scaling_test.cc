@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "sim/config/input_error.h"
+#include "sim/config/run_estimate.h"
 #include "tests/sim/studies/study_test_util.h"
 #include "tests/util/error_of.h"
 
@@ -182,6 +183,23 @@ TEST_F(ScalingTest, SublinearPointsAreExtrapolatedAndWrittenAsCsv) {
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_EQ(rows[0].rfind("1,false,tp1-pp1-dp1,1,", 0), 0u) << rows[0];
   EXPECT_EQ(rows[3].rfind("8,true,", 0), 0u) << rows[3];
+}
+
+// Issue 13: --gpus 1,1000000 was accepted and would have run 6e8-request simulations.
+TEST_F(ScalingTest, RunawaySizesAreRefusedBeforeAnySimulation) {
+  if (MachineMemoryBytes() >= EstimatedRunBytes(6e8, 62500)) GTEST_SKIP() << "a huge machine";
+  const std::string json = (dir_ / "x.json").string();
+  const auto o = Servesim("scaling " + ConfigPath("studies/scaling-chat.yaml") +
+                          " --gpus 1,1000000 --slo ttft_p99_ms=1000 --json " + json);
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err.rfind("servesim: error: --gpus 1,1000000: at 1000000 GPUs, a run of 6e+08 "
+                        "requests on 62500 replicas needs about 286.3 GiB of memory",
+                        0),
+            0u)
+      << o.err;
+  EXPECT_NE(o.err.find("--fixed-requests keeps it"), std::string::npos) << o.err;
+  EXPECT_EQ(o.err.find("scaling: 1/"), std::string::npos) << "no simulation ran";
+  EXPECT_FALSE(fs::exists(json));
 }
 
 TEST_F(ScalingTest, BadInputIsRefusedAndWritesNothing) {
