@@ -185,6 +185,27 @@ TEST_F(ScalingTest, SublinearPointsAreExtrapolatedAndWrittenAsCsv) {
   EXPECT_EQ(rows[3].rfind("8,true,", 0), 0u) << rows[3];
 }
 
+// Issue 13: a pipeline shape whose virtual engines cannot hold max_model_len used to hang the
+// study; it is skipped with the reason (the per-engine capacity) and the others are searched.
+TEST_F(ScalingTest, PipelineShapesThatCannotHoldARequestAreSkippedWithTheReason) {
+  const std::string json = (dir_ / "pp.json").string();
+  const auto o = Servesim("scaling " + ConfigPath("scenarios/llama70b-tp4-replicas.yaml") +
+                          " --gpus 2 --strategies tp,pp --slo ttft_p99_ms=2000,tpot_p99_ms=80"
+                          " --tolerance 0.1 --set workload.num_requests=300 --quiet --json " +
+                          json);
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto j = nlohmann::json::parse(testing::Slurp(json));
+  const auto& candidates = j["points"][0]["candidates"];
+  ASSERT_EQ(candidates.size(), 2u);
+  EXPECT_EQ(candidates[0]["deployment"]["name"], "tp1-pp2-dp1");
+  EXPECT_NE(candidates[0]["skipped"].get<std::string>().find(
+                "engine.max_model_len: 16384 is more than one pipeline virtual engine's KV cache "
+                "holds (11920 tokens"),
+            std::string::npos)
+      << candidates[0];
+  EXPECT_GT(candidates[1]["capacity"].get<double>(), 0);  // tp2-pp1-dp1
+}
+
 // Issue 13: --gpus 1,1000000 was accepted and would have run 6e8-request simulations.
 TEST_F(ScalingTest, RunawaySizesAreRefusedBeforeAnySimulation) {
   if (MachineMemoryBytes() >= EstimatedRunBytes(6e8, 62500)) GTEST_SKIP() << "a huge machine";
