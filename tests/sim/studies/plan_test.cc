@@ -300,6 +300,24 @@ TEST_F(PlanTest, SearchAndUnitsAreValidated) {
             "plan.yaml:4:46: candidates[0].unit_gpus: must be in [1, 1024], got 0");
 }
 
+TEST(PlanExamplesTest, ExamplesBuyWholeNodesWhereGpusAreSoldInNodes) {
+  const std::string dir = std::string(SERVESIM_SOURCE_DIR) + "/configs/plans/";
+  const PlanSpec small = LoadPlan(dir + "chat-8b.yaml");
+  ASSERT_EQ(small.candidates.size(), 3u);
+  EXPECT_EQ(small.candidates[0].unit_gpus, 8);  // H100 SXM: HGX nodes
+  EXPECT_EQ(small.candidates[1].unit_gpus, 8);  // A100 SXM
+  EXPECT_EQ(small.candidates[2].unit_gpus, 1);  // L40S: PCIe cards
+  const PlanSpec big = LoadPlan(dir + "chat-70b.yaml");
+  for (const PlanCandidate& c : big.candidates) {
+    EXPECT_EQ(c.unit_gpus, 8) << c.name;
+    ASSERT_EQ(c.search.size(), 1u);
+    EXPECT_EQ(c.search[0].knob, "precision");
+  }
+  // Enough requests per replica for a stable ranking (docs/studies.md, "Workload size").
+  const StudyBase base = LoadStudyBase(small.scenario_path, {}, std::nullopt);
+  EXPECT_GE(*base.scenario.workload.num_requests, 1500);
+}
+
 TEST_F(PlanTest, EndToEndExampleAndBadInputWritesNothing) {
   const std::string json = (dir_ / "plan.json").string();
   const std::string example = std::string(SERVESIM_SOURCE_DIR) + "/configs/plans/chat-8b.yaml";
