@@ -9,6 +9,8 @@ namespace servesim {
 inline constexpr const char* kServesimVersion = SERVESIM_VERSION;
 
 // Adds "servesim_version" to a JSON document (at the end of its keys so far).
-inline void StampVersion(nlohmann::ordered_json* doc) { (*doc)["servesim_version"] = kServesimVersion; }
+inline void StampVersion(nlohmann::ordered_json* doc) {
+  (*doc)["servesim_version"] = kServesimVersion;
+}
 
 }  // namespace servesim
