@@ -136,17 +136,17 @@ const std::vector<Command>& Commands() {
       {"capacity",
        "capacity SCENARIO.yaml --slo KEY=MS,... [--attainment F] [--tolerance F]\n"
        "      [--start-rate R] [--replications R] [--set key=value]... [--seed N] [--json FILE]\n"
-       "      [--quiet]                    highest Poisson arrival rate that meets the SLO",
+       "      [--csv FILE] [--quiet]       highest Poisson arrival rate that meets the SLO",
        CommandCapacity},
       {"scaling",
        "scaling SCENARIO.yaml --gpus 1,2,4,... --slo KEY=MS,... [--strategies tp,pp,dp,ep]\n"
        "      [--attainment F] [--tolerance F] [--fixed-requests] [--replications R] [-j N]\n"
-       "      [--set key=value]... [--seed N] [--json FILE] [--quiet]\n"
+       "      [--set key=value]... [--seed N] [--json FILE] [--csv FILE] [--quiet]\n"
        "                               capacity vs GPU count against linear, losses, USL fit",
        CommandScaling},
       {"plan",
        "plan PLAN.yaml [--set key=value]... [--seed N] [--replications R] [-j N] [--json FILE]\n"
-       "      [--quiet]                    cheapest deployment per candidate GPU for a target load",
+       "      [--csv FILE] [--quiet]       cheapest deployment per candidate GPU for a target load",
        CommandPlan},
       {"report", "report RESULTS... --html DIR  HTML page with gnuplot plots of study results",
        CommandReport},
