@@ -245,10 +245,12 @@ CalibrationRequest MakeRequest(const po::variables_map& vm, const std::string& b
   r.model = LoadModelFile(ZooFile("model", "models", model_ref));
   CheckCalibratable(r.model, "--model");
   r.shape.tp = vm["tp"].as<int64_t>();
-  if (r.shape.tp < 1 || r.shape.tp > r.model.num_attention_heads) {
-    throw InputError(fmt::format("--tp: must be in [1, {}] (the model's attention heads), got {}",
-                                 r.model.num_attention_heads, r.shape.tp));
+  // The same rules as a scenario's parallel.tp (sim/config/scenario.cc).
+  if (r.shape.tp < 1 || r.shape.tp > 1024) {
+    throw InputError(fmt::format("--tp: must be in [1, 1024], got {}", r.shape.tp));
   }
+  const std::string tp_rule = r.model.TensorParallelViolation(r.shape.tp);
+  if (!tp_rule.empty()) throw InputError(fmt::format("--tp: {}", tp_rule));
   r.shape.weight_precision = PrecisionFlag("precision", vm["precision"].as<std::string>());
   r.shape.activation_precision =
       r.shape.weight_precision == Precision::kFp16 ? Precision::kFp16 : Precision::kBf16;

@@ -1,5 +1,7 @@
 #include "models/model_spec.h"
 
+#include <fmt/format.h>
+
 namespace servesim {
 
 namespace {
@@ -33,6 +35,18 @@ double ModelSpec::ActiveLayerParams() const {
 double ModelSpec::EmbeddingParams() const {
   const double table = static_cast<double>(vocab_size) * hidden_size;
   return (tie_word_embeddings ? table : 2.0 * table) + hidden_size;
+}
+
+std::string ModelSpec::TensorParallelViolation(int64_t tp) const {
+  if (num_attention_heads % tp != 0) {
+    return fmt::format("must divide the model's {} attention heads, got {}", num_attention_heads,
+                       tp);
+  }
+  if (tp % num_kv_heads != 0 && num_kv_heads % tp != 0) {
+    return fmt::format("must divide the model's {} KV heads or be a multiple of them, got {}",
+                       num_kv_heads, tp);
+  }
+  return "";
 }
 
 }  // namespace servesim

@@ -43,6 +43,11 @@ struct ModelSpec {
   double EmbeddingParams() const;
   double TotalParams() const { return num_layers * LayerParams() + EmbeddingParams(); }
   double ActiveParams() const { return num_layers * ActiveLayerParams() + EmbeddingParams(); }
+
+  // Why the model cannot be split over `tp` tensor-parallel GPUs ("must divide the model's 32
+  // attention heads, got 3"), or "" when it can: tp divides the attention heads and divides or is
+  // a multiple of the KV heads (replicated beyond them). REQUIRES: tp >= 1.
+  std::string TensorParallelViolation(int64_t tp) const;
 };
 
 }  // namespace servesim

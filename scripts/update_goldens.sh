@@ -8,7 +8,7 @@ bin="$root/build/bin/servesim"
 mkdir -p "$root/tests/golden"
 for scenario in "$root"/configs/scenarios/*.yaml; do
   name="$(basename "$scenario" .yaml)"
-  if "$bin" run "$scenario" --quiet --json "$root/tests/golden/$name.json"; then
+  if "$bin" run "$scenario" --quiet --json "$root/tests/golden/$name.json" >/dev/null; then
     echo "updated tests/golden/$name.json"
   else
     echo "skipped $name (see the error above)" >&2

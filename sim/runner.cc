@@ -115,6 +115,20 @@ void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& mo
   if (const CoverageLedger* ledger = models.front()->Coverage()) s->coverage = *ledger;
 }
 
+// The longest request (input + output) the deployment can ever serve: engine.max_model_len, and
+// no more than one virtual engine of any pool holds. Scenario validation makes max_model_len fit;
+// this keeps a request that could never be admitted out of the engines (it is counted in `failed`)
+// for any scenario built without that validation.
+int64_t MaxSequenceTokens(const Scenario& s) {
+  const int64_t block_size = s.engine.batching.block_size;
+  int64_t len = s.engine.max_model_len;
+  if (!s.disaggregation) return std::min(len, VirtualEngineKvTokens(s.memory, s.pp, block_size));
+  for (const PoolSpec* pool : {&s.disaggregation->prefill, &s.disaggregation->decode}) {
+    len = std::min(len, VirtualEngineKvTokens(pool->memory, pool->pp, block_size));
+  }
+  return len;
+}
+
 RunResult Run(const Scenario& scenario, const std::vector<const StepModel*>& models,
               StepTraceSink* step_trace, const RunOptions& options) {
   RunResult result;
@@ -124,14 +138,20 @@ RunResult Run(const Scenario& scenario, const std::vector<const StepModel*>& mod
   Cluster cluster(scenario, models, &sim, &result.requests, &metrics, step_trace);
   cluster.SetFastForward(options.fast_forward);
   const SchedulerConfig& batching = scenario.engine.batching;
-  const int64_t max_prompt_len =
-      batching.enable_chunked_prefill
-          ? scenario.engine.max_model_len
-          : std::min(scenario.engine.max_model_len, batching.max_num_batched_tokens);
+  const int64_t max_len = MaxSequenceTokens(scenario);
+  const int64_t max_prompt_len = batching.enable_chunked_prefill
+                                     ? max_len
+                                     : std::min(max_len, batching.max_num_batched_tokens);
   WorkloadDriver driver(
-      &sim, &generator, &result.requests, [&cluster](RequestId id) { cluster.Submit(id); },
-      scenario.engine.max_model_len, max_prompt_len);
-  metrics.SetOnFinish([&driver](RequestId id, SimTime now) { driver.OnRequestDone(id, now); });
+      &sim, &generator, &result.requests, [&cluster](RequestId id) { cluster.Submit(id); }, max_len,
+      max_prompt_len);
+  int64_t finished = 0;
+  metrics.SetOnFinish([&](RequestId id, SimTime now) {
+    driver.OnRequestDone(id, now);
+    if (options.on_progress && ++finished % options.progress_every == 0) {
+      options.on_progress(finished);
+    }
+  });
   driver.SetOnMeasureStart([&metrics](SimTime t) { metrics.OnMeasureStart(t); });
   metrics.SetOnHandoff([&cluster](RequestId id) { cluster.OnPrefillDone(id); });
   driver.Start();

@@ -3,6 +3,7 @@
 // deterministic run: no wall clock, no threads, no environment.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "models/step_model.h"
@@ -18,6 +19,10 @@ struct RunOptions {
   // Complete and relaunch steps inline while nothing else can happen in between (Replica).
   // false: one event per step, the reference the fast path is tested against.
   bool fast_forward = true;
+  // Called with the number of requests finished so far, every `progress_every` completions (an
+  // observer for progress displays; it cannot change the run).
+  std::function<void(int64_t finished)> on_progress;
+  int64_t progress_every = 4096;
 };
 
 struct RunResult {

@@ -13,6 +13,7 @@
 #include "sim/config/zoo.h"
 #include "sim/report/atomic_file.h"
 #include "sim/report/summary.h"
+#include "sim/report/version.h"
 #include "sim/runner.h"
 
 namespace servesim {
@@ -36,7 +37,7 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
       "seed", po::value<std::string>(), "run seed (overrides `seed:`)")(
       "json", po::value<std::string>(), "write the summary JSON here ('-' for stdout)")(
       "requests-csv", po::value<std::string>(), "write one row per request here")(
-      "quiet", po::bool_switch(), "do not print the summary table");
+      "quiet", po::bool_switch(), "no progress on stderr (the summary is still printed)");
   AddRunStudyOptions(&desc);
   po::positional_options_description positional;
   positional.add("scenario", 1);
@@ -66,9 +67,13 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
   if (vm.count("requests-csv")) files.emplace_back(vm["requests-csv"].as<std::string>(), csv);
   studies.AddFiles(&files);
   WriteFilesAtomically(files);  // all or nothing, before anything is printed
-  if (!vm["quiet"].as<bool>()) PrintSummary(result.summary, out);
-  if (!vm["quiet"].as<bool>()) studies.Print(out);
-  if (json_to_stdout) out << json;
+  // The result always reaches stdout: as the JSON with --json -, else as the table.
+  if (json_to_stdout) {
+    out << json;
+  } else {
+    PrintSummary(result.summary, out);
+    studies.Print(out);
+  }
   return 0;
 }
 
@@ -131,17 +136,17 @@ const std::vector<Command>& Commands() {
       {"capacity",
        "capacity SCENARIO.yaml --slo KEY=MS,... [--attainment F] [--tolerance F]\n"
        "      [--start-rate R] [--replications R] [--set key=value]... [--seed N] [--json FILE]\n"
-       "      [--quiet]                    highest Poisson arrival rate that meets the SLO",
+       "      [--csv FILE] [--quiet]       highest Poisson arrival rate that meets the SLO",
        CommandCapacity},
       {"scaling",
        "scaling SCENARIO.yaml --gpus 1,2,4,... --slo KEY=MS,... [--strategies tp,pp,dp,ep]\n"
        "      [--attainment F] [--tolerance F] [--fixed-requests] [--replications R] [-j N]\n"
-       "      [--set key=value]... [--seed N] [--json FILE] [--quiet]\n"
+       "      [--set key=value]... [--seed N] [--json FILE] [--csv FILE] [--quiet]\n"
        "                               capacity vs GPU count against linear, losses, USL fit",
        CommandScaling},
       {"plan",
        "plan PLAN.yaml [--set key=value]... [--seed N] [--replications R] [-j N] [--json FILE]\n"
-       "      [--quiet]                    cheapest deployment per candidate GPU for a target load",
+       "      [--csv FILE] [--quiet]       cheapest deployment per candidate GPU for a target load",
        CommandPlan},
       {"report", "report RESULTS... --html DIR  HTML page with gnuplot plots of study results",
        CommandReport},
@@ -161,13 +166,57 @@ const std::vector<Command>& Commands() {
 std::string UsageText() {
   std::string text = "usage: servesim <command> [options]\ncommands:\n";
   for (const Command& c : Commands()) text += fmt::format("  {}\n", c.usage);
-  text += "  help                         show this text\n";
+  text += "  help [COMMAND]               show this text, or one command's options\n";
+  text += "  --version                    print the version\n";
+  text += "Every command takes --help (`servesim run --help`).\n";
   return text;
 }
+
+namespace {
+
+// Thrown by ParseCommandLine for `servesim COMMAND --help`; RunCli prints the text and returns 0.
+struct HelpRequested {
+  std::string text;
+};
+
+std::string CommandHelp(const std::string& command, const po::options_description& desc) {
+  std::string usage;
+  for (const Command& c : Commands()) {
+    if (command == c.name) usage = c.usage;
+  }
+  std::ostringstream s;
+  s << "usage: servesim " << usage << "\n";
+  if (!desc.options().empty()) s << "\n" << desc;
+  return s.str();
+}
+
+// `servesim help COMMAND`: runs the command with --help.
+int HelpFor(const std::string& command, std::ostream& out) {
+  for (const Command& c : Commands()) {
+    if (command == c.name) {
+      try {
+        return c.fn({"--help"}, out);
+      } catch (const HelpRequested& h) {
+        out << h.text;
+        return 0;
+      }
+    }
+  }
+  std::vector<std::string> names;
+  for (const Command& c : Commands()) names.push_back(c.name);
+  throw InputError(fmt::format("servesim help: unknown command '{}'{}\n{}", command,
+                               DidYouMean(command, names), UsageText()));
+}
+
+}  // namespace
 
 po::variables_map ParseCommandLine(const std::string& command, const std::vector<std::string>& args,
                                    const po::options_description& desc,
                                    const po::positional_options_description& positional) {
+  for (const std::string& a : args) {
+    if (a == "--") break;
+    if (a == "--help" || a == "-h") throw HelpRequested{CommandHelp(command, desc)};
+  }
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
@@ -184,10 +233,25 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out) {
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   std::vector<std::string> names = {"help"};
   for (const Command& c : Commands()) {
-    if (command == c.name) return c.fn(rest, out);
+    if (command == c.name) {
+      try {
+        return c.fn(rest, out);
+      } catch (const HelpRequested& h) {
+        out << h.text;
+        return 0;
+      }
+    }
     names.push_back(c.name);
   }
+  if (command == "--version" || command == "version") {
+    if (!rest.empty()) {
+      throw InputError(fmt::format("servesim {}: takes no arguments\n{}", command, UsageText()));
+    }
+    fmt::print(out, "servesim {}\n", kServesimVersion);
+    return 0;
+  }
   if (command == "help" || command == "--help" || command == "-h") {
+    if (rest.size() == 1) return HelpFor(rest[0], out);
     out << UsageText();
     return 0;
   }

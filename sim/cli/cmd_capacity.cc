@@ -10,8 +10,10 @@
 #include "sim/cli/study_flags.h"
 #include "sim/config/input_error.h"
 #include "sim/report/atomic_file.h"
+#include "sim/report/version.h"
 #include "sim/studies/capacity_study.h"
 #include "sim/studies/replication.h"
+#include "sim/studies/trust.h"
 
 namespace servesim {
 namespace po = boost::program_options;
@@ -28,7 +30,8 @@ po::options_description CapacityOptionsDescription() {
       "set", po::value<std::vector<std::string>>()->composing(), "dotted.key=value override")(
       "seed", po::value<std::string>(), "run seed (overrides `seed:`)")(
       "json", po::value<std::string>(), "write the result JSON here ('-' for stdout)")(
-      "quiet", po::bool_switch(), "no table, no progress");
+      "csv", po::value<std::string>(), "write one CSV row per simulated rate ('-' for stdout)")(
+      "quiet", po::bool_switch(), "no progress on stderr (the result is still printed)");
   return desc;
 }
 
@@ -73,6 +76,7 @@ int CommandCapacity(const std::vector<std::string>& args, std::ostream& out) {
     throw InputError(
         fmt::format("servesim capacity: need SCENARIO.yaml and --slo\n{}", UsageText()));
   }
+  CheckStudyOutputFlags(vm);
   std::optional<double> attainment;
   if (vm.count("attainment")) attainment = vm["attainment"].as<double>();
   const CapacitySlo slo = ParseCapacitySlo(vm["slo"].as<std::string>(), attainment);
@@ -87,16 +91,20 @@ int CommandCapacity(const std::vector<std::string>& args, std::ostream& out) {
     reps = CapacityReplications(vm["replications"].as<int64_t>(), scenario, slo, options);
   }
   const CapacityResult result = RunCapacity(scenario, slo, options, quiet ? nullptr : &std::cerr);
+  const Trust trust = TrustOf(scenario);
   nlohmann::ordered_json j = CapacityToJson(result, slo, options);
+  j["trust"] = TrustToJson(trust);
   if (reps) j["replications"] = ReplicationsToJson(*reps);
+  StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
-  const std::string path = vm.count("json") ? vm["json"].as<std::string>() : "";
-  if (!path.empty() && path != "-") WriteFileAtomically(path, json);
-  if (!quiet) {
+  const std::string to_stdout = WriteStudyOutputs(vm, json, CapacityCsvRows(result));
+  if (!to_stdout.empty()) {
+    out << to_stdout;
+  } else {
     PrintCapacity(result, slo, options, out);
+    fmt::print(out, "Trust: {}\n", DescribeTrust(trust));
     if (reps) PrintReplications(*reps, out);
   }
-  if (path == "-") out << json;
   return 0;
 }
 

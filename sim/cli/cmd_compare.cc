@@ -9,6 +9,7 @@
 #include "sim/config/input_error.h"
 #include "sim/config/scenario.h"
 #include "sim/report/atomic_file.h"
+#include "sim/report/version.h"
 #include "sim/runner.h"
 #include "sim/validation/compare.h"
 
@@ -105,8 +106,9 @@ int CommandCompare(const std::vector<std::string>& args, std::ostream& out) {
   const RunResult result = RunScenario(scenario);
   const std::vector<ComparedMetric> metrics = CompareWithSummary(run, result.summary);
   if (vm.count("json")) {
-    WriteFileAtomically(vm["json"].as<std::string>(),
-                        CompareJson(scenario, run, metrics).dump(2) + "\n");
+    nlohmann::ordered_json doc = CompareJson(scenario, run, metrics);
+    StampVersion(&doc);
+    WriteFileAtomically(vm["json"].as<std::string>(), doc.dump(2) + "\n");
   }
   PrintWorkload(scenario, run, out);
   PrintMetrics(metrics, out);

@@ -8,6 +8,7 @@
 #include "sim/cli/commands.h"
 #include "sim/cli/study_flags.h"
 #include "sim/config/input_error.h"
+#include "sim/report/version.h"
 #include "sim/studies/plan.h"
 #include "sim/studies/plan_report.h"
 #include "sim/studies/study_replications.h"
@@ -27,6 +28,7 @@ int CommandPlan(const std::vector<std::string>& args, std::ostream& out) {
   if (!vm.count("plan")) {
     throw InputError(fmt::format("servesim plan: missing PLAN.yaml\n{}", UsageText()));
   }
+  CheckStudyOutputFlags(vm);
   const PlanSpec spec = LoadPlan(vm["plan"].as<std::string>());
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
@@ -53,13 +55,15 @@ int CommandPlan(const std::vector<std::string>& args, std::ostream& out) {
   }
   nlohmann::ordered_json j = PlanToJson(result, spec);
   if (reps) j["replications"] = StudyReplicationsToJson(*reps);
+  StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
-  const bool to_stdout = WriteStudyJson(vm, json);
-  if (!quiet) {
+  const std::string to_stdout = WriteStudyOutputs(vm, json, PlanCsvRows(j));
+  if (!to_stdout.empty()) {
+    out << to_stdout;
+  } else {
     PrintPlan(result, spec, out);
     if (reps) PrintStudyReplications(*reps, out);
   }
-  if (to_stdout) out << json;
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "sim/cli/commands.h"
 #include "sim/cli/study_flags.h"
 #include "sim/config/input_error.h"
+#include "sim/report/version.h"
 #include "sim/studies/scaling.h"
 #include "sim/studies/scaling_report.h"
 #include "sim/studies/study_replications.h"
@@ -73,6 +74,7 @@ int CommandScaling(const std::vector<std::string>& args, std::ostream& out) {
     throw InputError(
         fmt::format("servesim scaling: need SCENARIO.yaml, --gpus and --slo\n{}", UsageText()));
   }
+  CheckStudyOutputFlags(vm);
   const ScalingOptions options = Options(vm);
   const std::optional<int64_t> replications = StudyReplicationCount(vm);
   std::vector<std::string> sets;
@@ -86,13 +88,15 @@ int CommandScaling(const std::vector<std::string>& args, std::ostream& out) {
   if (replications) reps = ScalingReplications(*replications, base, options, noise);
   nlohmann::ordered_json j = ScalingToJson(result, base, options);
   if (reps) j["replications"] = StudyReplicationsToJson(*reps);
+  StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
-  const bool to_stdout = WriteStudyJson(vm, json);
-  if (!quiet) {
+  const std::string to_stdout = WriteStudyOutputs(vm, json, ScalingCsvRows(j));
+  if (!to_stdout.empty()) {
+    out << to_stdout;
+  } else {
     PrintScaling(result, base, options, out);
     if (reps) PrintStudyReplications(*reps, out);
   }
-  if (to_stdout) out << json;
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "sim/cli/commands.h"
 #include "sim/config/input_error.h"
 #include "sim/report/atomic_file.h"
+#include "sim/report/version.h"
 #include "sim/validation/validate.h"
 #include "sim/validation/validation_cases.h"
 #include "sim/validation/validation_report.h"
@@ -129,7 +130,9 @@ int CommandValidate(const std::vector<std::string>& args, std::ostream& out) {
   const ValidationResult result = RunValidation(rows, options);
   const std::vector<ValidationSummaryRow> summary = SummarizeValidation(result, by);
 
-  const std::string json = ValidationToJson(result, summary).dump(2) + "\n";
+  nlohmann::ordered_json doc = ValidationToJson(result, summary);
+  StampVersion(&doc);
+  const std::string json = doc.dump(2) + "\n";
   const bool json_to_stdout = vm.count("json") && vm["json"].as<std::string>() == "-";
   std::vector<std::pair<std::string, std::string>> files;
   if (vm.count("json") && !json_to_stdout) files.emplace_back(vm["json"].as<std::string>(), json);

@@ -8,6 +8,7 @@
 #include "sim/config/config_node.h"
 #include "sim/config/input_error.h"
 #include "sim/report/atomic_file.h"
+#include "sim/studies/json_csv.h"
 #include "sim/studies/replication.h"
 
 namespace servesim {
@@ -18,7 +19,8 @@ void AddStudyFlags(po::options_description* desc) {
       "jobs,j", po::value<int64_t>(), "simulations at a time (default: all cores)")(
       "replications", po::value<int64_t>(), "also run under R seeds: mean and 95% CI")(
       "json", po::value<std::string>(), "write the result JSON here ('-' for stdout)")(
-      "quiet", po::bool_switch(), "no table, no progress");
+      "csv", po::value<std::string>(), "write one CSV row per point/option here ('-' for stdout)")(
+      "quiet", po::bool_switch(), "no progress on stderr (the result is still printed)");
 }
 
 std::optional<uint64_t> StudySeed(const po::variables_map& vm) {
@@ -51,12 +53,26 @@ std::optional<int64_t> StudyReplicationCount(const po::variables_map& vm) {
   return r;
 }
 
-bool WriteStudyJson(const po::variables_map& vm, const std::string& json) {
-  if (!vm.count("json")) return false;
-  const std::string path = vm["json"].as<std::string>();
-  if (path == "-") return true;
-  WriteFileAtomically(path, json);
-  return false;
+void CheckStudyOutputFlags(const po::variables_map& vm) {
+  if (vm.count("json") && vm.count("csv") && vm["json"].as<std::string>() == "-" &&
+      vm["csv"].as<std::string>() == "-") {
+    throw InputError("--json - and --csv -: only one of them can go to stdout");
+  }
+}
+
+std::string WriteStudyOutputs(const po::variables_map& vm, const std::string& json,
+                              const std::vector<nlohmann::ordered_json>& csv_rows) {
+  CheckStudyOutputFlags(vm);
+  const std::string json_path = vm.count("json") ? vm["json"].as<std::string>() : "";
+  const std::string csv_path = vm.count("csv") ? vm["csv"].as<std::string>() : "";
+  const std::string csv = csv_path.empty() ? "" : JsonRowsToCsv(csv_rows);
+  std::vector<std::pair<std::string, std::string>> files;
+  if (!json_path.empty() && json_path != "-") files.emplace_back(json_path, json);
+  if (!csv_path.empty() && csv_path != "-") files.emplace_back(csv_path, csv);
+  WriteFilesAtomically(files);
+  if (json_path == "-") return json;
+  if (csv_path == "-") return csv;
+  return "";
 }
 
 }  // namespace servesim

@@ -4,13 +4,15 @@
 
 #include <boost/program_options.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace servesim {
 
-// Adds --seed, -j/--jobs, --replications, --json and --quiet to `desc`.
+// Adds --seed, -j/--jobs, --replications, --json, --csv and --quiet to `desc`.
 void AddStudyFlags(boost::program_options::options_description* desc);
 
 // --seed N in [0, 9e15], or nullopt. Throws InputError.
@@ -20,8 +22,14 @@ int StudyJobs(const boost::program_options::variables_map& vm);
 // --replications R, or nullopt. Throws InputError unless R >= 2.
 std::optional<int64_t> StudyReplicationCount(const boost::program_options::variables_map& vm);
 
-// Writes `json` to --json FILE (atomically) when asked; returns whether it goes to stdout
-// ("--json -") instead.
-bool WriteStudyJson(const boost::program_options::variables_map& vm, const std::string& json);
+// Refuses --json - with --csv - (both on stdout), before any simulation. Throws InputError.
+void CheckStudyOutputFlags(const boost::program_options::variables_map& vm);
+
+// Writes `json` to --json FILE and the CSV of `csv_rows` (sim/studies/json_csv.h) to --csv FILE,
+// all or nothing, when asked. Returns what goes to stdout instead of the table ("--json -" or
+// "--csv -"; at most one of them), or "" for the table. Throws InputError.
+std::string WriteStudyOutputs(const boost::program_options::variables_map& vm,
+                              const std::string& json,
+                              const std::vector<nlohmann::ordered_json>& csv_rows);
 
 }  // namespace servesim

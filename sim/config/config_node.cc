@@ -183,9 +183,10 @@ void ConfigNode::Fail(std::string_view rule) const {
   throw InputError(fmt::format("{}: {}", Location(), rule));
 }
 
-void ConfigNode::FailDeployment(std::string_view rule) const {
+void ConfigNode::FailDeployment(std::string_view rule, bool depends_on_shape) const {
   throw DeploymentError(fmt::format("{}: {}", Location(), rule),
-                        path_.empty() ? std::string(rule) : fmt::format("{}: {}", path_, rule));
+                        path_.empty() ? std::string(rule) : fmt::format("{}: {}", path_, rule),
+                        depends_on_shape);
 }
 
 std::string ConfigNode::Describe() const {

@@ -90,8 +90,9 @@ class ConfigNode {
   // Throws InputError "<Location()>: <rule>".
   [[noreturn]] void Fail(std::string_view rule) const;
   // The same message as a DeploymentError (the deployment cannot run, input_error.h) whose
-  // reason is "<dotted.key>: <rule>" (the rule alone at the top level).
-  [[noreturn]] void FailDeployment(std::string_view rule) const;
+  // reason is "<dotted.key>: <rule>" (the rule alone at the top level). `depends_on_shape`: see
+  // DeploymentError.
+  [[noreturn]] void FailDeployment(std::string_view rule, bool depends_on_shape = true) const;
 
   const YAML::Node& Raw() const { return node_; }
 

@@ -19,10 +19,10 @@ PoolSpec ParsePool(const ConfigNode& node, const std::string& role, const Scenar
   pool.hardware = node.Has("gpu") ? LoadHardware(node.Child("gpu")) : s.hardware;
   if (s.engine.shape.weight_precision == Precision::kFp8 && pool.hardware.peak_flops_fp8 <= 0) {
     (node.Has("gpu") ? node.Child("gpu") : node)
-        .FailDeployment(fmt::format(
-            "{} has no FP8 tensor cores (its hardware file gives no peak_tflops.fp8) for "
-            "engine.precision fp8",
-            pool.hardware.name));
+        .FailDeployment(fmt::format("{} has no FP8 tensor cores (its hardware file gives no "
+                                    "peak_tflops.fp8) for engine.precision fp8",
+                                    pool.hardware.name),
+                        /*depends_on_shape=*/false);
   }
   pool.tp = node.GetInt("tp", 1, Between(1, 1024));
   pool.pp = node.GetInt("pp", 1, Between(1, 1024));
@@ -49,11 +49,19 @@ void PlanPool(const ConfigNode& node, const Scenario& s, PoolSpec* pool) {
     node.FailDeployment(fmt::format("{} does not fit on {} with tp {} and pp {}: {}", s.model.name,
                                     pool->hardware.name, pool->tp, pool->pp, pool->memory.reason));
   }
-  if (s.engine.max_model_len > pool->memory.kv_capacity_tokens) {
+  const int64_t block_size = s.engine.batching.block_size;
+  const int64_t cap = VirtualEngineKvTokens(pool->memory, pool->pp, block_size);
+  if (s.engine.max_model_len > cap) {
+    if (pool->pp > 1) {
+      node.FailDeployment(fmt::format(
+          "engine.max_model_len {} is more than one pipeline virtual engine of this pool holds "
+          "({} tokens: {}); lower it, lower pp or give the pool more memory",
+          s.engine.max_model_len, cap, VirtualEngineSplit(pool->memory, pool->pp, block_size)));
+    }
     node.FailDeployment(
         fmt::format("engine.max_model_len {} is more than this pool's KV cache holds ({} "
                     "tokens); lower it or give the pool more memory",
-                    s.engine.max_model_len, pool->memory.kv_capacity_tokens));
+                    s.engine.max_model_len, cap));
   }
 }
 

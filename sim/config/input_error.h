@@ -24,12 +24,18 @@ class DeploymentError : public InputError {
  public:
   // `message`: the whole located message; `reason`: the key and rule without the file location
   // ("model: llama-3.1-70b does not fit on l40s-48gb: ..."), for reports that list deployments.
-  DeploymentError(const std::string& message, std::string reason)
-      : InputError(message), reason_(std::move(reason)) {}
+  // `depends_on_shape`: whether another parallel shape (more GPUs per replica, fewer pipeline
+  // stages) could run these settings (memory, KV capacity), or whether no shape on this GPU can
+  // (it lacks a precision the settings ask for). The studies that enumerate shapes skip the
+  // former per shape and report the latter as bad input.
+  DeploymentError(const std::string& message, std::string reason, bool depends_on_shape = true)
+      : InputError(message), reason_(std::move(reason)), depends_on_shape_(depends_on_shape) {}
   const std::string& reason() const { return reason_; }
+  bool depends_on_shape() const { return depends_on_shape_; }
 
  private:
   std::string reason_;
+  bool depends_on_shape_;
 };
 
 // Returns " (did you mean 'X'?)" for the closest candidate within a small edit distance,

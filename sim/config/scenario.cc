@@ -9,6 +9,7 @@
 #include "models/topology.h"
 #include "sim/config/engine_preset.h"
 #include "sim/config/input_error.h"
+#include "sim/config/run_estimate.h"
 #include "sim/config/zoo.h"
 #include "sim/serving/router.h"
 
@@ -126,8 +127,10 @@ void ParsePrecisions(const ConfigNode& engine, const HardwareSpec& hw, Deploymen
   shape->kv_precision = kv == "auto" ? shape->weight_precision : ParsePrecision(kv);
   if (shape->weight_precision == Precision::kFp8 && hw.peak_flops_fp8 <= 0) {
     engine.Child("precision")
-        .FailDeployment(fmt::format(
-            "{} has no FP8 tensor cores (its hardware file gives no peak_tflops.fp8)", hw.name));
+        .FailDeployment(
+            fmt::format("{} has no FP8 tensor cores (its hardware file gives no peak_tflops.fp8)",
+                        hw.name),
+            /*depends_on_shape=*/false);
   }
 }
 
@@ -348,15 +351,8 @@ EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const
 }  // namespace
 
 void CheckParallelShape(const ConfigNode& node, const ModelSpec& m, int64_t tp, int64_t pp) {
-  if (m.num_attention_heads % tp != 0) {
-    node.Child("tp").Fail(fmt::format("must divide the model's {} attention heads, got {}",
-                                      m.num_attention_heads, tp));
-  }
-  if (tp % m.num_kv_heads != 0 && m.num_kv_heads % tp != 0) {
-    node.Child("tp").Fail(
-        fmt::format("must divide the model's {} KV heads or be a multiple of them, got {}",
-                    m.num_kv_heads, tp));
-  }
+  const std::string tp_rule = m.TensorParallelViolation(tp);
+  if (!tp_rule.empty()) node.Child("tp").Fail(tp_rule);
   if (pp > m.num_layers) {
     node.Child("pp").Fail(
         fmt::format("must be <= the model's {} layers, got {}", m.num_layers, pp));
@@ -447,14 +443,16 @@ void ParseDeployment(const ConfigNode& root, Scenario* s) {
   const ConfigNode replicas = root.Child("parallel").Child("replicas");
   const int64_t per_replica = s->engine.shape.tp * s->pp;
   if (replicas.Defined()) {
-    s->replicas = replicas.AsInt(Between(1, 1e5));
+    s->replicas = replicas.AsInt(Between(1, static_cast<double>(kMaxReplicas)));
     s->num_gpus = s->replicas * per_replica;
-    if (num_gpus.Defined() && num_gpus.AsInt(Between(1, 1e6)) != s->num_gpus) {
+    if (num_gpus.Defined() &&
+        num_gpus.AsInt(Between(1, static_cast<double>(kMaxGpus))) != s->num_gpus) {
       num_gpus.Fail(fmt::format("must equal parallel.replicas x tp x pp = {} x {} = {}, got {}",
                                 s->replicas, per_replica, s->num_gpus, num_gpus.AsInt()));
     }
   } else {
-    s->num_gpus = num_gpus.Defined() ? num_gpus.AsInt(Between(1, 1e6)) : per_replica;
+    s->num_gpus = num_gpus.Defined() ? num_gpus.AsInt(Between(1, static_cast<double>(kMaxGpus)))
+                                     : per_replica;
     if (s->num_gpus % per_replica != 0) {
       num_gpus.Fail(fmt::format("must be a multiple of parallel.tp x parallel.pp ({}), got {}",
                                 per_replica, s->num_gpus));
@@ -475,6 +473,47 @@ void ParseDeployment(const ConfigNode& root, Scenario* s) {
   s->router = router.GetEnum("policy", "round_robin", RouterPolicyNames());
 }
 
+}  // namespace
+
+int64_t VirtualEngineKvTokens(const MemoryPlan& memory, int64_t pp, int64_t block_size) {
+  return memory.num_kv_blocks / pp * block_size;
+}
+
+std::string VirtualEngineSplit(const MemoryPlan& memory, int64_t pp, int64_t block_size) {
+  return fmt::format(
+      "the replica's {} blocks of {} tokens are split over pp = {} virtual engines, {} blocks "
+      "each, as vLLM does, and a request lives on one of them",
+      memory.num_kv_blocks, block_size, pp, memory.num_kv_blocks / pp);
+}
+
+namespace {
+
+// engine.max_model_len <= what one sequence can hold: the KV cache, or with pp > 1 one virtual
+// engine's share of it (a longer request could never be admitted).
+void CheckMaxModelLenFits(const ConfigNode& root, const Scenario& s) {
+  const int64_t block_size = s.engine.batching.block_size;
+  const int64_t cap = VirtualEngineKvTokens(s.memory, s.pp, block_size);
+  const int64_t len = s.engine.max_model_len;
+  if (len <= cap) return;
+  const std::string holder =
+      s.pp > 1 ? fmt::format("one pipeline virtual engine's KV cache holds ({} tokens: {})", cap,
+                             VirtualEngineSplit(s.memory, s.pp, block_size))
+               : fmt::format("the KV cache holds ({} tokens)", cap);
+  const std::string remedy = s.pp > 1 ? "lower parallel.pp, raise parallel.tp or give the KV "
+                                        "cache more memory"
+                                      : "give the KV cache more memory";
+  const ConfigNode engine = root.Child("engine");
+  if (engine.Has("max_model_len")) {
+    engine.Child("max_model_len")
+        .FailDeployment(
+            fmt::format("{} is more than {}; set it <= {} or {}", len, holder, cap, remedy));
+  }
+  root.FailDeployment(
+      fmt::format("engine.max_model_len defaults to the model's context length ({}), more than "
+                  "{}; set engine.max_model_len <= {} or {}",
+                  len, holder, cap, remedy));
+}
+
 void PlanKvCache(const ConfigNode& root, Scenario* s) {
   const MemoryRequest req =
       EngineMemoryRequest(s->engine, s->hardware, s->engine.shape.tp, s->engine.shape.pp);
@@ -491,21 +530,57 @@ void PlanKvCache(const ConfigNode& root, Scenario* s) {
                                                    s->hardware.name, s->memory.reason));
   }
   s->engine.batching.num_blocks = s->memory.num_kv_blocks;
-  if (s->engine.max_model_len > s->memory.kv_capacity_tokens) {
-    const ConfigNode engine = root.Child("engine");
-    const int64_t cap = s->memory.kv_capacity_tokens;
-    if (engine.Has("max_model_len")) {
-      engine.Child("max_model_len")
-          .FailDeployment(
-              fmt::format("{} is more than the KV cache holds ({} tokens); set it <= {} or give "
-                          "the KV cache more memory",
-                          s->engine.max_model_len, cap, cap));
-    }
-    root.FailDeployment(fmt::format(
-        "engine.max_model_len defaults to the model's context length ({}), more than the KV cache "
-        "holds ({} tokens); set engine.max_model_len <= {} or give the KV cache more memory",
-        s->engine.max_model_len, cap, cap));
+  CheckMaxModelLenFits(root, *s);
+}
+
+// A workload whose shortest possible request is refused at arrival (longer than
+// engine.max_model_len, or a prompt beyond the token budget without chunked prefill) could
+// complete nothing. Trace lengths are not known at load and are checked per request.
+void CheckSomeRequestFits(const ConfigNode& root, const Scenario& s) {
+  const WorkloadConfig& w = s.workload;
+  if (!w.input_tokens || !w.output_tokens) return;
+  const ConfigNode input = root.Child("workload").Child("input_tokens");
+  // A session's first prompt carries the system prompt on top of its message.
+  const int64_t prompt = w.input_tokens->Min() + (w.sessions ? w.shared_prefix_tokens : 0);
+  const int64_t output = w.output_tokens->Min();
+  const int64_t max_len = s.engine.max_model_len;
+  if (prompt + output > max_len) {
+    input.Fail(fmt::format(
+        "the shortest possible request has input + output = {} + {} = {} tokens, more than "
+        "engine.max_model_len ({}): every request would be refused at arrival and none served; "
+        "shorten the requests or raise engine.max_model_len",
+        prompt, output, prompt + output, max_len));
   }
+  const SchedulerConfig& b = s.engine.batching;
+  if (!b.enable_chunked_prefill && prompt > b.max_num_batched_tokens) {
+    input.Fail(fmt::format(
+        "the shortest possible prompt has {} tokens, more than engine.max_num_batched_tokens "
+        "({}) with chunked prefill off: every request would be refused at arrival and none "
+        "served; shorten the prompts or raise the token budget",
+        prompt, b.max_num_batched_tokens));
+  }
+}
+
+// A run that cannot fit in this machine's memory is refused before it starts, at the key that
+// makes it large: the request count (or duration) or the number of GPUs.
+void CheckRunFitsInMemory(const ConfigNode& root, const Scenario& s) {
+  const std::optional<double> requests = ExpectedRequests(s.workload);
+  const int64_t replicas =
+      s.disaggregation ? s.disaggregation->prefill.replicas + s.disaggregation->decode.replicas
+                       : s.replicas;
+  const std::string refusal = MemoryRefusal(requests.value_or(0), replicas);
+  if (refusal.empty()) return;
+  const ConfigNode w = root.Child("workload");
+  const bool by_requests = requests.value_or(0) * kRunBytesPerRequest >=
+                           static_cast<double>(replicas) * kRunBytesPerReplica;
+  const ConfigNode at =
+      by_requests                              ? (w.Has("num_requests") ? w.Child("num_requests")
+                                                  : w.Has("duration_s") ? w.Child("duration_s")
+                                                                        : w)
+      : root.Child("hardware").Has("num_gpus") ? root.Child("hardware").Child("num_gpus")
+      : root.Child("parallel").Has("replicas") ? root.Child("parallel").Child("replicas")
+                                               : root.Child("hardware");
+  at.Fail(fmt::format("{}; lower it", refusal));
 }
 
 // SGLang's max_running_requests when not given (v0.5.2 tp_worker.py and model_runner.py):
@@ -597,6 +672,7 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
     DeriveMaxRunning(s.memory.kv_capacity_tokens, &s);
   }
   s.workload = ParseWorkload(root.Require("workload"));
+  CheckSomeRequestFits(root, s);
   s.slo = ParseSlo(root);
   if (root.Has("calibration")) {
     const ConfigNode cal = root.Child("calibration");
@@ -612,6 +688,7 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
   }
   s.seed = seed_override ? *seed_override
                          : static_cast<uint64_t>(root.GetInt("seed", 0, Between(0, 9.0e15)));
+  CheckRunFitsInMemory(root, s);
   return s;
 }
 

@@ -19,6 +19,10 @@
 
 namespace servesim {
 
+// Largest deployments a scenario may describe (hardware.num_gpus, parallel.replicas).
+inline constexpr int64_t kMaxGpus = 1'000'000;
+inline constexpr int64_t kMaxReplicas = 100'000;
+
 struct EngineConfig {
   std::string preset;              // engine.preset; "" when none
   std::string scheduler = "vllm";  // vllm | trtllm | orca | sarathi | static | sglang
@@ -75,6 +79,12 @@ void CheckOverlapWithPipeline(const ConfigNode& root, int64_t pp, EngineConfig* 
 
 // Rejects a tp/pp the model cannot be split by (errors located at node.tp / node.pp).
 void CheckParallelShape(const ConfigNode& node, const ModelSpec& model, int64_t tp, int64_t pp);
+
+// The KV tokens one sequence can use: with pp > 1 a replica's blocks are split evenly over pp
+// virtual engines (vLLM) and a request lives on one of them.
+int64_t VirtualEngineKvTokens(const MemoryPlan& memory, int64_t pp, int64_t block_size);
+// "the replica's N blocks of B tokens are split over pp = P virtual engines, ..." for messages.
+std::string VirtualEngineSplit(const MemoryPlan& memory, int64_t pp, int64_t block_size);
 
 // Same, from an already parsed document (tests, sweeps).
 Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_override);

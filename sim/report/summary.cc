@@ -3,15 +3,21 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "sim/report/version.h"
+
 namespace servesim {
 namespace {
 
+// No sample, no statistic: null rather than a perfect 0.
 void PutLatency(nlohmann::ordered_json& j, const std::string& name, const LatencyStats& st) {
-  j["mean_" + name + "_ms"] = st.mean_ms;
-  j["median_" + name + "_ms"] = st.median_ms;
-  j["p90_" + name + "_ms"] = st.p90_ms;
-  j["p99_" + name + "_ms"] = st.p99_ms;
-  j["max_" + name + "_ms"] = st.max_ms;
+  const auto value = [&](double v) {
+    return st.count > 0 ? nlohmann::ordered_json(v) : nlohmann::ordered_json();
+  };
+  j["mean_" + name + "_ms"] = value(st.mean_ms);
+  j["median_" + name + "_ms"] = value(st.median_ms);
+  j["p90_" + name + "_ms"] = value(st.p90_ms);
+  j["p99_" + name + "_ms"] = value(st.p99_ms);
+  j["max_" + name + "_ms"] = value(st.max_ms);
 }
 
 }  // namespace
@@ -115,6 +121,12 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
   return j;
 }
 
+nlohmann::ordered_json RunJson(const Summary& s) {
+  nlohmann::ordered_json j = SummaryToJson(s);
+  StampVersion(&j);
+  return j;
+}
+
 void PrintSummary(const Summary& s, std::ostream& out) {
   // "vllm" or "vllm-v1 preset".
   const std::string engine = s.preset.empty() ? s.scheduler : s.preset + " preset";
@@ -134,6 +146,9 @@ void PrintSummary(const Summary& s, std::ostream& out) {
                s.kv_transfer.mean_queue_ms, s.kv_transfer.p99_ms);
   }
   fmt::print(out, "{:<34}{:>14}\n", "Completed requests:", s.completed);
+  if (s.completed == 0) {
+    fmt::print(out, "No request completed: there are no latencies (null in the JSON).\n");
+  }
   if (s.failed > 0) fmt::print(out, "{:<34}{:>14}\n", "Failed (too long):", s.failed);
   fmt::print(out, "{:<34}{:>14.2f}\n", "Duration (s):", s.duration_s);
   fmt::print(out, "{:<34}{:>14.2f}\n", "Request throughput (req/s):", s.request_throughput);
@@ -143,9 +158,9 @@ void PrintSummary(const Summary& s, std::ostream& out) {
              "max");
   // Columns stay apart when a value outgrows its width (latencies of hours in ms).
   const auto row = [&](const char* name, const LatencyStats& st) {
-    fmt::print(out, "{:<14}{:>10} {:>9} {:>9} {:>9}\n", name, fmt::format("{:.2f}", st.mean_ms),
-               fmt::format("{:.2f}", st.median_ms), fmt::format("{:.2f}", st.p99_ms),
-               fmt::format("{:.2f}", st.max_ms));
+    const auto v = [&](double ms) { return st.count > 0 ? fmt::format("{:.2f}", ms) : "-"; };
+    fmt::print(out, "{:<14}{:>10} {:>9} {:>9} {:>9}\n", name, v(st.mean_ms), v(st.median_ms),
+               v(st.p99_ms), v(st.max_ms));
   };
   row("TTFT", s.ttft);
   row("TPOT", s.tpot);

@@ -16,7 +16,10 @@
 
 namespace servesim {
 
+// Statistics of one latency over a run's samples. With no sample (count == 0: nothing completed,
+// or no request generated a second token) every value is 0 here and null in the JSON.
 struct LatencyStats {
+  int64_t count = 0;  // samples
   double mean_ms = 0;
   double median_ms = 0;
   double p90_ms = 0;
@@ -106,6 +109,9 @@ struct Summary {
 };
 
 nlohmann::ordered_json SummaryToJson(const Summary& s);
+// What `servesim run --json` writes (and the golden files hold): the summary and
+// `servesim_version`.
+nlohmann::ordered_json RunJson(const Summary& s);
 void PrintSummary(const Summary& s, std::ostream& out);
 // One row per request: id, arrival, scheduled, first token, finish (seconds), lengths,
 // preemptions, ttft/tpot/e2el (ms).

@@ -24,6 +24,7 @@ LatencyStats StatsMs(std::vector<double> values_ms) {
   SortNonNegative(&values_ms);  // exactly std::sort's order, in linear time
   double sum = 0;
   for (double v : values_ms) sum += v;
+  st.count = static_cast<int64_t>(values_ms.size());
   st.mean_ms = sum / static_cast<double>(values_ms.size());
   st.median_ms = Percentile(values_ms, 50);
   st.p90_ms = Percentile(values_ms, 90);
@@ -64,6 +65,7 @@ LatencyStats WeightedStatsMs(std::vector<std::pair<SimTime, int64_t>> samples) {
     sum_ms += SimTimeToMs(value) * static_cast<double>(count);
   }
   if (total == 0) return st;
+  st.count = total;
   st.mean_ms = sum_ms / static_cast<double>(total);
   st.median_ms = WeightedPercentile(samples, cum, 50);
   st.p90_ms = WeightedPercentile(samples, cum, 90);

@@ -39,8 +39,16 @@ bool Scheduler::Reserves() const {
          config_.policy == SchedulerPolicy::kStatic;
 }
 
+bool Scheduler::CanEverFit(const Request& r) const {
+  // The most KV a request ever holds: its whole sequence (reserving policies reserve exactly
+  // that; vllm grows to at most that). A longer one would wait or preempt itself forever.
+  return blocks_.BlocksFor(r.input_tokens + r.output_tokens) <= blocks_.NumBlocks();
+}
+
 void Scheduler::Enqueue(RequestId id) {
   Request& r = (*table_)[id];
+  // The driver rejects such requests at arrival (they count as failed); one here is our bug.
+  SERVESIM_CHECK(CanEverFit(r) && "a request longer than the engine's KV cache is never served");
   r.prompt_target = r.input_tokens;
   r.computed = 0;
   Arrive(id);
@@ -95,6 +103,7 @@ void Scheduler::EnqueuePrefilled(RequestId id) {
   SERVESIM_CHECK(!config_.prefill_only && config_.policy != SchedulerPolicy::kStatic);
   Request& r = (*table_)[id];
   SERVESIM_CHECK(r.generated == 1 && r.generated < r.output_tokens && r.first_token >= 0);
+  SERVESIM_CHECK(CanEverFit(r) && "a request longer than the engine's KV cache is never served");
   // A waiting request whose KV is complete (computed == prompt_target) is a prefilled one.
   r.prompt_target = r.input_tokens;
   r.computed = r.input_tokens;

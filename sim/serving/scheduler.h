@@ -116,6 +116,10 @@ class Scheduler {
   // returns false (the caller then calls Plan).
   bool PlanPlainDecode(BatchShape* batch);
 
+  // Whether `r` fits this engine's KV cache alone (its whole sequence); one that does not could
+  // never be admitted or would preempt itself forever. Enqueue requires it.
+  bool CanEverFit(const Request& r) const;
+
   bool Idle() const {
     return waiting_.empty() && incoming_.empty() && prefilling_.empty() && decode_.Empty() &&
            lingering_.empty() && lingering_in_step_.empty();

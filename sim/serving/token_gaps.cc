@@ -98,6 +98,7 @@ LatencyStats TokenGapLog::Stats() {
     max_gap = gap;
   });
   if (total == 0) return st;
+  st.count = total;
   // Percentile q interpolates between ranks lo and lo + 1 of the expanded sample.
   constexpr std::array<double, 3> kQ = {50, 90, 99};
   std::array<int64_t, 6> ranks;

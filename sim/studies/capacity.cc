@@ -22,8 +22,11 @@ class Prober {
     if (it == cache_.end()) {
       LoadPoint p;
       p.rate = rate;
-      p.summary = evaluate_(rate);
-      p.holds = slo_.Holds(p.summary);
+      RateOutcome o = evaluate_(rate);
+      p.summary = std::move(o.summary);
+      p.steady = o.steady;
+      p.slo_met = slo_.Holds(p.summary);
+      p.holds = p.slo_met && (!p.steady || p.steady->steady);
       it = cache_.emplace(rate, std::move(p)).first;
       if (record) result_->search.push_back(it->second);
     }
@@ -52,12 +55,19 @@ std::pair<double, double> Bracket(Prober& probe, const CapacitySlo& slo, const C
     }
     return {rate, rate * 2};
   }
+  const auto unreachable = [&](double failing) {
+    return SloUnreachable(fmt::format(
+        "capacity: the SLO ({}) fails even at {:.6g} req/s: it is below the unloaded latency",
+        slo.Describe(), failing));
+  };
+  bool floor_checked = false;
   while (!probe.At(rate / 2, true).holds) {
     rate /= 2;
-    if (rate / 2 < o.min_rate) {
-      throw InputError(fmt::format(
-          "capacity: the SLO ({}) fails even at {:.6g} req/s: it is below the unloaded latency",
-          slo.Describe(), rate));
+    if (rate / 2 < o.min_rate) throw unreachable(rate);
+    // Two failures in a row: before halving on, see whether the SLO holds at all.
+    if (!floor_checked) {
+      floor_checked = true;
+      if (!probe.At(o.min_rate, true).holds) throw unreachable(o.min_rate);
     }
   }
   return {rate / 2, rate};
@@ -81,7 +91,9 @@ CapacityResult FindCapacity(const RateEvaluator& evaluate, const CapacitySlo& sl
   }
   result.max_rate = lo;
   result.fail_rate = hi;
-  result.at_max = probe.At(lo, true).summary;
+  const LoadPoint& at_max = probe.At(lo, true);
+  result.at_max = at_max.summary;
+  result.at_max_steady = at_max.steady;
   for (double f : options.curve_fractions) result.curve.push_back(probe.At(f * lo, false));
   std::sort(result.curve.begin(), result.curve.end(),
             [](const LoadPoint& a, const LoadPoint& b) { return a.rate < b.rate; });

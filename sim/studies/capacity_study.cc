@@ -3,18 +3,40 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <map>
+
 #include "sim/config/input_error.h"
+#include "sim/config/run_estimate.h"
 #include "sim/runner.h"
 
 namespace servesim {
 namespace {
 
+// A p99 with `digits` decimals, or "-" for a statistic with no sample.
+std::string Ms(const LatencyStats& st, int digits) {
+  return st.count > 0 ? fmt::format("{:.{}f}", st.p99_ms, digits) : "-";
+}
+
+// The backlog column: its trend over the second half of the arrivals, '!' when not steady.
+std::string Backlog(const LoadPoint& p) {
+  if (!p.steady || !p.steady->judged) return "-";
+  return fmt::format("{:+.0f}{}", p.steady->backlog_trend, p.steady->steady ? "" : "!");
+}
+
 void PrintRow(const LoadPoint& p, double max_rate, std::ostream& out) {
   const Summary& s = p.summary;
-  fmt::print(out, "{:>10.4g}{:>10.4g}{:>11.1f}{:>10.2f}{:>10.2f}{:>11.1f}{:>8.1f}{:>9.4g}  {}{}\n",
-             p.rate, s.request_throughput, s.ttft.p99_ms, s.tpot.p99_ms, s.itl.p99_ms,
-             s.e2el.p99_ms, 100.0 * s.slo_attainment, s.goodput, p.holds ? "ok" : "FAIL",
+  const char* verdict = p.holds ? "ok" : !p.slo_met ? "FAIL" : "FAIL (not steady)";
+  fmt::print(out, "{:>10.4g}{:>10.4g}{:>11}{:>10}{:>10}{:>11}{:>8.1f}{:>9.4g}{:>9}  {}{}\n", p.rate,
+             s.request_throughput, Ms(s.ttft, 1), Ms(s.tpot, 2), Ms(s.itl, 2), Ms(s.e2el, 1),
+             100.0 * s.slo_attainment, s.goodput, Backlog(p), verdict,
              p.rate == max_rate ? "  <- max" : "");
+}
+
+nlohmann::ordered_json PointJson(const LoadPoint& p, bool metrics) {
+  nlohmann::ordered_json j = {{"rate", p.rate}, {"holds", p.holds}, {"slo_met", p.slo_met}};
+  j["steady_state"] = p.steady ? SteadyStateToJson(*p.steady) : nlohmann::ordered_json();
+  if (metrics) j["metrics"] = SummaryToJson(p.summary);
+  return j;
 }
 
 }  // namespace
@@ -32,6 +54,31 @@ Scenario ScenarioAtRate(const Scenario& base, double rate_per_s, const CapacityS
     if (slo.TpotTargetMs()) s.slo.tpot_ms = slo.TpotTargetMs();
   }
   return s;
+}
+
+void ExtendWorkload(int64_t factor, Scenario* scenario) {
+  WorkloadConfig& w = scenario->workload;
+  if (w.num_requests) *w.num_requests *= factor;
+  if (w.duration_s) *w.duration_s *= static_cast<double>(factor);
+  if (w.trace) w.trace->repeat *= factor;
+}
+
+RateOutcome RunSteadyAtRate(const Scenario& base, double rate, const CapacitySlo& slo,
+                            const std::function<RunResult(const Scenario&)>& run) {
+  const Scenario at_rate = ScenarioAtRate(base, rate, slo);
+  for (int64_t factor = 1;; factor *= 2) {
+    Scenario s = at_rate;
+    ExtendWorkload(factor, &s);
+    const RunResult r = run(s);
+    SteadyState steady = AssessSteadyState(r.requests);
+    steady.extended = factor;
+    const bool settled = steady.steady || steady.long_enough || !slo.Holds(r.summary);
+    Scenario longer = at_rate;
+    ExtendWorkload(factor * 2, &longer);
+    const bool fits =
+        MemoryRefusal(ExpectedRequests(longer.workload).value_or(0), longer.replicas).empty();
+    if (settled || !fits || factor * 2 > kMaxSteadyStateExtension) return {r.summary, steady};
+  }
 }
 
 void CheckCapacityScenario(const Scenario& scenario) {
@@ -55,14 +102,18 @@ CapacityResult RunCapacity(const Scenario& base, const CapacitySlo& slo,
   CheckCapacityScenario(base);
   int64_t runs = 0;
   const auto evaluate = [&](double rate) {
-    Summary s = RunScenario(ScenarioAtRate(base, rate, slo)).summary;
+    RateOutcome o =
+        RunSteadyAtRate(base, rate, slo, [](const Scenario& s) { return RunScenario(s); });
     if (progress) {
+      const Summary& s = o.summary;
+      const bool holds = slo.Holds(s) && o.steady->steady;
       fmt::print(*progress,
-                 "capacity: run {}: {:.6g} req/s -> {} (p99 ttft {:.1f} ms, p99 tpot {:.2f} ms)\n",
-                 ++runs, rate, slo.Holds(s) ? "holds" : "fails", s.ttft.p99_ms, s.tpot.p99_ms);
+                 "capacity: run {}: {:.6g} req/s -> {} (p99 ttft {} ms, p99 tpot {} ms{})\n",
+                 ++runs, rate, holds ? "holds" : "fails", Ms(s.ttft, 1), Ms(s.tpot, 2),
+                 o.steady->steady ? "" : "; " + o.steady->Reason());
       progress->flush();
     }
-    return s;
+    return o;
   };
   return FindCapacity(evaluate, slo, options);
 }
@@ -75,16 +126,44 @@ nlohmann::ordered_json CapacityToJson(const CapacityResult& r, const CapacitySlo
   j["fail_rate"] = r.fail_rate;
   j["tolerance"] = options.tolerance;
   j["slo"] = SloToJson(slo);
+  j["steady_state"] =
+      r.at_max_steady ? SteadyStateToJson(*r.at_max_steady) : nlohmann::ordered_json();
   j["summary"] = SummaryToJson(r.at_max);
   nlohmann::ordered_json curve = nlohmann::ordered_json::array();
-  for (const LoadPoint& p : r.curve) {
-    curve.push_back({{"rate", p.rate}, {"holds", p.holds}, {"metrics", SummaryToJson(p.summary)}});
-  }
+  for (const LoadPoint& p : r.curve) curve.push_back(PointJson(p, true));
   j["curve"] = std::move(curve);
   nlohmann::ordered_json search = nlohmann::ordered_json::array();
-  for (const LoadPoint& p : r.search) search.push_back({{"rate", p.rate}, {"holds", p.holds}});
+  for (const LoadPoint& p : r.search) search.push_back(PointJson(p, false));
   j["search"] = std::move(search);
   return j;
+}
+
+std::vector<nlohmann::ordered_json> CapacityCsvRows(const CapacityResult& r) {
+  std::map<double, nlohmann::ordered_json> by_rate;
+  for (const LoadPoint& p : r.search) {
+    nlohmann::ordered_json j = {{"rate", p.rate},       {"holds", p.holds},
+                                {"slo_met", p.slo_met}, {"in_search", true},
+                                {"in_curve", false},    {"max_rate", p.rate == r.max_rate}};
+    j["steady_state"] = p.steady ? SteadyStateToJson(*p.steady) : nlohmann::ordered_json();
+    j["metrics"] = SummaryToJson(p.summary);
+    by_rate[p.rate] = std::move(j);
+  }
+  for (const LoadPoint& p : r.curve) {
+    auto it = by_rate.find(p.rate);
+    if (it != by_rate.end()) {
+      it->second["in_curve"] = true;
+      continue;
+    }
+    nlohmann::ordered_json j = {{"rate", p.rate},       {"holds", p.holds},
+                                {"slo_met", p.slo_met}, {"in_search", false},
+                                {"in_curve", true},     {"max_rate", p.rate == r.max_rate}};
+    j["steady_state"] = p.steady ? SteadyStateToJson(*p.steady) : nlohmann::ordered_json();
+    j["metrics"] = SummaryToJson(p.summary);
+    by_rate[p.rate] = std::move(j);
+  }
+  std::vector<nlohmann::ordered_json> rows;
+  for (auto& [rate, j] : by_rate) rows.push_back(std::move(j));
+  return rows;
 }
 
 void PrintCapacity(const CapacityResult& r, const CapacitySlo& slo, const CapacityOptions& options,
@@ -96,15 +175,22 @@ void PrintCapacity(const CapacityResult& r, const CapacitySlo& slo, const Capaci
              100.0 * options.tolerance);
   fmt::print(out, "\nlatency vs load around the knee ({} simulations in the search):\n",
              r.search.size());
-  fmt::print(out, "{:>10}{:>10}{:>11}{:>10}{:>10}{:>11}{:>8}{:>9}  {}\n", "rate", "thruput",
-             "p99 ttft", "p99 tpot", "p99 itl", "p99 e2el", "attain", "goodput", "SLO");
-  fmt::print(out, "{:>10}{:>10}{:>11}{:>10}{:>10}{:>11}{:>8}{:>9}\n", "(req/s)", "(req/s)", "(ms)",
-             "(ms)", "(ms)", "(ms)", "(%)", "(req/s)");
+  fmt::print(out, "{:>10}{:>10}{:>11}{:>10}{:>10}{:>11}{:>8}{:>9}{:>9}  {}\n", "rate", "thruput",
+             "p99 ttft", "p99 tpot", "p99 itl", "p99 e2el", "attain", "goodput", "backlog", "SLO");
+  fmt::print(out, "{:>10}{:>10}{:>11}{:>10}{:>10}{:>11}{:>8}{:>9}{:>9}\n", "(req/s)", "(req/s)",
+             "(ms)", "(ms)", "(ms)", "(ms)", "(%)", "(req/s)", "(trend)");
   for (const LoadPoint& p : r.curve) PrintRow(p, r.max_rate, out);
   fmt::print(out, "\n{:<34}{:>14.4g}  (fails at {:.4g})\n", "Max rate at SLO (req/s):", r.max_rate,
              r.fail_rate);
   fmt::print(out, "{:<34}{:>14.4g}\n", "Goodput at max rate (req/s):", s.goodput);
   fmt::print(out, "{:<34}{:>14.1f}\n", "Output throughput (tok/s):", s.output_throughput);
+  if (r.at_max_steady && r.at_max_steady->judged) {
+    const SteadyState& st = *r.at_max_steady;
+    fmt::print(out,
+               "Steady state at max rate:          backlog {:+.0f} over the second half of the "
+               "arrivals (threshold {:.0f}); {} completions for {} arrivals\n",
+               st.backlog_trend, st.threshold, st.completions, st.arrivals);
+  }
 }
 
 }  // namespace servesim

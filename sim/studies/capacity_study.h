@@ -4,11 +4,13 @@
 // console table.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 
 #include "sim/config/scenario.h"
+#include "sim/runner.h"
 #include "sim/studies/capacity.h"
 #include "sim/studies/slo.h"
 
@@ -18,6 +20,17 @@ namespace servesim {
 // targets of `slo` replace the scenario's own slo: where given; with --attainment exactly those
 // are used). A trace workload keeps its lengths and gets Poisson arrivals.
 Scenario ScenarioAtRate(const Scenario& base, double rate_per_s, const CapacitySlo& slo);
+
+// The scenario's workload made `factor` times longer: num_requests, duration_s and a trace's
+// repeat count, whichever bound it.
+void ExtendWorkload(int64_t factor, Scenario* scenario);
+
+// Runs `base` at `rate` req/s (ScenarioAtRate) with `run` and judges its steady state. When the
+// SLO is met but the backlog seems to grow over a window too short to tell warm-up from overload
+// (SteadyState::long_enough), the rate is run again with a workload 2, 4, ... up to
+// kMaxSteadyStateExtension times longer, and the longest run decides.
+RateOutcome RunSteadyAtRate(const Scenario& base, double rate, const CapacitySlo& slo,
+                            const std::function<RunResult(const Scenario&)>& run);
 
 // Throws InputError unless the scenario has open-loop arrivals whose rate can be varied.
 void CheckCapacityScenario(const Scenario& scenario);
@@ -31,6 +44,9 @@ CapacityResult RunCapacity(const Scenario& base, const CapacitySlo& slo,
 
 nlohmann::ordered_json CapacityToJson(const CapacityResult& r, const CapacitySlo& slo,
                                       const CapacityOptions& options);
+// One object per simulated rate (search and curve, by rate) for --csv: rate, holds, slo_met,
+// in_search, in_curve, steady_state and, for curve points, the run's metrics.
+std::vector<nlohmann::ordered_json> CapacityCsvRows(const CapacityResult& r);
 void PrintCapacity(const CapacityResult& r, const CapacitySlo& slo, const CapacityOptions& options,
                    std::ostream& out);
 

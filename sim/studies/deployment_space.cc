@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
+#include "models/topology.h"
 #include "sim/config/input_error.h"
 
 namespace servesim {
@@ -26,16 +28,46 @@ std::vector<Override> ParallelOverrides(const Deployment& d) {
           {"hardware.num_gpus", std::to_string(d.NumGpus()), origin}};
 }
 
-// Why the study's own rules exclude `d` (before any scenario validation), or "".
+// Why `d` is not a deployment of `base`'s model and hardware: the study's own rules (tensor
+// parallelism inside a node, equal pipeline stages) and every rule of the scenario validation that
+// depends on the shape (heads, experts, ranges, a network between nodes), so that a scenario error
+// left after these is about the settings, not the shape. "" when none applies.
 std::string RuleViolation(const Scenario& base, const Deployment& d) {
+  const ModelSpec& m = base.model;
   const int64_t per_node = base.hardware.topology.gpus_per_node;
   if (d.tp > per_node) {
     return fmt::format("tp {} > {} GPUs per node of {}: tensor parallelism stays inside a node",
                        d.tp, per_node, base.hardware.name);
   }
-  if (base.model.num_layers % d.pp != 0) {
+  if (d.tp > 1024 || d.pp > 1024 || d.ep > 1024) {
+    return fmt::format("tp, pp and ep are at most 1024 (parallel.*), got tp {}, pp {}, ep {}", d.tp,
+                       d.pp, d.ep);
+  }
+  if (m.num_layers % d.pp != 0) {
     return fmt::format("pp {} does not divide the model's {} layers into equal stages", d.pp,
-                       base.model.num_layers);
+                       m.num_layers);
+  }
+  if (const std::string tp_rule = m.TensorParallelViolation(d.tp); !tp_rule.empty()) {
+    return fmt::format("parallel.tp: {}", tp_rule);
+  }
+  if (d.ep > 1 && (!m.IsMoe() || m.moe_num_experts % d.ep != 0 || d.tp % d.ep != 0)) {
+    return fmt::format("ep {} must divide tp ({}) and the model's {} experts", d.ep, d.tp,
+                       m.moe_num_experts);
+  }
+  const double factor = base.engine.cost.moe_imbalance_factor;
+  if (d.ep > 1 &&
+      factor > std::min(static_cast<double>(d.ep), static_cast<double>(m.moe_num_experts) /
+                                                       static_cast<double>(m.moe_top_k))) {
+    return fmt::format("engine.moe_imbalance_factor {} is more than ep {} allows", factor, d.ep);
+  }
+  if (d.replicas > kMaxReplicas || d.NumGpus() > kMaxGpus) {
+    return fmt::format("at most {} replicas and {} GPUs (hardware.num_gpus, parallel.replicas)",
+                       kMaxReplicas, kMaxGpus);
+  }
+  const Topology topo = TopologyFor(base.hardware);
+  if (topo.NodesFor(d.GpusPerReplica()) > 1 && topo.scale_out.bandwidth_bytes_per_s <= 0) {
+    return fmt::format("a replica of {} GPUs spans nodes, but {} has no network between nodes",
+                       d.GpusPerReplica(), base.hardware.name);
   }
   return "";
 }
@@ -152,7 +184,10 @@ std::vector<DeploymentCandidate> EnumerateDeployments(const StudyBase& base, int
         if (c.skipped.empty()) {
           try {
             c.scenario = DeploymentScenario(base, c.deployment, extra);
-          } catch (const InputError& e) {
+          } catch (const DeploymentError& e) {
+            // Memory and KV capacity depend on the shape; a precision the GPU lacks does not,
+            // and neither does any other error left after RuleViolation: those are bad input.
+            if (!e.depends_on_shape()) throw;
             c.skipped = e.what();
           }
         }

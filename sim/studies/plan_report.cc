@@ -5,6 +5,7 @@
 
 #include "sim/studies/scaling_report.h"
 #include "sim/studies/slo.h"
+#include "sim/studies/trust.h"
 
 namespace servesim {
 namespace {
@@ -33,19 +34,36 @@ Json EngineJson(const Scenario& s) {
           {"max_model_len", e.max_model_len}};
 }
 
-Json ShapeJson(const ShapeCost& s) {
+Json ShapeJson(const PlanOption& o, const ShapeCost& s) {
   Json j;
   j["deployment"] = DeploymentToJson(s.shape);
+  const std::string& variant = o.variants[static_cast<size_t>(s.variant)].name;
+  if (!variant.empty()) j["engine_variant"] = variant;
   if (!s.skipped.empty()) {
     j["skipped"] = s.skipped;
     return j;
   }
   j["replica_capacity"] = s.replica_capacity;
   j["serving_replicas"] = s.serving_replicas;
+  j["units"] = s.units;
   j["num_gpus"] = s.num_gpus;
   j["cost_per_hour"] = s.cost_per_hour;
   j["simulations"] = s.simulations;
+  j["steady_state"] = s.steady ? SteadyStateToJson(*s.steady) : Json();
   return j;
+}
+
+Json VariantsJson(const PlanOption& o) {
+  Json list = Json::array();
+  for (const EngineVariant& v : o.variants) {
+    Json j = {{"name", v.name}};
+    Json sets = Json::object();
+    for (const Override& x : v.sets) sets[x.key] = x.value;
+    j["set"] = std::move(sets);
+    if (!v.skipped.empty()) j["skipped"] = v.skipped;
+    list.push_back(std::move(j));
+  }
+  return list;
 }
 
 Json VerificationJson(const Verification& v) {
@@ -56,7 +74,8 @@ Json VerificationJson(const Verification& v) {
           {"rate", s.request_throughput},
           {"p99_ttft_ms", s.ttft.p99_ms},
           {"p99_tpot_ms", s.tpot.p99_ms},
-          {"slo_attainment", s.slo_attainment}};
+          {"slo_attainment", s.slo_attainment},
+          {"steady_state", SteadyStateToJson(v.steady)}};
 }
 
 Json OptionJson(const PlanOption& o, const PlanSpec& spec, int rank) {
@@ -69,13 +88,18 @@ Json OptionJson(const PlanOption& o, const PlanSpec& spec, int rank) {
   for (const PlanCandidate& x : spec.candidates) {
     if (x.name == o.name) c = &x;
   }
+  j["unit_gpus"] = o.unit_gpus;
   if (o.Feasible()) {
     j["num_gpus"] = o.num_gpus;
+    j["units"] = o.units;
+    j["idle_gpus"] = o.num_gpus - o.deployment.NumGpus();
     j["deployment"] = DeploymentToJson(o.deployment);
     j["serving_replicas"] = o.serving_replicas;
     j["redundancy_replicas"] = spec.n_plus;
-    j["engine"] = EngineJson(o.scenario);
-    j["replica_capacity"] = o.shapes[static_cast<size_t>(o.best)].replica_capacity;
+    j["engine"] = EngineJson(o.ChosenScenario());
+    const std::string& variant = o.variants[static_cast<size_t>(o.Best().variant)].name;
+    j["engine_variant"] = variant.empty() ? Json() : Json(variant);
+    j["replica_capacity"] = o.Best().replica_capacity;
     j["capacity"] = o.capacity;
     j["headroom"] = o.headroom;
     j["cost_per_gpu_hour"] = o.cost_per_gpu_hour;
@@ -83,10 +107,12 @@ Json OptionJson(const PlanOption& o, const PlanSpec& spec, int rank) {
     j["cost_per_million_tokens"] = o.cost_per_million_tokens;
     j["total_cost"] = o.total_cost;
     j["verified"] = VerificationJson(o.verification);
+    j["trust"] = TrustToJson(TrustOf(o.ChosenScenario(), o.deployment));
   }
   if (c) j["price"] = PriceJson(c->price);
+  if (o.variants.size() > 1 || !o.variants[0].name.empty()) j["engine_variants"] = VariantsJson(o);
   Json shapes = Json::array();
-  for (const ShapeCost& s : o.shapes) shapes.push_back(ShapeJson(s));
+  for (const ShapeCost& s : o.shapes) shapes.push_back(ShapeJson(o, s));
   j["shapes"] = std::move(shapes);
   return j;
 }
@@ -156,11 +182,23 @@ Json PlanReplicationMetrics(const PlanResult& r) {
   for (const PlanOption& o : r.options) {
     if (!o.Feasible()) continue;
     options[o.name] = {{"num_gpus", o.num_gpus},
-                       {"replica_capacity", o.shapes[static_cast<size_t>(o.best)].replica_capacity},
+                       {"replica_capacity", o.Best().replica_capacity},
                        {"cost_per_hour", o.cost_per_hour},
                        {"cost_per_million_tokens", o.cost_per_million_tokens}};
   }
   return {{"options", std::move(options)}};
+}
+
+std::vector<Json> PlanCsvRows(const Json& doc) {
+  std::vector<Json> rows;
+  for (const Json& o : doc["options"]) {
+    Json row;
+    for (const auto& [key, value] : o.items()) {
+      if (key != "shapes" && key != "engine_variants") row[key] = value;
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 void PrintPlan(const PlanResult& r, const PlanSpec& spec, std::ostream& out) {
@@ -170,8 +208,9 @@ void PrintPlan(const PlanResult& r, const PlanSpec& spec, std::ostream& out) {
              "N+{}; horizon {} years\n\n",
              r.target_rate, r.target_rate * r.mean_output_tokens, spec.peak_factor, r.peak_rate,
              spec.slo.Describe(), spec.n_plus, spec.horizon_years);
-  fmt::print(out, "{:>4}  {:<18}{:>6}  {:<16}{:>10}{:>10}{:>11}{:>10}{:>14}\n", "rank", "candidate",
-             "GPUs", "deployment", "headroom", "$/hour", "$/M tok", "verified", "total $");
+  fmt::print(out, "{:>4}  {:<18}{:>10}  {:<16}{:>10}{:>10}{:>11}{:>10}{:>14}\n", "rank",
+             "candidate", "GPUs", "deployment", "headroom", "$/hour", "$/M tok", "verified",
+             "total $");
   int rank = 0;
   for (const PlanOption& o : r.options) {
     if (!o.Feasible()) {
@@ -185,9 +224,20 @@ void PrintPlan(const PlanResult& r, const PlanSpec& spec, std::ostream& out) {
             ? (o.verification.replicas_added > 0 ? fmt::format("+{}", o.verification.replicas_added)
                                                  : "yes")
             : "FAILS";
-    fmt::print(out, "{:>4}  {:<18}{:>6}  {:<16}{:>9.0f}%{:>10.2f}{:>11.3f}{:>10}{:>14.0f}\n",
-               ++rank, o.name, o.num_gpus, o.deployment.Name(), 100 * o.headroom, o.cost_per_hour,
+    const std::string gpus = o.unit_gpus > 1
+                                 ? fmt::format("{} ({}x{})", o.num_gpus, o.units, o.unit_gpus)
+                                 : fmt::format("{}", o.num_gpus);
+    fmt::print(out, "{:>4}  {:<18}{:>10}  {:<16}{:>9.0f}%{:>10.2f}{:>11.3f}{:>10}{:>14.0f}\n",
+               ++rank, o.name, gpus, o.deployment.Name(), 100 * o.headroom, o.cost_per_hour,
                o.cost_per_million_tokens, verified, o.total_cost);
+    const std::string& variant = o.variants[static_cast<size_t>(o.Best().variant)].name;
+    if (!variant.empty()) fmt::print(out, "{:>4}  {:<18}engine: {}\n", "", "", variant);
+    const Trust trust = TrustOf(o.ChosenScenario(), o.deployment);
+    fmt::print(out, "{:>4}  {:<18}trust: {}\n", "", "", DescribeTrust(trust));
+    if (o.num_gpus > o.deployment.NumGpus()) {
+      fmt::print(out, "{:>4}  {:<18}{} of the {} GPUs paid for idle (whole units of {})\n", "", "",
+                 o.num_gpus - o.deployment.NumGpus(), o.num_gpus, o.unit_gpus);
+    }
   }
   for (const PlanResult::Sensitivity& s : r.sensitivity) {
     fmt::print(out, "\nstep times x{}:", s.scale);

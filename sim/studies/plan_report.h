@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <vector>
 
 #include "sim/studies/plan.h"
 
@@ -14,6 +15,10 @@ nlohmann::ordered_json PlanToJson(const PlanResult& r, const PlanSpec& spec);
 // The headline numbers per candidate ("options.<name>.cost_per_hour", ...): what the
 // replications summarise.
 nlohmann::ordered_json PlanReplicationMetrics(const PlanResult& r);
+
+// One object per option (ranked) for --csv: the options of PlanToJson's `doc` without their
+// shapes and variants.
+std::vector<nlohmann::ordered_json> PlanCsvRows(const nlohmann::ordered_json& doc);
 
 void PrintPlan(const PlanResult& r, const PlanSpec& spec, std::ostream& out);
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -14,11 +15,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kPlanKeys = {
-    "description",          "scenario",   "slo",         "target", "redundancy", "horizon_years",
-    "max_gpus_per_replica", "strategies", "sensitivity", "verify", "tolerance",  "candidates"};
+const std::vector<std::string> kPlanKeys = {"description",
+                                            "scenario",
+                                            "slo",
+                                            "target",
+                                            "redundancy",
+                                            "horizon_years",
+                                            "max_gpus_per_replica",
+                                            "strategies",
+                                            "sensitivity",
+                                            "verify",
+                                            "tolerance",
+                                            "search",
+                                            "candidates"};
 const std::vector<std::string> kCandidateKeys = {
-    "name", "gpu", "set", "price", "power_w", "pue", "usd_per_kwh", "amortisation_years"};
+    "name", "gpu",         "set",    "price",     "power_w",
+    "pue",  "usd_per_kwh", "search", "unit_gpus", "amortisation_years"};
 
 std::string Origin(const ConfigNode& node) {
   const YAML::Mark m = node.Raw().Mark();
@@ -135,6 +147,57 @@ GpuPrice ParsePrice(const ConfigNode& c, const HardwareSpec& hw, double horizon_
   return p;
 }
 
+std::string SearchKey(const std::string& knob) { return "engine." + knob; }
+
+// One value of a searched knob, validated like the scenario key it sets.
+std::string SearchValue(const ConfigNode& v, const std::string& knob) {
+  if (knob == "precision") return v.AsEnum(PrecisionNames());
+  const double hi = knob == "max_num_seqs" ? 1e6 : 1e8;
+  return std::to_string(v.AsInt(Between(1, hi)));
+}
+
+// `search:` as a list of knobs (their default values) or a mapping knob -> list of values.
+std::vector<SearchDimension> ParseSearch(const ConfigNode& node) {
+  std::vector<SearchDimension> dims;
+  std::set<std::string> seen;
+  const auto add = [&](const ConfigNode& at, const std::string& knob) {
+    if (std::find(SearchKnobs().begin(), SearchKnobs().end(), knob) == SearchKnobs().end()) {
+      at.Fail(
+          fmt::format("unknown engine knob '{}' to search; expected one of precision, "
+                      "max_num_seqs, max_num_batched_tokens{}",
+                      knob, DidYouMean(knob, SearchKnobs())));
+    }
+    if (!seen.insert(knob).second) at.Fail(fmt::format("'{}' is listed twice", knob));
+    dims.push_back({knob, SearchKey(knob), {}, Origin(at)});
+  };
+  if (node.IsSequence()) {
+    for (const ConfigNode& item : node.Elements()) {
+      add(item, item.AsString());
+      dims.back().values = DefaultSearchValues(dims.back().knob);
+    }
+  } else if (node.IsMap()) {
+    node.CheckKeys(SearchKnobs());
+    for (const std::string& knob : node.Keys()) {
+      const ConfigNode list = node.Child(knob);
+      add(list, knob);
+      if (!list.IsSequence() || list.Elements().empty()) {
+        list.Fail("expected a non-empty list of values to try, e.g. [128, 256, 512]");
+      }
+      std::set<std::string> values;
+      for (const ConfigNode& v : list.Elements()) {
+        dims.back().values.push_back(SearchValue(v, knob));
+        if (!values.insert(dims.back().values.back()).second) v.Fail("listed twice");
+      }
+    }
+  } else {
+    node.Fail(
+        "expected a list of engine knobs ([precision, max_num_seqs]) or a mapping of knob to "
+        "values ({max_num_seqs: [128, 256]})");
+  }
+  if (dims.empty()) node.Fail("expected at least one engine knob");
+  return dims;
+}
+
 PlanCandidate ParseCandidate(const ConfigNode& c, double horizon_years) {
   c.ExpectMap();
   c.CheckKeys(kCandidateKeys);
@@ -159,7 +222,23 @@ PlanCandidate ParseCandidate(const ConfigNode& c, double horizon_years) {
     }
   }
   out.price = ParsePrice(c, hw, horizon_years);
+  out.unit_gpus = c.GetInt("unit_gpus", 1, Between(1, 1024));
+  if (c.Has("search")) out.search = ParseSearch(c.Child("search"));
   return out;
+}
+
+// A searched knob the candidate's `set:` (or the search) also fixes would be overridden.
+void CheckSearchAgainstSets(const PlanCandidate& c) {
+  for (const SearchDimension& d : c.search) {
+    for (const Override& o : c.sets) {
+      if (o.key == d.key) {
+        throw InputError(
+            fmt::format("{}: search.{}: candidate '{}' also sets {} (at {}); search it or set it, "
+                        "not both",
+                        d.origin, d.knob, c.name, d.key, o.origin));
+      }
+    }
+  }
 }
 
 void ParseCandidates(const ConfigNode& list, PlanSpec* plan) {
@@ -169,6 +248,9 @@ void ParseCandidates(const ConfigNode& list, PlanSpec* plan) {
   std::set<std::string> names;
   for (const ConfigNode& c : list.Elements()) {
     plan->candidates.push_back(ParseCandidate(c, plan->horizon_years));
+    PlanCandidate& added = plan->candidates.back();
+    if (!c.Has("search")) added.search = plan->search;
+    CheckSearchAgainstSets(added);
     if (!names.insert(plan->candidates.back().name).second) {
       c.Fail(fmt::format("candidate name '{}' is used twice (give each a distinct name:)",
                          plan->candidates.back().name));
@@ -178,6 +260,18 @@ void ParseCandidates(const ConfigNode& list, PlanSpec* plan) {
 
 }  // namespace
 
+const std::vector<std::string>& SearchKnobs() {
+  static const std::vector<std::string> knobs = {"precision", "max_num_seqs",
+                                                 "max_num_batched_tokens"};
+  return knobs;
+}
+
+std::vector<std::string> DefaultSearchValues(const std::string& knob) {
+  if (knob == "precision") return {"bf16", "fp8"};  // fp8 only where the GPU has it
+  if (knob == "max_num_seqs") return {"64", "128", "256", "512"};
+  return {"2048", "4096", "8192", "16384"};
+}
+
 PlanSpec LoadPlan(const std::string& path) {
   const ConfigNode root = ConfigNode::LoadFile(path);
   root.ExpectMap();
@@ -186,6 +280,7 @@ PlanSpec LoadPlan(const std::string& path) {
   plan.path = path;
   plan.scenario_path = ScenarioPath(root.Require("scenario"));
   plan.slo = ParseSlo(root.Require("slo"));
+  plan.slo_origin = Origin(root.Child("slo"));
   ParseTarget(root.Require("target"), &plan);
   if (root.Has("redundancy")) {
     const ConfigNode r = root.Child("redundancy");
@@ -198,6 +293,7 @@ PlanSpec LoadPlan(const std::string& path) {
   if (root.Has("sensitivity")) plan.sensitivity_scales = ParseScales(root.Child("sensitivity"));
   plan.verify = root.GetBool("verify", true);
   plan.tolerance = root.GetDouble("tolerance", 0.01, Between(1e-4, 0.5));
+  if (root.Has("search")) plan.search = ParseSearch(root.Child("search"));
   ParseCandidates(root.Require("candidates"), &plan);
   return plan;
 }

@@ -32,17 +32,36 @@ struct GpuPrice {
   double PerHourUsd() const { return AmortisedPerHourUsd() + per_hour_usd + EnergyPerHourUsd(); }
 };
 
+// One engine knob a plan searches (`search:`): the scenario key it sets and the values tried.
+struct SearchDimension {
+  std::string knob;                 // "precision", "max_num_seqs" or "max_num_batched_tokens"
+  std::string key;                  // the scenario key it sets, e.g. "engine.precision"
+  std::vector<std::string> values;  // YAML values, in the order tried
+  std::string origin;               // "plan.yaml:7:3", where the dimension was written
+};
+
+// The knobs `search:` accepts and the values tried when a knob is listed without values
+// (`search: [precision]`): around vLLM's defaults (max_num_seqs 256, V1's 8192-token budget;
+// docs/config.md, engine), by factors of two.
+const std::vector<std::string>& SearchKnobs();
+std::vector<std::string> DefaultSearchValues(const std::string& knob);
+
 struct PlanCandidate {
   std::string name;            // `name:`, default the GPU name
   std::string gpu;             // zoo name or resolved path
   std::vector<Override> sets;  // hardware.gpu and the candidate's `set:`
   GpuPrice price;
+  // GPUs per purchasable unit (an 8-GPU HGX node, a cloud instance): deployments are sized and
+  // priced in whole units.
+  int64_t unit_gpus = 1;
+  std::vector<SearchDimension> search;  // the plan's `search:`, or the candidate's own
 };
 
 struct PlanSpec {
   std::string path;
   std::string scenario_path;  // resolved
   CapacitySlo slo;
+  std::string slo_origin;                     // "plan.yaml:3:3": where `slo:` is, for errors
   std::optional<double> request_rate;         // req/s, average
   std::optional<double> output_tokens_per_s;  // average
   double peak_factor = 1.0;
@@ -53,6 +72,7 @@ struct PlanSpec {
   std::vector<double> sensitivity_scales = {0.9, 1.1};
   bool verify = true;
   double tolerance = 0.01;
+  std::vector<SearchDimension> search;  // plan-level `search:` (candidates may replace it)
   std::vector<PlanCandidate> candidates;
 };
 

@@ -6,9 +6,11 @@
 #include <cmath>
 
 #include "sim/config/input_error.h"
+#include "sim/config/run_estimate.h"
 #include "sim/core/check.h"
 #include "sim/studies/capacity_study.h"
 #include "sim/studies/ordered_parallel.h"
+#include "sim/studies/progress.h"
 #include "sim/studies/scaling_loss.h"
 #include "sim/studies/study_capacity.h"
 
@@ -22,6 +24,19 @@ struct Task {
   Scenario scenario;
 };
 
+// Refuses, before any simulation, a deployment whose runs cannot fit in this machine's memory.
+void CheckFitsInMemory(const ScalingOptions& o, const Scenario& s) {
+  const std::string refusal = MemoryRefusal(ExpectedRequests(s.workload).value_or(0), s.replicas);
+  if (refusal.empty()) return;
+  std::string counts;
+  for (int64_t n : o.gpu_counts) counts += fmt::format("{}{}", counts.empty() ? "" : ",", n);
+  throw InputError(fmt::format(
+      "--gpus {}: at {} GPUs, {}{}; lower the largest count or workload.num_requests", counts,
+      s.num_gpus, refusal,
+      o.scale_requests ? " (the request count grows with the GPUs; --fixed-requests keeps it)"
+                       : ""));
+}
+
 std::vector<Task> Enumerate(const StudyBase& base, const ScalingOptions& o, ScalingResult* result) {
   std::vector<Task> tasks;
   const int64_t smallest = o.gpu_counts.front();
@@ -34,6 +49,7 @@ std::vector<Task> Enumerate(const StudyBase& base, const ScalingOptions& o, Scal
       r.skipped = c.skipped;
       if (c.scenario) {
         if (o.scale_requests) ScaleRequests(static_cast<double>(n) / smallest, &*c.scenario);
+        CheckFitsInMemory(o, *c.scenario);
         tasks.push_back({result->points.size(), point.candidates.size(), std::move(*c.scenario)});
       }
       point.candidates.push_back(std::move(r));
@@ -91,6 +107,28 @@ void FitAndExtrapolate(const ScalingOptions& o, ScalingResult* r) {
   }
   r->usl = FitUsl(xy);
   if (!r->usl) return;
+  // Superlinear: a point above linear by more than the capacity search resolves.
+  const ScalingPoint* above = nullptr;
+  for (const ScalingPoint& p : r->points) {
+    if (p.Best() && p.efficiency > 1 + o.tolerance &&
+        (!above || p.efficiency > above->efficiency)) {
+      above = &p;
+    }
+  }
+  if (r->usl->r_squared < kMinUslRSquared) {
+    r->extrapolation_withheld = fmt::format(
+        "the fit is poor (R^2 {:.3f} < {}): the points do not follow the USL, so its curve says "
+        "nothing beyond them",
+        r->usl->r_squared, kMinUslRSquared);
+    return;
+  }
+  if (above) {
+    r->extrapolation_withheld = fmt::format(
+        "scaling is superlinear ({} GPUs at {:.1f}% of linear): the USL cannot describe gains "
+        "above linear, and they do not continue indefinitely",
+        above->num_gpus, 100 * above->efficiency);
+    return;
+  }
   for (double f : o.extrapolate) {
     ExtrapolatedPoint e;
     e.num_gpus = static_cast<int64_t>(std::llround(f * static_cast<double>(largest)));
@@ -136,6 +174,7 @@ ScalingResult RunScaling(const StudyBase& base, const ScalingOptions& o, std::os
   std::vector<Task> tasks = Enumerate(base, o, &result);
   const double start_per_gpu =
       DefaultStartRate(base.scenario) / static_cast<double>(o.gpu_counts.front());
+  const EtaClock clock;
   RunOrdered(
       static_cast<int64_t>(tasks.size()), std::max(1, o.jobs),
       [&](int64_t i) {
@@ -145,6 +184,7 @@ ScalingResult RunScaling(const StudyBase& base, const ScalingOptions& o, std::os
         CandidateResult& r = result.points[t.point].candidates[t.candidate];
         r.capacity = c.capacity;
         r.at_capacity = c.at_capacity;
+        r.steady = c.steady;
         r.simulations = c.simulations;
         r.skipped = c.failed;
       },
@@ -152,10 +192,10 @@ ScalingResult RunScaling(const StudyBase& base, const ScalingOptions& o, std::os
         const Task& t = tasks[static_cast<size_t>(i)];
         const CandidateResult& c = result.points[t.point].candidates[t.candidate];
         if (!progress) return;
-        fmt::print(*progress, "scaling: {}/{}: {} GPUs {}: {} ({} simulations)\n", i + 1,
+        fmt::print(*progress, "scaling: {}/{}: {} GPUs {}: {} ({} simulations{})\n", i + 1,
                    tasks.size(), t.scenario.num_gpus, c.deployment.Name(),
                    c.skipped.empty() ? fmt::format("{:.4g} req/s", c.capacity) : c.skipped,
-                   c.simulations);
+                   c.simulations, clock.EtaSuffix(i + 1, static_cast<int64_t>(tasks.size())));
         progress->flush();
       });
   for (ScalingPoint& p : result.points) PickBest(&p);

@@ -22,6 +22,9 @@
 
 namespace servesim {
 
+// Below this R^2 (of the capacities) the USL fit is reported but not extrapolated.
+inline constexpr double kMinUslRSquared = 0.9;
+
 struct ScalingOptions {
   std::vector<int64_t> gpu_counts;  // ascending, distinct, >= 1
   Strategies strategies;
@@ -40,6 +43,7 @@ struct CandidateResult {
   std::string skipped;  // why it was not simulated (or why its search failed)
   double capacity = 0;  // req/s at the SLO
   Summary at_capacity;
+  std::optional<SteadyState> steady;  // of the run at capacity
   int64_t simulations = 0;
 };
 
@@ -63,6 +67,9 @@ struct ScalingResult {
   int64_t baseline_gpus = 0;         // the smallest count with a feasible deployment
   double capacity_per_gpu = 0;       // its capacity / its count
   std::optional<UslFit> usl;         // over the feasible points (at least three)
+  // Why the fit is not extrapolated ("" when it is): it fits badly (R^2 < kMinUslRSquared) or the
+  // points scale superlinearly, which the USL cannot describe.
+  std::string extrapolation_withheld;
   std::vector<ExtrapolatedPoint> extrapolated;
 };
 

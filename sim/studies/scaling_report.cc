@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
+
 #include "sim/studies/scaling_loss.h"
 #include "sim/studies/slo.h"
+#include "sim/studies/trust.h"
 
 namespace servesim {
 namespace {
@@ -22,7 +25,7 @@ nlohmann::ordered_json CandidateJson(const CandidateResult& c) {
   return j;
 }
 
-nlohmann::ordered_json PointJson(const ScalingPoint& p) {
+nlohmann::ordered_json PointJson(const ScalingPoint& p, const Scenario& base) {
   nlohmann::ordered_json j;
   j["num_gpus"] = p.num_gpus;
   const CandidateResult* best = p.Best();
@@ -38,6 +41,8 @@ nlohmann::ordered_json PointJson(const ScalingPoint& p) {
   if (best) {
     j["goodput"] = best->at_capacity.goodput;
     j["output_throughput"] = best->at_capacity.output_throughput;
+    j["steady_state"] = best->steady ? SteadyStateToJson(*best->steady) : nlohmann::ordered_json();
+    j["trust"] = TrustToJson(TrustOf(base, best->deployment));
     j["summary"] = SummaryToJson(best->at_capacity);
   }
   nlohmann::ordered_json candidates = nlohmann::ordered_json::array();
@@ -59,6 +64,25 @@ nlohmann::ordered_json UslJson(const ScalingResult& r) {
   const std::optional<double> peak = UslPeak(f.params);
   j["peak_num_gpus"] = peak ? nlohmann::ordered_json(*peak) : nlohmann::ordered_json();
   return j;
+}
+
+// One line per distinct trust verdict, naming the GPU counts it applies to.
+void PrintTrust(const ScalingResult& r, const Scenario& base, std::ostream& out) {
+  std::vector<std::pair<std::string, std::string>> lines;  // verdict, counts
+  for (const ScalingPoint& p : r.points) {
+    if (!p.Best()) continue;
+    const std::string verdict = DescribeTrust(TrustOf(base, p.Best()->deployment));
+    auto it =
+        std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.first == verdict; });
+    if (it == lines.end()) {
+      lines.emplace_back(verdict, std::to_string(p.num_gpus));
+    } else {
+      it->second += fmt::format(", {}", p.num_gpus);
+    }
+  }
+  for (const auto& [verdict, counts] : lines) {
+    fmt::print(out, "Trust ({} GPUs): {}\n", counts, verdict);
+  }
 }
 
 int64_t Simulations(const ScalingResult& r, int64_t* searched) {
@@ -96,7 +120,7 @@ nlohmann::ordered_json ScalingToJson(const ScalingResult& r, const StudyBase& ba
   j["scale_requests"] = o.scale_requests;
   j["baseline"] = {{"num_gpus", r.baseline_gpus}, {"capacity_per_gpu", r.capacity_per_gpu}};
   nlohmann::ordered_json points = nlohmann::ordered_json::array();
-  for (const ScalingPoint& p : r.points) points.push_back(PointJson(p));
+  for (const ScalingPoint& p : r.points) points.push_back(PointJson(p, s));
   j["points"] = std::move(points);
   j["usl"] = UslJson(r);
   nlohmann::ordered_json extra = nlohmann::ordered_json::array();
@@ -108,6 +132,9 @@ nlohmann::ordered_json ScalingToJson(const ScalingResult& r, const StudyBase& ba
                      {"extrapolated", true}});
   }
   j["extrapolated"] = std::move(extra);
+  j["extrapolation_withheld"] = r.extrapolation_withheld.empty()
+                                    ? nlohmann::ordered_json()
+                                    : nlohmann::ordered_json(r.extrapolation_withheld);
   return j;
 }
 
@@ -127,6 +154,19 @@ nlohmann::ordered_json ScalingReplicationMetrics(const ScalingResult& r) {
                 {"kappa", r.usl->params.kappa}};
   }
   return j;
+}
+
+std::vector<nlohmann::ordered_json> ScalingCsvRows(const nlohmann::ordered_json& doc) {
+  std::vector<nlohmann::ordered_json> rows;
+  for (const auto& p : doc["points"]) {
+    nlohmann::ordered_json row = {{"num_gpus", p["num_gpus"]}, {"extrapolated", false}};
+    for (const auto& [key, value] : p.items()) {
+      if (key != "num_gpus" && key != "candidates") row[key] = value;
+    }
+    rows.push_back(std::move(row));
+  }
+  for (const auto& e : doc["extrapolated"]) rows.push_back(e);
+  return rows;
 }
 
 void PrintScaling(const ScalingResult& r, const StudyBase& base, const ScalingOptions& o,
@@ -164,6 +204,7 @@ void PrintScaling(const ScalingResult& r, const StudyBase& base, const ScalingOp
              "(lost = linear - capacity; negative = gain. comm: communication, bubbles: "
              "pipeline_bubbles, kv_batch:\n kv_limited_batch, compute: compute_saturation, "
              "imbalance: routing_imbalance; docs/studies.md)\n");
+  PrintTrust(r, s, out);
   if (!r.usl) {
     fmt::print(out, "\nUSL fit: needs at least three feasible GPU counts\n");
     return;
@@ -179,6 +220,9 @@ void PrintScaling(const ScalingResult& r, const StudyBase& base, const ScalingOp
   for (const ExtrapolatedPoint& e : r.extrapolated) {
     fmt::print(out, "{:>6}  {:<16}{:>10.4g}{:>10.4g}{:>8.1f}  EXTRAPOLATED (USL, not simulated)\n",
                e.num_gpus, "-", e.capacity, e.linear, 100 * e.efficiency);
+  }
+  if (!r.extrapolation_withheld.empty()) {
+    fmt::print(out, "not extrapolated: {}\n", r.extrapolation_withheld);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <vector>
 
 #include "sim/studies/scaling.h"
 
@@ -18,6 +19,10 @@ nlohmann::ordered_json ScalingToJson(const ScalingResult& r, const StudyBase& ba
 // The headline numbers of a result, one object per point ("points.<i>.capacity", ...): what the
 // replications summarise.
 nlohmann::ordered_json ScalingReplicationMetrics(const ScalingResult& r);
+
+// One object per GPU count for --csv: the points of ScalingToJson's `doc` (without their
+// candidates) and then its extrapolated counts, each with "extrapolated".
+std::vector<nlohmann::ordered_json> ScalingCsvRows(const nlohmann::ordered_json& doc);
 
 void PrintScaling(const ScalingResult& r, const StudyBase& base, const ScalingOptions& options,
                   std::ostream& out);

@@ -20,12 +20,17 @@ StudyCapacity SearchCapacity(const Scenario& scenario, const CapacitySlo& slo, d
   StudyCapacity r;
   const auto evaluate = [&](double rate) {
     ++r.simulations;
-    return RunAdjusted(ScenarioAtRate(scenario, rate, slo), step_times).summary;
+    return RunSteadyAtRate(scenario, rate, slo,
+                           [&](const Scenario& s) { return RunAdjusted(s, step_times); });
   };
   try {
     const CapacityResult c = FindCapacity(evaluate, slo, o);
     r.capacity = c.max_rate;
     r.at_capacity = c.at_max;
+    r.steady = c.at_max_steady;
+  } catch (const SloUnreachable& e) {
+    r.failed = e.what();
+    r.unreachable = true;
   } catch (const InputError& e) {
     r.failed = e.what();
   }

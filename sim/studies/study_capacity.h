@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "sim/config/scenario.h"
 #include "sim/report/summary.h"
 #include "sim/studies/slo.h"
+#include "sim/studies/steady_state.h"
 #include "sim/studies/study_step_times.h"
 
 namespace servesim {
@@ -17,8 +19,10 @@ namespace servesim {
 struct StudyCapacity {
   double capacity = 0;  // req/s; 0 when failed
   Summary at_capacity;
+  std::optional<SteadyState> steady;  // of the run at capacity
   int64_t simulations = 0;
-  std::string failed;  // why no capacity was found, or ""
+  std::string failed;        // why no capacity was found, or ""
+  bool unreachable = false;  // failed because the SLO fails even unloaded (SloUnreachable)
 };
 
 // REQUIRES: start_rate > 0, 0 < tolerance < 1.

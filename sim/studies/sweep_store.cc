@@ -8,6 +8,7 @@
 #include "sim/core/check.h"
 #include "sim/core/rng.h"
 #include "sim/report/atomic_file.h"
+#include "sim/report/version.h"
 #include "sim/studies/table_text.h"
 
 namespace servesim {
@@ -67,6 +68,7 @@ nlohmann::ordered_json SweepManifest::ToJson() const {
   j["num_points"] = num_points;
   j["shard"] = shard.ToString();
   j["inputs"] = input_keys;
+  StampVersion(&j);
   return j;
 }
 

@@ -29,6 +29,7 @@ class FixedLength : public LengthDistribution {
   explicit FixedLength(int64_t tokens) : tokens_(tokens) {}
   int64_t Sample(Rng&) const override { return tokens_; }
   double Mean() const override { return static_cast<double>(tokens_); }
+  int64_t Min() const override { return tokens_; }
   std::string Describe() const override { return fmt::format("fixed {}", tokens_); }
 
  private:
@@ -40,6 +41,7 @@ class UniformLength : public LengthDistribution {
   UniformLength(int64_t lo, int64_t hi) : lo_(lo), hi_(hi) {}
   int64_t Sample(Rng& rng) const override { return rng.UniformInt(lo_, hi_); }
   double Mean() const override { return 0.5 * static_cast<double>(lo_ + hi_); }
+  int64_t Min() const override { return lo_; }
   std::string Describe() const override { return fmt::format("uniform [{}, {}]", lo_, hi_); }
 
  private:
@@ -52,6 +54,7 @@ class NormalLength : public LengthDistribution {
   NormalLength(double mean, double std, int64_t lo, int64_t hi)
       : mean_(mean), std_(std), lo_(lo), hi_(hi) {}
   int64_t Sample(Rng& rng) const override { return ClipRound(rng.Normal(mean_, std_), lo_, hi_); }
+  int64_t Min() const override { return std_ == 0 ? ClipRound(mean_, lo_, hi_) : lo_; }
   double Mean() const override {
     const double a = static_cast<double>(lo_), b = static_cast<double>(hi_);
     if (std_ == 0) return std::clamp(mean_, a, b);
@@ -78,6 +81,7 @@ class LognormalLength : public LengthDistribution {
   int64_t Sample(Rng& rng) const override {
     return ClipRound(rng.Lognormal(mu_, sigma_), lo_, hi_);
   }
+  int64_t Min() const override { return sigma_ == 0 ? ClipRound(mean_, lo_, hi_) : lo_; }
   double Mean() const override {
     const double a = static_cast<double>(lo_), b = static_cast<double>(hi_);
     if (sigma_ == 0) return std::clamp(mean_, a, b);

@@ -63,7 +63,13 @@ TraceConfig ParseTrace(const ConfigNode& t) {
     trace.rate_scale = scale.AsDouble(Range{0.0, kMaxRateScale, true});
   }
   trace.repeat = t.GetInt("repeat", 1, Between(1, kMaxTraceRepeat));
-  trace.format = TraceReader(trace.path, format).format();  // reads and checks the header only
+  TraceReader reader(trace.path, format);  // reads and checks the header
+  trace.format = reader.format();
+  // Only the first row is read here; the rest are streamed (and checked) during the run.
+  if (!reader.Next()) {
+    throw InputError(fmt::format(
+        "{}:1: the trace has a header but no rows: no request would arrive", trace.path));
+  }
   return trace;
 }
 

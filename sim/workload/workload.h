@@ -35,6 +35,8 @@ class LengthDistribution {
   virtual ~LengthDistribution() = default;
   virtual int64_t Sample(Rng& rng) const = 0;
   virtual double Mean() const = 0;
+  // The smallest length a sample can have.
+  virtual int64_t Min() const = 0;
   virtual std::string Describe() const = 0;  // e.g. "fixed 128", "uniform [64, 512]"
 };
 

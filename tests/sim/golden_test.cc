@@ -38,7 +38,7 @@ TEST_P(GoldenTest, ScenarioReproducesItsGoldenJson) {
     }
     throw;
   }
-  const std::string json = SummaryToJson(RunScenario(s).summary).dump(2) + "\n";
+  const std::string json = RunJson(RunScenario(s).summary).dump(2) + "\n";
   const std::string golden = ReadFile(root / "tests/golden" / (GetParam() + ".json"));
   if (json == golden) return;
   // Show the first differing line rather than two whole documents.

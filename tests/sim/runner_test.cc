@@ -137,6 +137,30 @@ TEST(RunnerTest, TooLongRequestsAreRejectedNotServed) {
   EXPECT_EQ(r.summary.completed + r.summary.failed, 300);
 }
 
+// Issue 13: a request that fits the replica's KV cache but not one pipeline virtual engine was
+// never admitted: 3 of them hung, 1 aborted on cluster.Idle(). Validation now refuses such a
+// max_model_len; a scenario built past it (here by raising max_model_len after loading) must
+// still end, with those requests failed, not spin.
+TEST(RunnerTest, RequestsLongerThanOneVirtualEngineFailInsteadOfHanging) {
+  Scenario s = FromYaml(R"(
+model: llama-3.1-70b
+hardware: {gpu: h100-sxm-80gb, num_gpus: 2}
+parallel: {tp: 1, pp: 2}
+engine: {max_model_len: 4096}
+workload: {arrival: {process: poisson, rate: 1}, num_requests: 4, input_tokens: 2000,
+           output_tokens: 10}
+seed: 1
+)");
+  const int64_t per_engine = VirtualEngineKvTokens(s.memory, 2, 16);
+  ASSERT_LT(per_engine, 14010);
+  ASSERT_GE(s.memory.kv_capacity_tokens, 14010);
+  s.engine.max_model_len = 16384;  // what validation would refuse
+  s.workload.input_tokens = FromYaml(kBase, {"workload.input_tokens=14000"}).workload.input_tokens;
+  const Summary summary = RunScenario(s).summary;
+  EXPECT_EQ(summary.completed, 0);
+  EXPECT_EQ(summary.failed, 4);
+}
+
 TEST(RunnerTest, MemoryPressurePreemptsAndStillCompletesEverything) {
   const Scenario s =
       FromYaml(kBase, {"engine.gpu_memory_utilization=0.23", "engine.max_model_len=2000",

@@ -59,6 +59,87 @@ TEST_F(CliTest, SeedFlagOverridesAndIsReported) {
   EXPECT_EQ(Run("run " + scenario.string() + " --quiet --seed 42 --json -").out, a.out);
 }
 
+// Issue 13: `run --quiet` used to print nothing at all and exit 0.
+TEST_F(CliTest, QuietSilencesProgressButNeverTheResult) {
+  const fs::path scenario = Write("s.yaml", kScenario);
+  const Outcome loud = Run("run " + scenario.string());
+  const Outcome quiet = Run("run " + scenario.string() + " --quiet");
+  ASSERT_EQ(quiet.code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_EQ(quiet.out, loud.out);
+  EXPECT_NE(quiet.out.find("Completed requests:"), std::string::npos);
+}
+
+TEST_F(CliTest, EveryCommandHasHelpAndTheVersionIsEverywhere) {
+  Outcome o = Run("run --help");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out.rfind("usage: servesim run SCENARIO.yaml", 0), 0u) << o.out;
+  EXPECT_NE(o.out.find("--requests-csv arg"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("--replications arg"), std::string::npos) << o.out;
+  EXPECT_EQ(Run("help run").out, o.out);
+  EXPECT_EQ(Run("run s.yaml --bogus -h").out, o.out);  // help wins over a bad flag
+  for (const char* command : {"capacity", "scaling", "plan", "sweep", "merge", "report", "validate",
+                              "compare", "collectives", "models", "hardware"}) {
+    o = Run(std::string(command) + " --help");
+    EXPECT_EQ(o.code, 0) << command;
+    EXPECT_EQ(o.out.rfind(std::string("usage: servesim ") + command, 0), 0u) << o.out;
+  }
+  o = Run("plan --help");
+  EXPECT_NE(o.out.find("--csv arg"), std::string::npos) << o.out;
+  o = Run("help rnu");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err.rfind("servesim: error: servesim help: unknown command 'rnu' (did you mean "
+                        "'run'?)",
+                        0),
+            0u)
+      << o.err;
+
+  o = Run("--version");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out, std::string("servesim ") + SERVESIM_VERSION + "\n");
+  const fs::path scenario = Write("s.yaml", kScenario);
+  o = Run("run " + scenario.string() + " --json -");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(nlohmann::json::parse(o.out)["servesim_version"], SERVESIM_VERSION);
+}
+
+// Issue 13: a run with no completed request reported p99_ttft_ms 0.0, a perfect latency.
+TEST_F(CliTest, NoSamplesMeansNullStatistics) {
+  // One-token outputs: every request completes but none has a time per output token.
+  const fs::path one = Write("one.yaml", std::string(kScenario) + "slo: {tpot_ms: 5}\n");
+  Outcome o = Run("run " + one.string() + " --set workload.output_tokens=1 --json -");
+  ASSERT_EQ(o.code, 0) << o.err;
+  auto j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["completed"], 50);
+  for (const char* key : {"mean_tpot_ms", "median_tpot_ms", "p90_tpot_ms", "p99_tpot_ms",
+                          "max_tpot_ms", "mean_itl_ms", "p99_itl_ms"}) {
+    EXPECT_TRUE(j[key].is_null()) << key;
+  }
+  EXPECT_GT(j["p99_ttft_ms"].get<double>(), 0);
+  o = Run("run " + one.string() + " --set workload.output_tokens=1");
+  EXPECT_NE(o.out.find("TPOT                   -         -         -         -"), std::string::npos)
+      << o.out;
+  // A trace whose every row is longer than max_model_len: nothing completes, nothing is 0.
+  Write("long.csv", "arrival_s,input_tokens,output_tokens\n0,5000,10\n1,6000,10\n");
+  const fs::path trace = Write("t.yaml",
+                               "model: llama-3.1-8b\nhardware: {gpu: h100-sxm-80gb}\n"
+                               "engine: {max_model_len: 4096}\n"
+                               "workload: {trace: {path: long.csv}}\n");
+  o = Run("run " + trace.string() + " --json -");
+  ASSERT_EQ(o.code, 0) << o.err;
+  j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["completed"], 0);
+  EXPECT_EQ(j["failed"], 2);
+  for (const char* m : {"ttft", "tpot", "itl", "e2el"}) {
+    for (const char* st : {"mean", "median", "p90", "p99", "max"}) {
+      const std::string key = std::string(st) + "_" + m + "_ms";
+      EXPECT_TRUE(j[key].is_null()) << key;
+    }
+  }
+  o = Run("run " + trace.string());
+  EXPECT_NE(o.out.find("No request completed"), std::string::npos) << o.out;
+}
+
 TEST_F(CliTest, UnknownKeyFailsWithLocationAndWritesNothing) {
   const fs::path scenario = Write("s.yaml", std::string(kScenario) + "engine:\n  max_num_seq: 3\n");
   const Outcome o = Run("run " + scenario.string() + " --json " + (dir_ / "out.json").string());

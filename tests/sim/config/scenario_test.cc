@@ -1,5 +1,6 @@
 #include "sim/config/scenario.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -127,6 +128,65 @@ TEST(ScenarioTest, RejectsWhatTheHardwareCannotDo) {
       "s.yaml:1:1: engine.max_model_len defaults to the model's context length (131072), "
       "more than the KV cache holds (38816 tokens); set engine.max_model_len <= 38816 or give "
       "the KV cache more memory");
+}
+
+// Issue 13: with pp > 1 a replica's KV blocks are split over pp virtual engines and a request
+// lives on one of them. This scenario's 14,010-token requests fit the replica's cache but not one
+// engine's half: it used to hang (3 requests) or abort on cluster.Idle() (1 request).
+TEST(ScenarioTest, MaxModelLenMustFitOnePipelineVirtualEngine) {
+  const char* yaml =
+      "model: llama-3.1-70b\n"
+      "hardware: {gpu: h100-sxm-80gb, num_gpus: 2}\n"
+      "parallel: {tp: 1, pp: 2}\n"
+      "engine: {max_model_len: 16384}\n"
+      "workload: {arrival: {process: poisson, rate: 1}, num_requests: 3, input_tokens: 14000,\n"
+      "           output_tokens: 10}\n"
+      "seed: 1\n";
+  const auto error = [&](const std::vector<std::string>& sets) {
+    try {
+      ParseScenario(ApplyOverrides(ConfigNode::LoadString(yaml, "pp.yaml"), sets), std::nullopt);
+    } catch (const DeploymentError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string e = error({});
+  EXPECT_EQ(e.rfind("pp.yaml:4:25: engine.max_model_len: 16384 is more than one pipeline virtual "
+                    "engine's KV cache holds (",
+                    0),
+            0u)
+      << e;
+  EXPECT_NE(e.find("blocks of 16 tokens are split over pp = 2 virtual engines"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("lower parallel.pp, raise parallel.tp or give the KV cache more memory"),
+            std::string::npos)
+      << e;
+  // The capacity it names is what one engine holds, half the replica's blocks.
+  const Scenario ok =
+      ParseScenario(ApplyOverrides(ConfigNode::LoadString(yaml, "pp.yaml"),
+                                   {"engine.max_model_len=2048", "workload.input_tokens=1000"}),
+                    std::nullopt);
+  const int64_t cap = VirtualEngineKvTokens(ok.memory, 2, 16);
+  EXPECT_EQ(cap, ok.memory.num_kv_blocks / 2 * 16);
+  EXPECT_LT(cap, 16384);
+  EXPECT_GE(ok.memory.kv_capacity_tokens, 14010);  // the replica as a whole would hold it
+  EXPECT_NE(e.find(fmt::format("({} tokens:", cap)), std::string::npos) << e;
+  EXPECT_EQ(error({fmt::format("engine.max_model_len={}", cap), "workload.input_tokens=1000"}),
+            "no error");
+  EXPECT_NE(error({fmt::format("engine.max_model_len={}", cap + 1), "workload.input_tokens=1000"})
+                .find("is more than one"),
+            std::string::npos);
+}
+
+TEST(ScenarioTest, DisaggregatedPoolMaxModelLenMustFitOneVirtualEngine) {
+  const std::string e =
+      ErrorOf({"model=llama-3.1-70b", "disaggregation.prefill.tp=4", "disaggregation.decode.tp=1",
+               "disaggregation.decode.pp=2", "engine.max_model_len=16384"});
+  EXPECT_NE(e.find(": disaggregation.decode: engine.max_model_len 16384 is more than one "
+                   "pipeline virtual engine of this pool holds ("),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("split over pp = 2 virtual engines"), std::string::npos) << e;
 }
 
 TEST(ScenarioTest, RejectsUnknownKeysAndNotYetSupportedParallelism) {

@@ -8,6 +8,19 @@
 namespace servesim {
 namespace {
 
+// A request whose sequence cannot fit the engine's KV cache would wait or preempt itself forever
+// (issue 13); the driver refuses it at arrival, so one reaching a scheduler is a bug.
+TEST(SchedulerDeathTest, ARequestThatCanNeverFitIsAnInternalErrorNotASpin) {
+  Harness h(Config(SchedulerPolicy::kVllm, 64, 10, 4));  // 40 tokens of KV
+  RequestTable probe(1);
+  probe[0].input_tokens = 30;
+  probe[0].output_tokens = 10;
+  EXPECT_TRUE(h.scheduler_->CanEverFit(probe[0]));
+  probe[0].output_tokens = 11;
+  EXPECT_FALSE(h.scheduler_->CanEverFit(probe[0]));
+  EXPECT_DEATH(h.Add(30, 11), "a request longer than the engine's KV cache is never served");
+}
+
 TEST(SchedulerTest, ChunkedPrefillSplitsALongPromptUnderTheTokenBudget) {
   Harness h(Config(SchedulerPolicy::kVllm, 4096, 10000, 16));
   const RequestId id = h.Add(10000, 3);

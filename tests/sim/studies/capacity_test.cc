@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "sim/config/input_error.h"
 #include "sim/config/scenario.h"
@@ -88,6 +90,11 @@ TEST(CapacityTest, HalvesWhenTheStartRateFails) {
   const CapacityResult r = FindCapacity(std::ref(fake), TtftSlo(), o);
   EXPECT_EQ(r.search[0].rate, 16);
   EXPECT_FALSE(r.search[0].holds);
+  // After two failures the floor is tried once (it holds), then the halving goes on.
+  EXPECT_EQ(r.search[1].rate, 8);
+  EXPECT_EQ(r.search[2].rate, o.min_rate);
+  EXPECT_TRUE(r.search[2].holds);
+  EXPECT_EQ(r.search[3].rate, 4);
   EXPECT_LE(r.max_rate, 0.3);
   EXPECT_GT(r.max_rate, 0.3 / (1 + o.tolerance));
 }
@@ -97,8 +104,12 @@ TEST(CapacityTest, LimitsOnBothSidesAreReported) {
   StepModelFake always{1e12, {}};
   CapacityOptions o;
   EXPECT_EQ(ErrorOf([&] { FindCapacity(std::ref(never), TtftSlo(), o); }),
-            "capacity: the SLO (ttft_p99_ms <= 2000) fails even at 0.00195312 req/s: it is "
+            "capacity: the SLO (ttft_p99_ms <= 2000) fails even at 0.001 req/s: it is "
             "below the unloaded latency");
+  // Issue 13: an impossible SLO is found out after the start rate, half of it and the floor
+  // (three simulations), not after halving all the way down (eleven).
+  EXPECT_EQ(never.calls, (std::map<double, int>{{0.001, 1}, {0.5, 1}, {1, 1}}));
+  EXPECT_THROW(FindCapacity(std::ref(never), TtftSlo(), o), SloUnreachable);
   EXPECT_EQ(ErrorOf([&] { FindCapacity(std::ref(always), TtftSlo(), o); }),
             "capacity: the SLO (ttft_p99_ms <= 2000) still holds at 8.38861e+06 req/s; is the "
             "workload too short to load the deployment (workload.num_requests / duration_s)?");
@@ -158,8 +169,30 @@ TEST_F(CapacityRunTest, SimulatedSearchIsDeterministicAndWritesJson) {
   EXPECT_EQ(j["curve"].size(), 8u);
   EXPECT_EQ(j["slo"]["ttft_p99_ms"], 500);
   const std::string first = testing::Slurp(json);
-  ASSERT_EQ(Servesim(cmd + " --quiet").code, 0);
+  const auto quiet = Servesim(cmd + " --quiet");
+  ASSERT_EQ(quiet.code, 0);
   EXPECT_EQ(testing::Slurp(json), first);
+  // --quiet silences the progress on stderr, never the result (issue 13).
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_EQ(quiet.out, o.out);
+  // --csv: one row per simulated rate, by rate, with flat columns.
+  const std::string csv = (dir_ / "cap.csv").string();
+  ASSERT_EQ(Servesim(cmd + " --quiet --csv " + csv).code, 0);
+  const std::string table = testing::Slurp(csv);
+  EXPECT_EQ(table.rfind("rate,holds,slo_met,in_search,in_curve,max_rate,steady_state.steady,", 0),
+            0u)
+      << table;
+  EXPECT_NE(table.find(",metrics.p99_ttft_ms,"), std::string::npos);
+  std::set<double> rates;
+  for (const auto& p : j["search"]) rates.insert(p["rate"].get<double>());
+  for (const auto& p : j["curve"]) rates.insert(p["rate"].get<double>());
+  EXPECT_EQ(static_cast<size_t>(std::count(table.begin(), table.end(), '\n')), rates.size() + 1);
+  EXPECT_TRUE(j["steady_state"]["steady"].get<bool>());
+  EXPECT_FALSE(j["trust"]["validated"].get<bool>());
+  // With --json - the result is the JSON on stdout, the table is left out.
+  const auto to_stdout = Servesim(cmd.substr(0, cmd.find(" --json ")) + " --quiet --json -");
+  ASSERT_EQ(to_stdout.code, 0);
+  EXPECT_EQ(to_stdout.out, first);
 }
 
 TEST_F(CapacityRunTest, ClosedLoopScenariosAreRefused) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "sim/config/input_error.h"
@@ -152,6 +153,171 @@ TEST_F(PlanTest, RanksCandidatesByCostAndMeetsTheTarget) {
   }
 }
 
+TEST(PlanUnitsTest, ReplicasFillWholeUnits) {
+  // 3 replicas of 2 GPUs in 8-GPU nodes: one node, which holds 4.
+  UnitSizing u = SizeInUnits(2, 3, 8);
+  EXPECT_EQ(u.units, 1);
+  EXPECT_EQ(u.replicas_held, 4);
+  u = SizeInUnits(2, 5, 8);  // two nodes hold 8
+  EXPECT_EQ(u.units, 2);
+  EXPECT_EQ(u.replicas_held, 8);
+  u = SizeInUnits(3, 3, 8);  // a replica never straddles two nodes: 2 per node
+  EXPECT_EQ(u.units, 2);
+  EXPECT_EQ(u.replicas_held, 4);
+  u = SizeInUnits(16, 3, 8);  // larger than a node: two whole nodes each
+  EXPECT_EQ(u.units, 6);
+  EXPECT_EQ(u.replicas_held, 3);
+  u = SizeInUnits(4, 3, 1);  // per GPU: exactly what is needed
+  EXPECT_EQ(u.units, 12);
+  EXPECT_EQ(u.replicas_held, 3);
+}
+
+TEST_F(PlanTest, CandidatesAreBoughtInWholeUnitsAndSearchEngineKnobs) {
+  const PlanSpec spec = LoadPlan(PlanFile(std::string(kSlo) + kTarget +
+                                          "max_gpus_per_replica: 1\n"
+                                          "sensitivity: {step_time_scales: []}\n"
+                                          "search: {precision: [bf16, fp8]}\n"
+                                          "candidates:\n"
+                                          "  - {gpu: h100-sxm-80gb, name: per-gpu}\n"
+                                          "  - {gpu: h100-sxm-80gb, name: node, unit_gpus: 8}\n"
+                                          "  - {gpu: a100-sxm-80gb, search: [max_num_seqs]}\n")
+                                     .string());
+  ASSERT_EQ(spec.candidates[0].search.size(), 1u);  // the plan's search
+  EXPECT_EQ(spec.candidates[0].search[0].values, (std::vector<std::string>{"bf16", "fp8"}));
+  EXPECT_EQ(spec.candidates[2].search[0].knob, "max_num_seqs");  // its own, default values
+  EXPECT_EQ(spec.candidates[2].search[0].values,
+            (std::vector<std::string>{"64", "128", "256", "512"}));
+  const StudyBase base = LoadStudyBase(spec.scenario_path, {}, std::nullopt);
+  PlanRunOptions run;
+  run.jobs = 2;
+  const PlanResult r = RunPlan(spec, base, run);
+  const auto find = [&](const std::string& name) -> const PlanOption& {
+    for (const PlanOption& o : r.options) {
+      if (o.name == name) return o;
+    }
+    ADD_FAILURE() << name;
+    return r.options[0];
+  };
+  const PlanOption& per_gpu = find("per-gpu");
+  const PlanOption& node = find("node");
+  ASSERT_TRUE(per_gpu.Feasible() && node.Feasible());
+  ASSERT_EQ(per_gpu.variants.size(), 2u);
+  EXPECT_EQ(per_gpu.variants[1].name, "precision=fp8");
+  EXPECT_EQ(per_gpu.shapes.size(), 2u);  // tp1 under each variant
+  // Whole nodes: 8 GPUs paid, every slot a serving replica, at 8 x the price per GPU.
+  EXPECT_EQ(node.units, 1);
+  EXPECT_EQ(node.num_gpus, 8);
+  EXPECT_EQ(node.deployment.replicas, 8);
+  EXPECT_EQ(node.serving_replicas, 8);
+  EXPECT_DOUBLE_EQ(node.cost_per_hour, 8 * 4.25);
+  EXPECT_LE(per_gpu.num_gpus, 8);
+  EXPECT_DOUBLE_EQ(per_gpu.cost_per_hour, 4.25 * per_gpu.num_gpus);
+  EXPECT_GE(node.capacity, per_gpu.capacity);
+  // The A100 searched max_num_seqs over four values.
+  const PlanOption& a100 = find("a100-sxm-80gb");
+  ASSERT_EQ(a100.variants.size(), 4u);
+  EXPECT_EQ(a100.variants[0].name, "max_num_seqs=64");
+  const nlohmann::ordered_json j = PlanToJson(r, spec);
+  for (const auto& o : j["options"]) {
+    if (o["name"] == "node") {
+      EXPECT_EQ(o["unit_gpus"], 8);
+      EXPECT_EQ(o["units"], 1);
+      EXPECT_EQ(o["idle_gpus"], 0);
+      EXPECT_TRUE(o["engine_variant"].is_string());
+      EXPECT_EQ(o["engine_variants"].size(), 2u);
+      EXPECT_FALSE(o["trust"]["validated"].get<bool>());
+    }
+  }
+  // --csv rows: one per option, flat columns.
+  const std::vector<nlohmann::ordered_json> rows = PlanCsvRows(j);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_FALSE(rows[0].contains("shapes"));
+}
+
+TEST_F(PlanTest, FpEightOnAGpuWithoutItIsSkippedWhenSearchedAndBadInputWhenSet) {
+  const PlanSpec spec = LoadPlan(PlanFile(std::string(kSlo) + kTarget +
+                                          "max_gpus_per_replica: 1\n"
+                                          "sensitivity: {step_time_scales: []}\n"
+                                          "verify: false\n"
+                                          "search: [precision]\n"
+                                          "candidates: [{gpu: a100-sxm-80gb}]\n")
+                                     .string());
+  const StudyBase base = LoadStudyBase(spec.scenario_path, {}, std::nullopt);
+  const PlanResult r = RunPlan(spec, base, PlanRunOptions{});
+  ASSERT_EQ(r.options[0].variants.size(), 2u);
+  EXPECT_EQ(r.options[0].variants[1].skipped, "a100-sxm-80gb has no FP8 tensor cores");
+  EXPECT_TRUE(r.options[0].Feasible());  // in bf16
+  // Issue 13: asked for by the candidate's set:, it used to read "no deployment meets the SLO".
+  const PlanSpec bad =
+      LoadPlan(PlanFile(std::string(kSlo) + kTarget +
+                        "candidates: [{gpu: a100-sxm-80gb, set: {engine.precision: fp8}}]\n")
+                   .string());
+  std::string what;
+  try {
+    RunPlan(bad, base, PlanRunOptions{});
+  } catch (const InputError& e) {
+    what = e.what();
+  }
+  EXPECT_EQ(what, (dir_ / "plan.yaml").string() +
+                      ":4:59: engine.precision: a100-sxm-80gb has no FP8 tensor cores (its "
+                      "hardware file gives no peak_tflops.fp8)");
+}
+
+TEST_F(PlanTest, AnImpossibleSloIsAnInputErrorAtTheSloKey) {
+  const PlanSpec spec = LoadPlan(PlanFile(std::string("slo: {ttft_p99_ms: 0.5}\n") + kTarget +
+                                          "max_gpus_per_replica: 2\n"
+                                          "candidates: [{gpu: h100-sxm-80gb}, "
+                                          "{gpu: a100-sxm-80gb}]\n")
+                                     .string());
+  const StudyBase base = LoadStudyBase(spec.scenario_path, {}, std::nullopt);
+  std::string what;
+  try {
+    RunPlan(spec, base, PlanRunOptions{});
+  } catch (const InputError& e) {
+    what = e.what();
+  }
+  EXPECT_EQ(what, (dir_ / "plan.yaml").string() +
+                      ":2:6: slo: ttft_p99_ms <= 0.5 fails on every shape of every candidate (6 "
+                      "searched) even at 0.001 req/s, below their unloaded latency: no deployment "
+                      "can meet it; loosen the limits");
+}
+
+TEST_F(PlanTest, SearchAndUnitsAreValidated) {
+  const std::string head = std::string(kSlo) + kTarget;
+  EXPECT_EQ(ErrorOf(head + "search: [precison]\ncandidates: [{gpu: h100-sxm-80gb}]\n"),
+            "plan.yaml:4:10: search[0]: unknown engine knob 'precison' to search; expected one of "
+            "precision, max_num_seqs, max_num_batched_tokens (did you mean 'precision'?)");
+  EXPECT_EQ(ErrorOf(head + "search: {max_num_seqs: [8, -1]}\ncandidates: [{gpu: h100-sxm-80gb}]\n"),
+            "plan.yaml:4:28: search.max_num_seqs[1]: must be in [1, 1000000], got -1");
+  EXPECT_EQ(ErrorOf(head + "search: {precision: [fp8, fp8]}\ncandidates: [{gpu: h100-sxm-80gb}]\n"),
+            "plan.yaml:4:27: search.precision[1]: listed twice");
+  EXPECT_EQ(ErrorOf(head + "search: [precision]\n"
+                           "candidates: [{gpu: h100-sxm-80gb, set: {engine.precision: fp8}}]\n"),
+            "plan.yaml:4:10: search.precision: candidate 'h100-sxm-80gb' also sets "
+            "engine.precision (at " +
+                (dir_ / "plan.yaml").string() + ":5:59); search it or set it, not both");
+  EXPECT_EQ(ErrorOf(head + "candidates: [{gpu: h100-sxm-80gb, unit_gpus: 0}]\n"),
+            "plan.yaml:4:46: candidates[0].unit_gpus: must be in [1, 1024], got 0");
+}
+
+TEST(PlanExamplesTest, ExamplesBuyWholeNodesWhereGpusAreSoldInNodes) {
+  const std::string dir = std::string(SERVESIM_SOURCE_DIR) + "/configs/plans/";
+  const PlanSpec small = LoadPlan(dir + "chat-8b.yaml");
+  ASSERT_EQ(small.candidates.size(), 3u);
+  EXPECT_EQ(small.candidates[0].unit_gpus, 8);  // H100 SXM: HGX nodes
+  EXPECT_EQ(small.candidates[1].unit_gpus, 8);  // A100 SXM
+  EXPECT_EQ(small.candidates[2].unit_gpus, 1);  // L40S: PCIe cards
+  const PlanSpec big = LoadPlan(dir + "chat-70b.yaml");
+  for (const PlanCandidate& c : big.candidates) {
+    EXPECT_EQ(c.unit_gpus, 8) << c.name;
+    ASSERT_EQ(c.search.size(), 1u);
+    EXPECT_EQ(c.search[0].knob, "precision");
+  }
+  // Enough requests per replica for a stable ranking (docs/studies.md, "Workload size").
+  const StudyBase base = LoadStudyBase(small.scenario_path, {}, std::nullopt);
+  EXPECT_GE(*base.scenario.workload.num_requests, 1500);
+}
+
 TEST_F(PlanTest, EndToEndExampleAndBadInputWritesNothing) {
   const std::string json = (dir_ / "plan.json").string();
   const std::string example = std::string(SERVESIM_SOURCE_DIR) + "/configs/plans/chat-8b.yaml";
@@ -168,6 +334,15 @@ TEST_F(PlanTest, EndToEndExampleAndBadInputWritesNothing) {
     EXPECT_TRUE(opt["verified"]["holds"].get<bool>());
   }
   EXPECT_EQ(j["sensitivity"].size(), 2u);
+  EXPECT_EQ(j["servesim_version"], SERVESIM_VERSION);
+  // --quiet keeps the table (issue 13); --csv - puts the CSV where the table would be.
+  EXPECT_NE(o.out.find("rank  candidate"), std::string::npos) << o.out;
+  EXPECT_EQ(o.err, "");
+  const auto c = Servesim("plan " + example + " -j 2 --quiet --csv -");
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_EQ(c.out.rfind("rank,name,gpu,feasible,unit_gpus,num_gpus,units,idle_gpus,", 0), 0u)
+      << c.out;
+  EXPECT_EQ(std::count(c.out.begin(), c.out.end(), '\n'), 4);  // header + 3 options
   const fs::path bad = Write("bad.yaml", "scenario: nowhere.yaml\n");
   const auto b = Servesim("plan " + bad.string() + " --quiet --json " + json + ".2");
   EXPECT_EQ(b.code, 2);

@@ -21,7 +21,7 @@ class ReportStudiesTest : public testing::ScratchDirTest {
     const std::string d = dir_.string();
     EXPECT_EQ(Servesim("scaling " + src +
                        "studies/scaling-chat.yaml --gpus 1,2,4 --strategies "
-                       "tp,dp --slo ttft_p99_ms=1000,tpot_p99_ms=50 --tolerance 0.05 -j 2 "
+                       "tp --slo ttft_p99_ms=1000,tpot_p99_ms=50 --tolerance 0.05 -j 2 "
                        "--quiet --json " +
                        d + "/scaling.json")
                   .code,

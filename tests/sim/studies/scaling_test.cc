@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "sim/config/input_error.h"
+#include "sim/config/run_estimate.h"
 #include "tests/sim/studies/study_test_util.h"
 #include "tests/util/error_of.h"
 
@@ -107,7 +109,10 @@ TEST_F(ScalingTest, EndToEndPointsLossesUslAndExtrapolation) {
                           " --tolerance 0.05 -j 2 --quiet --json " +
                           json);
   ASSERT_EQ(o.code, 0) << o.err;
-  EXPECT_EQ(o.out, "");
+  // --quiet silences the progress, never the result (issue 13: it used to print nothing).
+  EXPECT_EQ(o.err, "");
+  EXPECT_EQ(o.out.rfind("servesim scaling: llama-3.1-8b on h100-sxm-80gb (vllm), seed 1\n", 0), 0u)
+      << o.out;
   const auto j = nlohmann::json::parse(testing::Slurp(json));
   ASSERT_EQ(j["points"].size(), 3u);
   const double per_gpu = j["baseline"]["capacity_per_gpu"].get<double>();
@@ -128,10 +133,17 @@ TEST_F(ScalingTest, EndToEndPointsLossesUslAndExtrapolation) {
   ASSERT_TRUE(j["usl"].is_object());
   EXPECT_GE(j["usl"]["sigma"].get<double>(), 0);
   EXPECT_GE(j["usl"]["kappa"].get<double>(), 0);
-  ASSERT_EQ(j["extrapolated"].size(), 2u);
-  EXPECT_EQ(j["extrapolated"][0]["num_gpus"], 8);
-  EXPECT_EQ(j["extrapolated"][1]["num_gpus"], 16);
-  EXPECT_TRUE(j["extrapolated"][0]["extrapolated"].get<bool>());
+  // One replica per GPU scales above linear here (smoother arrivals per replica): the USL cannot
+  // describe that, so it is not extrapolated, and the output says why (issue 13).
+  EXPECT_GT(j["points"][2]["efficiency"].get<double>(), 1.05);
+  EXPECT_EQ(j["extrapolated"].size(), 0u);
+  EXPECT_EQ(
+      j["extrapolation_withheld"].get<std::string>().rfind("scaling is superlinear (4 GPUs", 0), 0u)
+      << j["extrapolation_withheld"];
+  EXPECT_NE(o.out.find("not extrapolated: scaling is superlinear"), std::string::npos) << o.out;
+  // Every point says how far to trust it: vllm has not been validated.
+  EXPECT_FALSE(j["points"][0]["trust"]["validated"].get<bool>());
+  EXPECT_TRUE(j["points"][0]["steady_state"]["steady"].get<bool>());
   // Same inputs, one job: byte-identical.
   const std::string again = (dir_ / "again.json").string();
   ASSERT_EQ(Servesim("scaling " + ConfigPath("studies/scaling-chat.yaml") +
@@ -141,6 +153,74 @@ TEST_F(ScalingTest, EndToEndPointsLossesUslAndExtrapolation) {
                 .code,
             0);
   EXPECT_EQ(testing::Slurp(again), testing::Slurp(json));
+}
+
+TEST_F(ScalingTest, SublinearPointsAreExtrapolatedAndWrittenAsCsv) {
+  const std::string json = (dir_ / "s.json").string(), csv = (dir_ / "s.csv").string();
+  const auto o = Servesim("scaling " + ConfigPath("studies/scaling-chat.yaml") +
+                          " --gpus 1,2,4 --strategies tp --slo ttft_p99_ms=1000,tpot_p99_ms=50"
+                          " --tolerance 0.05 -j 2 --quiet --json " +
+                          json + " --csv " + csv);
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto j = nlohmann::json::parse(testing::Slurp(json));
+  EXPECT_GE(j["usl"]["r_squared"].get<double>(), 0.9);
+  EXPECT_TRUE(j["extrapolation_withheld"].is_null());
+  ASSERT_EQ(j["extrapolated"].size(), 2u);
+  EXPECT_EQ(j["extrapolated"][0]["num_gpus"], 8);
+  EXPECT_EQ(j["extrapolated"][1]["num_gpus"], 16);
+  EXPECT_TRUE(j["extrapolated"][0]["extrapolated"].get<bool>());
+  // --csv: a header and one row per GPU count, simulated then extrapolated.
+  const std::string text = testing::Slurp(csv);
+  std::istringstream lines(text);
+  std::string header, row;
+  std::getline(lines, header);
+  EXPECT_EQ(header.rfind("num_gpus,extrapolated,deployment.name,deployment.tp,", 0), 0u) << header;
+  EXPECT_NE(header.find(",loss.communication,"), std::string::npos) << header;
+  EXPECT_NE(header.find(",summary.p99_ttft_ms,"), std::string::npos) << header;
+  EXPECT_NE(header.find(",trust.validated,"), std::string::npos) << header;
+  std::vector<std::string> rows;
+  while (std::getline(lines, row)) rows.push_back(row);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0].rfind("1,false,tp1-pp1-dp1,1,", 0), 0u) << rows[0];
+  EXPECT_EQ(rows[3].rfind("8,true,", 0), 0u) << rows[3];
+}
+
+// Issue 13: a pipeline shape whose virtual engines cannot hold max_model_len used to hang the
+// study; it is skipped with the reason (the per-engine capacity) and the others are searched.
+TEST_F(ScalingTest, PipelineShapesThatCannotHoldARequestAreSkippedWithTheReason) {
+  const std::string json = (dir_ / "pp.json").string();
+  const auto o = Servesim("scaling " + ConfigPath("scenarios/llama70b-tp4-replicas.yaml") +
+                          " --gpus 2 --strategies tp,pp --slo ttft_p99_ms=2000,tpot_p99_ms=80"
+                          " --tolerance 0.1 --set workload.num_requests=300 --quiet --json " +
+                          json);
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto j = nlohmann::json::parse(testing::Slurp(json));
+  const auto& candidates = j["points"][0]["candidates"];
+  ASSERT_EQ(candidates.size(), 2u);
+  EXPECT_EQ(candidates[0]["deployment"]["name"], "tp1-pp2-dp1");
+  EXPECT_NE(candidates[0]["skipped"].get<std::string>().find(
+                "engine.max_model_len: 16384 is more than one pipeline virtual engine's KV cache "
+                "holds (10704 tokens"),
+            std::string::npos)
+      << candidates[0];
+  EXPECT_GT(candidates[1]["capacity"].get<double>(), 0);  // tp2-pp1-dp1
+}
+
+// Issue 13: --gpus 1,1000000 was accepted and would have run 6e8-request simulations.
+TEST_F(ScalingTest, RunawaySizesAreRefusedBeforeAnySimulation) {
+  if (MachineMemoryBytes() >= EstimatedRunBytes(6e8, 62500)) GTEST_SKIP() << "a huge machine";
+  const std::string json = (dir_ / "x.json").string();
+  const auto o = Servesim("scaling " + ConfigPath("studies/scaling-chat.yaml") +
+                          " --gpus 1,1000000 --slo ttft_p99_ms=1000 --json " + json);
+  EXPECT_EQ(o.code, 2);
+  EXPECT_EQ(o.err.rfind("servesim: error: --gpus 1,1000000: at 1000000 GPUs, a run of 6e+08 "
+                        "requests on 62500 replicas needs about 286.3 GiB of memory",
+                        0),
+            0u)
+      << o.err;
+  EXPECT_NE(o.err.find("--fixed-requests keeps it"), std::string::npos) << o.err;
+  EXPECT_EQ(o.err.find("scaling: 1/"), std::string::npos) << "no simulation ran";
+  EXPECT_FALSE(fs::exists(json));
 }
 
 TEST_F(ScalingTest, BadInputIsRefusedAndWritesNothing) {

@@ -79,6 +79,7 @@ TEST_F(SweepRunTest, WritesOneRowPerPointWithInputsAndMetrics) {
   }
   EXPECT_EQ(n, 12);
   const auto manifest = nlohmann::json::parse(Slurp(dir_ / "out/sweep.json"));
+  EXPECT_EQ(manifest["servesim_version"], SERVESIM_VERSION);
   EXPECT_EQ(manifest["num_points"], 12);
   EXPECT_EQ(manifest["shard"], "0/1");
 }
