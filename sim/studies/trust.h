@@ -1,9 +1,11 @@
 // Trust: how far a study's answer for one deployment can be trusted, from what docs/validation.md
-// measured. servesim has been checked against published TensorRT-LLM numbers on H100 SXM
-// (trtllm-bench v0.13 maximum throughput; v0.14 online serving), single-stage, tp 1-8, for the
-// Llama and Mixtral models of those tables. A deployment inside that territory gets the error
-// band of its group (scheduler, GPU, tp, precision); one outside gets the reasons instead, since
-// nothing measured says how close its numbers are. The bands are the generated summary of
+// measured. servesim has been checked, on H100 SXM, single-stage, against published TensorRT-LLM
+// numbers (trtllm-bench v0.13 maximum throughput, v0.14 online serving; the trtllm-0.13 engine,
+// tp 1-8, the Llama and Mixtral models of those tables) and measured concurrency sweeps of today's
+// engines (the trtllm-1 preset with Llama-3.1-8B bf16 at tp 1-8; the vllm-v1 preset with
+// Llama-3.1-70B fp8 at tp 2-8). A deployment inside that territory gets the error bands of its
+// group (engine, GPU, model, tp, precision); one outside gets the reasons instead, since nothing
+// measured says how close its numbers are. The bands are the generated summary of
 // docs/validation.md (tests/sim/studies/trust_test.cc checks that they agree).
 #pragma once
 
@@ -21,7 +23,7 @@ namespace servesim {
 struct ErrorBand {
   std::string table;   // e.g. "trtllm_v0.13_h100_max_throughput"
   std::string metric;  // "output_throughput", "request_throughput", "mean_ttft_ms", ...
-  std::string group;   // "tp=1 precision=fp8"
+  std::string group;   // "tp=1 precision=fp8", "backend=vllm model=llama-3.1-70b tp=4"
   int64_t rows = 0;
   double median_abs_error = 0;  // fraction
   double p90_abs_error = 0;
