@@ -129,8 +129,9 @@ bool CheckFit(const HardwareSpec& hw, const MemoryRequest& r, double budget, Mem
   if (plan.weight_bytes > budget) {
     plan.reason = fmt::format(
         "weights need {:.1f} GiB per GPU but only {:.1f} GiB ({}) are available; use more GPUs "
-        "(parallel.tp) or a smaller precision",
-        plan.weight_bytes / kGiB, budget / kGiB, BudgetText(hw, r));
+        "(parallel.tp){} or a smaller precision",
+        plan.weight_bytes / kGiB, budget / kGiB, BudgetText(hw, r),
+        r.static_fraction > 0 ? ", a larger mem_fraction_static" : "");
     return false;
   }
   if (plan.kv_cache_bytes <= 0) {

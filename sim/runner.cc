@@ -120,11 +120,11 @@ void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& mo
 // this keeps a request that could never be admitted out of the engines (it is counted in `failed`)
 // for any scenario built without that validation.
 int64_t MaxSequenceTokens(const Scenario& s) {
-  const int64_t block_size = s.engine.batching.block_size;
   int64_t len = s.engine.max_model_len;
-  if (!s.disaggregation) return std::min(len, VirtualEngineKvTokens(s.memory, s.pp, block_size));
+  const SchedulerConfig& batching = s.engine.batching;
+  if (!s.disaggregation) return std::min(len, SequenceKvTokens(s.memory, s.pp, batching));
   for (const PoolSpec* pool : {&s.disaggregation->prefill, &s.disaggregation->decode}) {
-    len = std::min(len, VirtualEngineKvTokens(pool->memory, pool->pp, block_size));
+    len = std::min(len, SequenceKvTokens(pool->memory, pool->pp, batching));
   }
   return len;
 }

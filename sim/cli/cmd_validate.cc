@@ -55,11 +55,7 @@ ValidationOptions ParseValidationOptions(const po::variables_map& vm) {
 
 // "trtllm-0.13", "trtllm-1 and vllm-v1 presets".
 std::string PresetsText(const ValidationResult& result) {
-  std::vector<std::string> presets;
-  for (const ValidationRowResult& r : result.rows) {
-    const std::string p = ValidationPreset(r.row);
-    if (std::find(presets.begin(), presets.end(), p) == presets.end()) presets.push_back(p);
-  }
+  const std::vector<std::string> presets = ValidationPresetsUsed(result);
   return fmt::format("{} preset{}", fmt::join(presets, ", "), presets.size() == 1 ? "" : "s");
 }
 
@@ -120,13 +116,7 @@ int CommandValidate(const std::vector<std::string>& args, std::ostream& out) {
                                           ? ParseValidationGroupColumns(vm["by"].as<std::string>())
                                           : std::vector<std::string>{};
   const std::vector<ValidationRow> rows = ReadTables(vm["tables"].as<std::vector<std::string>>());
-  if (vm.count("csv") && !rows.empty() &&
-      std::any_of(rows.begin(), rows.end(),
-                  [&](const ValidationRow& r) { return r.schema != rows.front().schema; })) {
-    throw InputError(
-        "--csv: the tables have different schemas (published rows and concurrency sweeps); write "
-        "their CSVs in separate runs");
-  }
+  if (vm.count("csv")) CheckOneCsvSchema(rows);  // before any simulation
   const ValidationResult result = RunValidation(rows, options);
   const std::vector<ValidationSummaryRow> summary = SummarizeValidation(result, by);
 

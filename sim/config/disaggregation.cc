@@ -43,14 +43,14 @@ PoolSpec ParsePool(const ConfigNode& node, const std::string& role, const Scenar
 }
 
 void PlanPool(const ConfigNode& node, const Scenario& s, PoolSpec* pool) {
-  const MemoryRequest req = EngineMemoryRequest(s.engine, pool->hardware, pool->tp, pool->pp);
+  const MemoryRequest req = EngineMemoryRequest(node, s.engine, pool->hardware, pool->tp, pool->pp);
   pool->memory = PlanMemory(s.model, pool->hardware, req);
   if (!pool->memory.fits) {
     node.FailDeployment(fmt::format("{} does not fit on {} with tp {} and pp {}: {}", s.model.name,
                                     pool->hardware.name, pool->tp, pool->pp, pool->memory.reason));
   }
   const int64_t block_size = s.engine.batching.block_size;
-  const int64_t cap = VirtualEngineKvTokens(pool->memory, pool->pp, block_size);
+  const int64_t cap = SequenceKvTokens(pool->memory, pool->pp, s.engine.batching);
   if (s.engine.max_model_len > cap) {
     if (pool->pp > 1) {
       node.FailDeployment(fmt::format(
@@ -60,8 +60,8 @@ void PlanPool(const ConfigNode& node, const Scenario& s, PoolSpec* pool) {
     }
     node.FailDeployment(
         fmt::format("engine.max_model_len {} is more than this pool's KV cache holds ({} "
-                    "tokens); lower it or give the pool more memory",
-                    s.engine.max_model_len, cap));
+                    "tokens{}); lower it or give the pool more memory",
+                    s.engine.max_model_len, cap, SglangFreeTokenNote(s.engine)));
   }
 }
 

@@ -146,9 +146,16 @@ void SetKernelCosts(EngineDefaults* d) {
   d->cost.eager_kernel_launch_s = 1e-6 * 25.0;
 }
 
-// No preset: the defaults of the scheduler policy alone (as before presets existed).
+// No preset: the defaults of the scheduler policy alone (as before presets existed): launches
+// not modelled and no overlap, whatever the scheduler (sglang keeps its batching and memory
+// defaults).
 EngineDefaults ForScheduler(const std::string& scheduler, const HardwareSpec& hw) {
-  if (scheduler == "sglang") return Sglang(hw);
+  if (scheduler == "sglang") {
+    EngineDefaults d = Sglang(hw);
+    d.graphs_modelled = d.graphs_enabled = false;
+    d.overlap = false;
+    return d;
+  }
   EngineDefaults d;
   d.scheduler = scheduler;
   if (scheduler == "trtllm") {

@@ -13,7 +13,7 @@
 #include "models/model_spec.h"
 #include "models/step_model.h"
 #include "sim/config/disaggregation.h"
-#include "sim/config/engine_preset.h"
+#include "sim/config/engine_config.h"
 #include "sim/serving/scheduler.h"
 #include "sim/workload/workload.h"
 
@@ -22,27 +22,6 @@ namespace servesim {
 // Largest deployments a scenario may describe (hardware.num_gpus, parallel.replicas).
 inline constexpr int64_t kMaxGpus = 1'000'000;
 inline constexpr int64_t kMaxReplicas = 100'000;
-
-struct EngineConfig {
-  std::string preset;              // engine.preset; "" when none
-  std::string scheduler = "vllm";  // vllm | trtllm | orca | sarathi | static | sglang
-  SchedulerConfig batching;        // max_num_seqs, token budget, chunking, block size
-  DeploymentShape shape;           // precisions, tp
-  MemorySemantics memory = MemorySemantics::kVllm;
-  double gpu_memory_utilization = 0.9;  // vllm semantics
-  double kv_free_fraction = 0;          // trtllm semantics: kv_cache_free_gpu_mem_fraction
-  // sglang semantics: mem_fraction_static; 0 = derived from the GPU and tp x pp.
-  double mem_fraction_static = 0;
-  bool trt_decoder_buffers = false;  // TensorRT-LLM's C++ decoder buffers in the reserve
-  // sglang: max_num_seqs (max_running_requests) derived from the KV pool after the memory plan.
-  bool derive_max_num_seqs = false;
-  int64_t max_model_len = 0;  // longest input + output served
-  StepModelParams cost;
-};
-
-// The memory request of one replica of `tp` x `pp` GPUs of `hw` running engine `e`.
-MemoryRequest EngineMemoryRequest(const EngineConfig& e, const HardwareSpec& hw, int64_t tp,
-                                  int64_t pp);
 
 struct SloConfig {
   std::optional<double> ttft_ms;
@@ -73,16 +52,17 @@ struct Scenario {
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& sets,
                       std::optional<uint64_t> seed_override = std::nullopt);
 
-// Overlap scheduling with pipeline stages: an explicit engine.overlap_scheduling is an error;
-// a preset's overlap is turned off, as the engines do.
-void CheckOverlapWithPipeline(const ConfigNode& root, int64_t pp, EngineConfig* e);
-
 // Rejects a tp/pp the model cannot be split by (errors located at node.tp / node.pp).
 void CheckParallelShape(const ConfigNode& node, const ModelSpec& model, int64_t tp, int64_t pp);
 
 // The KV tokens one sequence can use: with pp > 1 a replica's blocks are split evenly over pp
 // virtual engines (vLLM) and a request lives on one of them.
 int64_t VirtualEngineKvTokens(const MemoryPlan& memory, int64_t pp, int64_t block_size);
+// The longest sequence (input + output) the engine can ever serve: VirtualEngineKvTokens, less
+// the token SGLang keeps free when it admits a request.
+int64_t SequenceKvTokens(const MemoryPlan& memory, int64_t pp, const SchedulerConfig& batching);
+// ", of which sglang keeps ..." for messages about that limit ("" for other schedulers).
+std::string SglangFreeTokenNote(const EngineConfig& e);
 // "the replica's N blocks of B tokens are split over pp = P virtual engines, ..." for messages.
 std::string VirtualEngineSplit(const MemoryPlan& memory, int64_t pp, int64_t block_size);
 

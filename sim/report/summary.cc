@@ -201,7 +201,9 @@ void WriteRequestsCsv(const RequestTable& requests, std::ostream& out) {
   for (size_t i = 0; i < requests.size(); ++i) {
     const Request& r = requests[i];
     const bool done = r.finish >= 0;
-    const char* status = r.rejected ? "rejected" : (done ? "completed" : "unfinished");
+    // Warm-up requests (closed loop) are served but not in the statistics: marked, not dropped.
+    const char* status =
+        r.rejected ? "rejected" : (!done ? "unfinished" : (r.warmup ? "warmup" : "completed"));
     const auto sec = [](SimTime t) {
       return t < 0 ? std::string() : fmt::format("{:.9f}", SimTimeToSeconds(t));
     };

@@ -42,7 +42,12 @@ bool Scheduler::Reserves() const {
 bool Scheduler::CanEverFit(const Request& r) const {
   // The most KV a request ever holds: its whole sequence (reserving policies reserve exactly
   // that; vllm grows to at most that). A longer one would wait or preempt itself forever.
-  return blocks_.BlocksFor(r.input_tokens + r.output_tokens) <= blocks_.NumBlocks();
+  // SGLang admits a request only while its sequence leaves a free token (PlanSglangPrefill).
+  const int64_t tokens = r.input_tokens + r.output_tokens;
+  if (config_.policy == SchedulerPolicy::kSglang) {
+    return tokens < blocks_.NumBlocks() * config_.block_size;
+  }
+  return blocks_.BlocksFor(tokens) <= blocks_.NumBlocks();
 }
 
 void Scheduler::Enqueue(RequestId id) {
@@ -272,16 +277,20 @@ void Scheduler::CheckInvariants(SimTime now) const {
 
 void Scheduler::Commit(SimTime now, StepObserver* observer) {
   CheckInvariants(now);
-  const SimTime gap = now - last_commit_;
+  const SimTime gap = now - GapBase();
   last_commit_ = now;
   in_flight_ = false;
   ReleaseLingering();
   padding_context_ += planned_padding_;  // each padding member computed one more token
   if (planned_decodes_ > 0) {
-    // Prefilled requests that joined this step emitted their previous token elsewhere.
-    const int64_t joined = static_cast<int64_t>(joined_.size());
-    if (planned_decodes_ > joined) observer->OnTokenGaps(gap, planned_decodes_ - joined);
+    // Prefilled requests that joined this step emitted their previous token elsewhere; under
+    // sglang, so did the members that joined in prefill batches since the last decode batch.
+    const int64_t individual = static_cast<int64_t>(joined_.size() + fresh_.size());
+    if (planned_decodes_ > individual) observer->OnTokenGaps(gap, planned_decodes_ - individual);
     for (RequestId id : joined_) observer->OnTokenGaps(now - (*table_)[id].last_token, 1);
+    for (RequestId id : fresh_) observer->OnTokenGaps(now - (*table_)[id].last_token, 1);
+    fresh_.clear();
+    last_decode_commit_ = now;
     finished_scratch_.clear();
     decode_.Advance(&finished_scratch_);
     for (RequestId id : finished_scratch_) {
@@ -305,7 +314,7 @@ void Scheduler::Commit(SimTime now, StepObserver* observer) {
 }
 
 bool Scheduler::InFlightIsPlainDecode() {
-  return planned_.empty() && joined_.empty() && planned_decodes_ > 0 &&
+  return planned_.empty() && joined_.empty() && fresh_.empty() && planned_decodes_ > 0 &&
          (!config_.overlap || lingering_in_step_.empty()) && !decode_.FinishesNextStep();
 }
 
@@ -314,8 +323,9 @@ void Scheduler::CommitPlainDecode(SimTime now, StepObserver* observer) {
   // blocks were checked at allocation and the gap is checked >= 0 by the metrics.
   SERVESIM_CHECK(planned_.empty() && joined_.empty() && planned_decodes_ > 0);
   SERVESIM_CHECK(!config_.overlap || lingering_in_step_.empty());
-  const SimTime gap = now - last_commit_;
+  const SimTime gap = now - GapBase();
   last_commit_ = now;
+  last_decode_commit_ = now;
   in_flight_ = false;
   padding_context_ += planned_padding_;
   observer->OnTokenGaps(gap, planned_decodes_);
@@ -369,6 +379,8 @@ void Scheduler::FinishPrefill(RequestId id, SimTime now, StepObserver* observer)
   }
   if (!Reserves()) r.blocks = 0;  // the decode set tracks them now
   decode_.Add(id);
+  // A prefill batch of sglang: the request waits in the decode set, its first token out now.
+  if (config_.policy == SchedulerPolicy::kSglang) fresh_.push_back(id);
 }
 
 void Scheduler::Finish(RequestId id, SimTime now, StepObserver* observer) {
@@ -377,8 +389,10 @@ void Scheduler::Finish(RequestId id, SimTime now, StepObserver* observer) {
   if (config_.policy == SchedulerPolicy::kStatic) {
     padding_.push_back(id);  // keeps its slot and blocks until the batch ends
     padding_context_ += r.computed;
-  } else if (config_.overlap) {
-    lingering_.push_back(id);  // the step planned before this one finished computes it again
+  } else if (config_.overlap && !config_.prefill_only) {
+    // The step planned before this one finished computes it again. (A prefill-only instance
+    // hands the request over at once: its blocks are freed now, as the decode side takes it.)
+    lingering_.push_back(id);
   } else {
     ReleaseBlocks(id);
   }

@@ -154,7 +154,10 @@ class Scheduler {
   bool PlanGeneral(SimTime now, BatchShape* batch, StepObserver* observer);
   // SGLang (scheduler_sglang.cc): a prefill batch if one can be formed, else a decode batch.
   bool PlanSglang(SimTime now, BatchShape* batch, StepObserver* observer);
+  struct SglangBudget;
   bool PlanSglangPrefill(SimTime now, BatchShape* batch);
+  void ContinueSglangChunks(SglangBudget* left, BatchShape* batch);
+  void AdmitSglangPrefills(SimTime now, SglangBudget* left, BatchShape* batch);
   void PlanSglangDecode(SimTime now, BatchShape* batch, StepObserver* observer);
   // Free KV tokens minus the future decode tokens reserved for running requests.
   double SglangFreeTokens() const;
@@ -226,6 +229,16 @@ class Scheduler {
   bool in_flight_ = false;                    // a planned step has not been committed yet
   // SGLang.
   double new_token_ratio_ = 0;
+  // When the decode set last emitted (decode batches only; sglang's prefill batches do not).
+  SimTime last_decode_commit_ = 0;
+  // sglang: requests that joined the decode set in a prefill batch since the last decode batch;
+  // each emitted its last token when it joined (r.last_token).
+  std::vector<RequestId> fresh_;
+  // The time decode members last emitted: the last commit, except under sglang, whose prefill
+  // batches emit nothing for them.
+  SimTime GapBase() const {
+    return config_.policy == SchedulerPolicy::kSglang ? last_decode_commit_ : last_commit_;
+  }
 };
 
 }  // namespace servesim

@@ -48,41 +48,56 @@ double Scheduler::SglangFreeTokens() const {
   return static_cast<double>(blocks_.Free() * config_.block_size) - reserved * new_token_ratio_;
 }
 
+// What is left of one prefill batch's budgets (PrefillAdder's rem_total_tokens,
+// rem_input_tokens, rem_chunk_tokens).
+struct Scheduler::SglangBudget {
+  double total = 0;   // free KV tokens after the running requests' reserve
+  int64_t input = 0;  // max_prefill_tokens
+  int64_t chunk = 0;  // chunked_prefill_size
+};
+
 bool Scheduler::PlanSglangPrefill(SimTime now, BatchShape* batch) {
   if (waiting_.empty() && prefilling_.empty()) return false;
-  const SglangPolicy& sg = config_.sglang;
-  double rem_total = SglangFreeTokens();
-  int64_t rem_input = sg.max_prefill_tokens;
-  int64_t rem_chunk = config_.max_num_batched_tokens;  // chunked_prefill_size
-  // The request being prefilled in chunks goes first.
+  SglangBudget left{SglangFreeTokens(), config_.sglang.max_prefill_tokens,
+                    config_.max_num_batched_tokens};
+  ContinueSglangChunks(&left, batch);  // the request being prefilled in chunks goes first
+  AdmitSglangPrefills(now, &left, batch);
+  return !batch->prefills.empty();
+}
+
+void Scheduler::ContinueSglangChunks(SglangBudget* left, BatchShape* batch) {
   for (RequestId id : prefilling_) {
-    if (rem_chunk <= 0) break;
+    if (left->chunk <= 0) break;
     Request& r = (*table_)[id];
-    const int64_t left = r.prompt_target - r.computed;
-    const int64_t chunk = std::min(left, rem_chunk);
+    const int64_t rest = r.prompt_target - r.computed;
+    const int64_t chunk = std::min(rest, left->chunk);
     const int64_t need = blocks_.BlocksFor(r.computed + chunk) - r.blocks;
     if (need > blocks_.Free()) break;
     blocks_.Allocate(need);
     r.blocks += need;
     AddChunk(id, chunk, batch);
-    rem_chunk -= chunk;
-    rem_input -= chunk;
-    rem_total -= static_cast<double>(chunk);
-    if (chunk == left) {
-      rem_total -= static_cast<double>(
-          std::min<int64_t>(r.output_tokens - r.generated, sg.clip_max_new_tokens));
+    left->chunk -= chunk;
+    left->input -= chunk;
+    left->total -= static_cast<double>(chunk);
+    if (chunk == rest) {
+      left->total -= static_cast<double>(
+          std::min<int64_t>(r.output_tokens - r.generated, config_.sglang.clip_max_new_tokens));
     }
   }
-  // Then waiting requests, first come first served, while they fit.
-  while (rem_chunk > 0 && !waiting_.empty() && SlotsInUse() < config_.max_num_seqs) {
+}
+
+void Scheduler::AdmitSglangPrefills(SimTime now, SglangBudget* left, BatchShape* batch) {
+  // Waiting requests, first come first served, while they fit.
+  while (left->chunk > 0 && !waiting_.empty() && SlotsInUse() < config_.max_num_seqs) {
     const RequestId id = waiting_.front();
     Request& r = (*table_)[id];
     if (r.computed == r.prompt_target) break;  // prefilled elsewhere: joins a decode batch
     const int64_t input = r.prompt_target;
-    const int64_t future = std::min<int64_t>(r.output_tokens - r.generated, sg.clip_max_new_tokens);
-    if (static_cast<double>(input + future) >= rem_total) break;  // the batch is full
-    if (input > rem_input && !batch->prefills.empty()) break;
-    const int64_t chunk = std::min(input, rem_chunk);
+    const int64_t future =
+        std::min<int64_t>(r.output_tokens - r.generated, config_.sglang.clip_max_new_tokens);
+    if (static_cast<double>(input + future) >= left->total) break;  // the batch is full
+    if (input > left->input && !batch->prefills.empty()) break;
+    const int64_t chunk = std::min(input, left->chunk);
     const int64_t need = blocks_.BlocksFor(chunk);
     if (need > blocks_.Free()) break;
     waiting_.pop_front();
@@ -92,16 +107,16 @@ bool Scheduler::PlanSglangPrefill(SimTime now, BatchShape* batch) {
     MarkAdmitted(r, now);
     prefilling_.push_back(id);
     AddChunk(id, chunk, batch);
-    rem_chunk -= chunk;
-    rem_input -= chunk;
-    rem_total -= static_cast<double>(chunk == input ? input + future : chunk);
+    left->chunk -= chunk;
+    left->input -= chunk;
+    left->total -= static_cast<double>(chunk == input ? input + future : chunk);
     if (chunk < input) break;  // a chunked request ends the batch
   }
-  return !batch->prefills.empty();
 }
 
 void Scheduler::PlanSglangDecode(SimTime now, BatchShape* batch, StepObserver* observer) {
-  AdmitPrefilled(now);
+  // The running members' next tokens first (retracting if they do not fit), then requests
+  // prefilled elsewhere join with the blocks of their prompt and this step's token, as in Plan.
   if (!decode_.Empty()) {
     if (decode_.NewBlocksNextStep() > blocks_.Free()) {
       RetractSglang(now, observer);
@@ -111,6 +126,7 @@ void Scheduler::PlanSglangDecode(SimTime now, BatchShape* batch, StepObserver* o
     }
     blocks_.Allocate(decode_.NewBlocksNextStep());
   }
+  AdmitPrefilled(now);
   planned_decodes_ = decode_.Size();
   batch->decode_seqs = planned_decodes_;
   batch->decode_context_tokens = decode_.SumComputed() + batch->decode_seqs;
@@ -133,7 +149,13 @@ void Scheduler::RetractSglang(SimTime now, StepObserver* observer) {
     Request& r = (*table_)[id];
     decode_.Remove(id);  // sets r.computed and r.generated
     r.blocks = blocks_.BlocksFor(r.computed);
-    r.last_token = last_commit_;
+    // Its last token came out at the last decode batch, or when it joined since then.
+    const auto fresh = std::find(fresh_.begin(), fresh_.end(), id);
+    if (fresh == fresh_.end()) {
+      r.last_token = last_decode_commit_;
+    } else {
+      fresh_.erase(fresh);
+    }
     ReleaseBlocks(id);
     r.computed = 0;
     r.prompt_target = r.input_tokens + r.generated;

@@ -23,6 +23,8 @@ class WorkloadDriver : public EventHandler {
   void Start();
   // When the measured run began: 0, or when the last warm-up request completed.
   SimTime MeasureStart() const { return measure_start_; }
+  // Called when the measured run starts after warm-up (metrics discard what came before).
+  void SetOnMeasureStart(std::function<void(SimTime)> fn) { on_measure_start_ = std::move(fn); }
   // Called when request `id` leaves the system (finished or rejected): a closed loop issues the
   // next request, a session its next turn.
   void OnRequestDone(RequestId id, SimTime now);
@@ -52,9 +54,6 @@ class WorkloadDriver : public EventHandler {
   SimTime measure_start_ = 0;
   // Called when the measured run starts after warm-up (metrics discard what came before).
   std::function<void(SimTime)> on_measure_start_;
-
- public:
-  void SetOnMeasureStart(std::function<void(SimTime)> fn) { on_measure_start_ = std::move(fn); }
 };
 
 }  // namespace servesim

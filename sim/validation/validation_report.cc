@@ -117,15 +117,19 @@ void PrintValidationSummary(const std::vector<ValidationSummaryRow>& summary, st
   }
 }
 
-nlohmann::ordered_json ValidationToJson(const ValidationResult& result,
-                                        const std::vector<ValidationSummaryRow>& summary) {
-  nlohmann::ordered_json j;
-  std::vector<std::string> presets;  // in order of first use
+std::vector<std::string> ValidationPresetsUsed(const ValidationResult& result) {
+  std::vector<std::string> presets;
   for (const ValidationRowResult& r : result.rows) {
     const std::string p = ValidationPreset(r.row);
     if (std::find(presets.begin(), presets.end(), p) == presets.end()) presets.push_back(p);
   }
-  j["presets"] = presets;
+  return presets;
+}
+
+nlohmann::ordered_json ValidationToJson(const ValidationResult& result,
+                                        const std::vector<ValidationSummaryRow>& summary) {
+  nlohmann::ordered_json j;
+  j["presets"] = ValidationPresetsUsed(result);
   j["seed"] = 1;
   j["cases"] = result.num_cases;
   j["cannot_run_rows"] = result.num_cannot_run;
@@ -167,16 +171,22 @@ std::string SweepCsv(const ValidationResult& result) {
   return out;
 }
 
-std::string ValidationCsv(const ValidationResult& result) {
-  const bool sweep = !result.rows.empty() && Sweep(result.rows.front().row);
-  for (const ValidationRowResult& r : result.rows) {
-    if (Sweep(r.row) != sweep) {
+void CheckOneCsvSchema(const std::vector<ValidationRow>& rows) {
+  for (const ValidationRow& r : rows) {
+    if (r.schema != rows.front().schema) {
       throw InputError(
           "--csv: the tables have different schemas (published rows and concurrency sweeps); "
           "write their CSVs in separate runs");
     }
   }
-  if (sweep) return SweepCsv(result);
+}
+
+std::string ValidationCsv(const ValidationResult& result) {
+  std::vector<ValidationRow> rows;
+  rows.reserve(result.rows.size());
+  for (const ValidationRowResult& r : result.rows) rows.push_back(r.row);
+  CheckOneCsvSchema(rows);
+  if (!rows.empty() && Sweep(rows.front())) return SweepCsv(result);
   std::string out;
   for (const std::string& c : ValidationColumns()) out += c + ",";
   out += "predicted,rel_error,note\n";

@@ -11,6 +11,8 @@
 
 namespace servesim {
 
+// The engine presets the rows ran with, in order of first use.
+std::vector<std::string> ValidationPresetsUsed(const ValidationResult& result);
 // One line per row: id, configuration, metric, measured, predicted, error in percent.
 void PrintValidationRows(const ValidationResult& result, std::ostream& out);
 // One line per summary row: count, median / p90 / max |error| and bias, in percent.
@@ -19,6 +21,8 @@ void PrintValidationSummary(const std::vector<ValidationSummaryRow>& summary, st
 nlohmann::ordered_json ValidationToJson(const ValidationResult& result,
                                         const std::vector<ValidationSummaryRow>& summary);
 
+// Throws InputError unless all rows share one schema (a CSV has one header).
+void CheckOneCsvSchema(const std::vector<ValidationRow>& rows);
 // Header: the table columns, then `predicted`, `rel_error`; one line per row in input order.
 std::string ValidationCsv(const ValidationResult& result);
 

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <sstream>
 #include <string>
 
 #include "sim/config/scenario.h"
+#include "sim/report/summary.h"
 #include "sim/runner.h"
 #include "tests/util/workload_yaml.h"
 
@@ -61,6 +63,16 @@ TEST(ClosedLoopTest, WarmupRequestsRunFirstAndStayOutOfTheStatistics) {
   }
   EXPECT_NEAR(r.summary.duration_s, SimTimeToSeconds(last - last_warmup_finish), 1e-9);
   EXPECT_EQ(r.summary.total_output_tokens, output);
+  // --requests-csv marks the warm-up rows rather than passing them off as measured ones.
+  std::ostringstream csv;
+  WriteRequestsCsv(r.requests, csv);
+  const std::string text = csv.str();
+  size_t warmup_rows = 0;
+  for (size_t at = text.find(",warmup\n"); at != std::string::npos;
+       at = text.find(",warmup\n", at + 1)) {
+    ++warmup_rows;
+  }
+  EXPECT_EQ(warmup_rows, 6u);
   // Without warm-up the first measured request arrives at 0.
   const RunResult plain =
       RunScenario(Load("{concurrency: 4, num_requests: 12, input_tokens: 100, output_tokens: 30}"));

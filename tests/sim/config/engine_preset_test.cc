@@ -140,14 +140,38 @@ TEST(EnginePresetTest, ExplicitKeysOverrideThePreset) {
   EXPECT_DOUBLE_EQ(s.engine.cost.kernel_launch_overhead_s, 3e-6);
   EXPECT_EQ(s.engine.batching.cuda_graphs.sizes, (std::vector<int64_t>{1, 8, 64}));
   EXPECT_TRUE(s.engine.batching.cuda_graphs.padding);
-  // A scheduler other than the preset's keeps the preset's other defaults.
-  const Scenario sarathi = Load("{preset: vllm-v1, scheduler: sarathi, max_num_seqs: 256}");
-  EXPECT_EQ(sarathi.engine.batching.policy, SchedulerPolicy::kSarathi);
-  EXPECT_TRUE(sarathi.engine.batching.cuda_graphs.modelled);
+  // The preset's own scheduler may be named; another one is refused (its defaults would not be
+  // the preset's engine).
+  EXPECT_EQ(Load("{preset: vllm-v1, scheduler: vllm}").engine.batching.policy,
+            SchedulerPolicy::kVllm);
+  EXPECT_EQ(ErrorOf("{preset: vllm-v1, scheduler: sarathi}"),
+            "s.yaml:4:38: engine.scheduler: preset vllm-v1 runs scheduler vllm; give either the "
+            "preset (and its scheduler) or a scheduler without a preset, got sarathi");
   // Without a preset nothing about launches is modelled, as before presets existed.
   EXPECT_FALSE(Load("{scheduler: vllm}").engine.batching.cuda_graphs.modelled);
   EXPECT_TRUE(Load("{cuda_graphs: {max_batch_size: 16}}").engine.batching.cuda_graphs.modelled);
   EXPECT_TRUE(Load("{cuda_graphs: {enabled: false}}").engine.batching.cuda_graphs.sizes.empty());
+}
+
+TEST(EnginePresetTest, ASmallTokenBudgetCapsThePresetsSequenceLimit) {
+  // vLLM caps max_num_seqs at max_num_batched_tokens: every running sequence decodes each step.
+  EXPECT_EQ(Load("{preset: vllm-v1, max_num_batched_tokens: 512}").engine.batching.max_num_seqs,
+            512);
+  EXPECT_EQ(Load("{preset: vllm-v1}").engine.batching.max_num_seqs, 1024);
+  // A limit the scenario gives is its own (and then the token budget check applies as written).
+  EXPECT_EQ(Load("{preset: vllm-v1, max_num_batched_tokens: 512, max_num_seqs: 256}")
+                .engine.batching.max_num_seqs,
+            256);
+}
+
+TEST(EnginePresetTest, CapturedSizesStopAtTheLargestStep) {
+  EXPECT_EQ(ErrorOf("{preset: trtllm-1, max_batch_size: 64, cuda_graphs: {sizes: [1, 8, 128]}}"),
+            "s.yaml:4:76: engine.cuda_graphs.sizes[2]: must be <= max_num_seqs (64): no step is "
+            "larger, got 128");
+  // Explicit sizes are kept as written, never cut to the sequence limit.
+  EXPECT_EQ(Load("{preset: sglang, max_running_requests: 64, cuda_graphs: {sizes: [1, 8, 64]}}")
+                .engine.batching.cuda_graphs.sizes,
+            (std::vector<int64_t>{1, 8, 64}));
 }
 
 TEST(EnginePresetTest, PipelineStagesTurnAPresetsOverlapOff) {
