@@ -211,7 +211,8 @@ std::string CalibrateUsage() {
          "           --backend cpu|cuda --out FILE [grid and timing options]\n"
          "       servesim-calibrate project PROFILE --to GPU --out FILE [--model NAME|FILE]\n"
          "       servesim-calibrate summary PROFILE  (achieved rates vs peaks, fit errors)\n"
-         "       servesim-calibrate --help      (all options)\n";
+         "       servesim-calibrate --help      (all options)\n"
+         "       servesim-calibrate --version\n";
 }
 
 namespace {
@@ -299,6 +300,10 @@ std::unique_ptr<Backend> MakeBackend(const std::string& name, const BackendOptio
 
 int RunCalibrateCli(const std::vector<std::string>& args, std::ostream& out,
                     const std::map<std::string, BackendFactory>& extra_backends) {
+  if (args.size() == 1 && args[0] == "--version") {
+    out << "servesim-calibrate " << SERVESIM_VERSION << "\n";
+    return 0;
+  }
   if (!args.empty() && (args[0] == "project" || args[0] == "summary")) {
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     return args[0] == "project" ? Project(rest, out) : Summary(rest, out);

@@ -85,6 +85,12 @@ TEST(CalibrateCliTest, InputErrorsNameTheFlag) {
             "--gpu: unknown GPU 'h100'; known");
 }
 
+TEST(CalibrateCliTest, VersionIsTheProjects) {
+  std::ostringstream out;
+  EXPECT_EQ(RunCalibrateCli({"--version"}, out), 0);
+  EXPECT_EQ(out.str(), std::string("servesim-calibrate ") + SERVESIM_VERSION + "\n");
+}
+
 TEST(CalibrateCliTest, CalibratesThenProjects) {
   const fs::path dir = fs::temp_directory_path() / "servesim_calibrate_cli_test";
   fs::create_directories(dir);
