@@ -56,15 +56,12 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
   // Render everything first; write files only once all of it succeeded.
   const std::string json = studies.SummaryJson().dump(2) + "\n";
   std::string csv;
-  if (vm.count("requests-csv")) {
-    std::ostringstream s;
-    WriteRequestsCsv(result.requests, s);
-    csv = s.str();
-  }
+  if (vm.count("requests-csv")) csv = RequestsCsv(result.requests);
   std::vector<std::pair<std::string, std::string>> files;
   const bool json_to_stdout = vm.count("json") && vm["json"].as<std::string>() == "-";
   if (vm.count("json") && !json_to_stdout) files.emplace_back(vm["json"].as<std::string>(), json);
-  if (vm.count("requests-csv")) files.emplace_back(vm["requests-csv"].as<std::string>(), csv);
+  if (vm.count("requests-csv"))
+    files.emplace_back(vm["requests-csv"].as<std::string>(), std::move(csv));
   studies.AddFiles(&files);
   WriteFilesAtomically(files);  // all or nothing, before anything is printed
   // The result always reaches stdout: as the JSON with --json -, else as the table.

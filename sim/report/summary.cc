@@ -1,8 +1,10 @@
 #include "sim/report/summary.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "sim/core/check.h"
 #include "sim/report/version.h"
 
 namespace servesim {
@@ -195,31 +197,75 @@ void PrintSummary(const Summary& s, std::ostream& out) {
   }
 }
 
-void WriteRequestsCsv(const RequestTable& requests, std::ostream& out) {
-  out << "id,arrival_s,scheduled_s,first_token_s,finish_s,input_tokens,output_tokens,"
-         "preemptions,ttft_ms,tpot_ms,e2el_ms,status\n";
+void AppendNsFixed(SimTime ns, int decimals, std::string* out) {
+  SERVESIM_CHECK(ns >= 0 && (decimals == 9 || decimals == 6));
+  if (ns >= kExactFixedNs) {
+    if (decimals == 9) {
+      fmt::format_to(std::back_inserter(*out), FMT_COMPILE("{:.9f}"), SimTimeToSeconds(ns));
+    } else {
+      fmt::format_to(std::back_inserter(*out), FMT_COMPILE("{:.6f}"), SimTimeToMs(ns));
+    }
+    return;
+  }
+  // ns is the value in units of 10^-decimals (s or ms) exactly: whole part, point, fraction.
+  const int64_t scale = decimals == 9 ? 1'000'000'000 : 1'000'000;
+  const fmt::format_int whole(ns / scale);
+  out->append(whole.data(), whole.size());
+  char frac[10];
+  int64_t f = ns % scale;
+  for (int i = decimals; i > 0; --i, f /= 10) frac[i] = static_cast<char>('0' + f % 10);
+  frac[0] = '.';
+  out->append(frac, static_cast<size_t>(decimals) + 1);
+}
+
+std::string RequestsCsv(const RequestTable& requests) {
+  std::string csv;
+  // One allocation: a row is about 100 bytes (growing a large string re-faults its pages).
+  csv.reserve(128 + requests.size() * 112);
+  const auto integer = [&csv](int64_t v) {
+    const fmt::format_int f(v);
+    csv.append(f.data(), f.size());
+    csv.push_back(',');
+  };
+  const auto seconds = [&csv](SimTime t) {  // empty for an event that did not happen
+    if (t >= 0) AppendNsFixed(t, 9, &csv);
+    csv.push_back(',');
+  };
+  csv +=
+      "id,arrival_s,scheduled_s,first_token_s,finish_s,input_tokens,output_tokens,"
+      "preemptions,ttft_ms,tpot_ms,e2el_ms,status\n";
   for (size_t i = 0; i < requests.size(); ++i) {
     const Request& r = requests[i];
     const bool done = r.finish >= 0;
     // Warm-up requests (closed loop) are served but not in the statistics: marked, not dropped.
     const char* status =
         r.rejected ? "rejected" : (!done ? "unfinished" : (r.warmup ? "warmup" : "completed"));
-    const auto sec = [](SimTime t) {
-      return t < 0 ? std::string() : fmt::format("{:.9f}", SimTimeToSeconds(t));
-    };
-    std::string ttft, tpot, e2el;
+    integer(static_cast<int64_t>(i));
+    seconds(r.arrival);
+    seconds(r.scheduled);
+    seconds(r.first_token);
+    seconds(r.finish);
+    integer(r.input_tokens);
+    integer(r.output_tokens);
+    integer(r.preemptions);
     if (done) {
-      ttft = fmt::format("{:.6f}", SimTimeToMs(r.first_token - r.arrival));
-      e2el = fmt::format("{:.6f}", SimTimeToMs(r.finish - r.arrival));
+      AppendNsFixed(r.first_token - r.arrival, 6, &csv);
+      csv.push_back(',');
       if (r.output_tokens > 1) {
-        tpot = fmt::format("{:.6f}", SimTimeToMs(r.finish - r.first_token) /
-                                         static_cast<double>(r.output_tokens - 1));
+        fmt::format_to(
+            std::back_inserter(csv), FMT_COMPILE("{:.6f}"),
+            SimTimeToMs(r.finish - r.first_token) / static_cast<double>(r.output_tokens - 1));
       }
+      csv.push_back(',');
+      AppendNsFixed(r.finish - r.arrival, 6, &csv);
+      csv.push_back(',');
+    } else {
+      csv += ",,,";
     }
-    out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", i, sec(r.arrival), sec(r.scheduled),
-                       sec(r.first_token), sec(r.finish), r.input_tokens, r.output_tokens,
-                       r.preemptions, ttft, tpot, e2el, status);
+    csv += status;
+    csv.push_back('\n');
   }
+  return csv;
 }
 
 }  // namespace servesim

@@ -113,8 +113,16 @@ nlohmann::ordered_json SummaryToJson(const Summary& s);
 // `servesim_version`.
 nlohmann::ordered_json RunJson(const Summary& s);
 void PrintSummary(const Summary& s, std::ostream& out);
+// Below this many ns a time written with 9 decimals in seconds (or 6 in ms) is the integer's own
+// digits: the double SimTimeToSeconds / SimTimeToMs gives lies within half a unit of the last
+// digit.
+inline constexpr SimTime kExactFixedNs = SimTime{1} << 48;  // about 78 hours
+// Appends `ns` (>= 0) in seconds with 9 decimals (`decimals` 9) or in ms with 6 (`decimals` 6):
+// the characters fmt's "{:.9f}" / "{:.6f}" writes for SimTimeToSeconds / SimTimeToMs, without
+// going through a double below kExactFixedNs.
+void AppendNsFixed(SimTime ns, int decimals, std::string* out);
 // One row per request: id, arrival, scheduled, first token, finish (seconds), lengths,
 // preemptions, ttft/tpot/e2el (ms).
-void WriteRequestsCsv(const RequestTable& requests, std::ostream& out);
+std::string RequestsCsv(const RequestTable& requests);
 
 }  // namespace servesim

@@ -41,14 +41,21 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::vector<std::string_view> SplitFields(std::string_view line) {
-  std::vector<std::string_view> fields;
+// Fills `fields` (reused from row to row: no allocation once it has grown).
+void SplitFields(std::string_view line, std::vector<std::string_view>* fields) {
+  fields->clear();
   for (size_t start = 0;;) {
     const size_t comma = line.find(',', start);
-    fields.push_back(Trim(line.substr(start, comma - start)));
-    if (comma == std::string_view::npos) return fields;
+    fields->push_back(Trim(line.substr(start, comma - start)));
+    if (comma == std::string_view::npos) return;
     start = comma + 1;
   }
+}
+
+std::vector<std::string_view> SplitFields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  SplitFields(line, &fields);
+  return fields;
 }
 
 // The field as shown in a message: at most 40 characters.
@@ -170,7 +177,7 @@ void TraceReader::ReadHeader(const std::string& requested_format) {
 }
 
 std::optional<TraceRow> TraceReader::Next() {
-  std::string line;
+  std::string& line = line_text_;  // kept between rows, as is fields_: no allocation per row
   while (std::getline(in_, line)) {
     ++line_;
     if (Trim(line).empty()) continue;
@@ -189,9 +196,10 @@ std::optional<TraceRow> TraceReader::Next() {
   return std::nullopt;
 }
 
-TraceRow TraceReader::ParseRow(std::string_view line) const {
+TraceRow TraceReader::ParseRow(std::string_view line) {
   const FormatInfo& info = Info(format_);
-  const std::vector<std::string_view> fields = SplitFields(line);
+  std::vector<std::string_view>& fields = fields_;
+  SplitFields(line, &fields);
   if (fields.size() != columns_) {
     std::string header(info.header);
     for (size_t i = 3; i < columns_; ++i) header += fmt::format(",{}", kCsvExtras[i - 3]);

@@ -53,7 +53,7 @@ class TraceReader {
 
  private:
   void ReadHeader(const std::string& requested_format);
-  TraceRow ParseRow(std::string_view line) const;
+  TraceRow ParseRow(std::string_view line);
   int64_t ParseTime(std::string_view field, std::string_view column) const;
   int64_t ParseTokens(std::string_view field, std::string_view column) const;
   // The csv optional columns of `fields` into `row`.
@@ -67,6 +67,8 @@ class TraceReader {
   int64_t line_ = 0;  // number of the line read last
   size_t columns_ = 3;
   std::optional<TraceRow> previous_;
+  std::string line_text_;                 // the line being parsed
+  std::vector<std::string_view> fields_;  // its fields (views into line_text_)
 };
 
 // Replays a trace `repeat` times back to back (workload.trace.repeat), reopening the file for

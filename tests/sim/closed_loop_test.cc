@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <sstream>
 #include <string>
 
 #include "sim/config/scenario.h"
@@ -64,9 +63,7 @@ TEST(ClosedLoopTest, WarmupRequestsRunFirstAndStayOutOfTheStatistics) {
   EXPECT_NEAR(r.summary.duration_s, SimTimeToSeconds(last - last_warmup_finish), 1e-9);
   EXPECT_EQ(r.summary.total_output_tokens, output);
   // --requests-csv marks the warm-up rows rather than passing them off as measured ones.
-  std::ostringstream csv;
-  WriteRequestsCsv(r.requests, csv);
-  const std::string text = csv.str();
+  const std::string text = RequestsCsv(r.requests);
   size_t warmup_rows = 0;
   for (size_t at = text.find(",warmup\n"); at != std::string::npos;
        at = text.find(",warmup\n", at + 1)) {
