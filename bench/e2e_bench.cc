@@ -10,11 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "sim/cli/process_heap.h"
 #include "sim/config/input_error.h"
 #include "sim/config/scenario.h"
 #include "sim/runner.h"
 
 int main(int argc, char** argv) {
+  servesim::TuneProcessHeap();  // as servesim does
   using servesim::RunOptions;
   if (argc < 2) {
     std::fprintf(stderr,

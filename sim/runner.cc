@@ -14,6 +14,10 @@
 namespace servesim {
 namespace {
 
+// The most request records sized up front (2.3 GB of address space at 136 bytes each); a
+// larger bound grows the table as before.
+constexpr int64_t kMaxReserve = int64_t{1} << 24;
+
 // End of run: every request that arrived finished exactly once with exactly its output tokens
 // (arrived = completed + rejected; nothing runs or waits any more), the tokens the engines emitted
 // are exactly those, and each request's timeline is ordered.
@@ -134,6 +138,12 @@ RunResult Run(const Scenario& scenario, const std::vector<const StepModel*>& mod
   RunResult result;
   Simulation sim;
   RequestGenerator generator(scenario.workload, scenario.seed);
+  // Sized once when the bound is known: growing the table copies it and touches twice its
+  // memory (page faults were a third of a 10,000-request run's time, docs/performance.md).
+  // Untouched capacity costs no memory.
+  if (const std::optional<int64_t> most = generator.MaxRequests(); most && *most <= kMaxReserve) {
+    result.requests.reserve(static_cast<size_t>(*most));
+  }
   Metrics metrics(&result.requests, Cluster::NumReplicas(scenario));
   Cluster cluster(scenario, models, &sim, &result.requests, &metrics, step_trace);
   cluster.SetFastForward(options.fast_forward);

@@ -4,9 +4,11 @@
 #include <vector>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/process_heap.h"
 #include "sim/config/input_error.h"
 
 int main(int argc, char** argv) {
+  servesim::TuneProcessHeap();
   const std::vector<std::string> args(argv + 1, argv + argc);
   try {
     return servesim::RunCli(args, std::cout);

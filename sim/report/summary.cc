@@ -220,8 +220,10 @@ void AppendNsFixed(SimTime ns, int decimals, std::string* out) {
 
 std::string RequestsCsv(const RequestTable& requests) {
   std::string csv;
-  // One allocation: a row is about 100 bytes (growing a large string re-faults its pages).
-  csv.reserve(128 + requests.size() * 112);
+  // One allocation: a row is 100-150 bytes (times of up to 1e5 s). Growing a large string
+  // copies it into fresh pages, and a fresh page costs more than writing it (docs/performance.md);
+  // capacity never written is never touched.
+  csv.reserve(128 + requests.size() * 160);
   const auto integer = [&csv](int64_t v) {
     const fmt::format_int f(v);
     csv.append(f.data(), f.size());

@@ -100,6 +100,10 @@ class TraceReplay {
   int64_t period_ns_ = 0;
 };
 
+// At least as many as the data rows of the trace at `path`: its newline count (a header line
+// and blank lines make it an over-estimate). nullopt when the file cannot be read.
+std::optional<int64_t> TraceDataLinesAtMost(const std::string& path);
+
 // Parses "YYYY-MM-DD HH:MM:SS" with an optional fraction of 1-9 digits (".6805900") into exact
 // integer nanoseconds since 1970-01-01 00:00:00, proleptic Gregorian calendar, no timezone.
 // Years 1970-2200. Returns nullopt for anything malformed or out of range.

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <system_error>
 #include <vector>
 
@@ -237,6 +239,20 @@ RequestGenerator::RequestGenerator(const WorkloadConfig& config, uint64_t seed)
 }
 
 RequestGenerator::~RequestGenerator() = default;
+
+std::optional<int64_t> RequestGenerator::MaxRequests() const {
+  std::optional<int64_t> bound;
+  if (config_.num_requests) bound = *config_.num_requests + config_.warmup_requests;
+  // Synthetic sessions add turns to trace rows; every other trace request consumes one row.
+  if (trace_ && !config_.sessions) {
+    const std::optional<int64_t> rows = TraceDataLinesAtMost(config_.trace->path);
+    if (rows && *rows <= std::numeric_limits<int64_t>::max() / config_.trace->repeat) {
+      const int64_t all = *rows * config_.trace->repeat;
+      bound = bound ? std::min(*bound, all) : all;
+    }
+  }
+  return bound;
+}
 
 std::optional<RequestSpec> RequestGenerator::NextArrival() {
   SERVESIM_CHECK(!config_.ClosedLoop());

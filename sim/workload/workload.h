@@ -124,6 +124,12 @@ class RequestGenerator {
   // prompt exceeds `max_prompt_tokens` (the engine's limits; by default none).
   void SetContextLimit(int64_t max_total_tokens, int64_t max_prompt_tokens);
 
+  // The most requests this workload can put in the request table (warm-up requests included),
+  // when a bound is cheap to know: num_requests, or a trace's data lines x repeat (one pass over
+  // the file counting newlines; blank lines make it an over-estimate); nullopt otherwise. Used to
+  // size the table once instead of growing it.
+  std::optional<int64_t> MaxRequests() const;
+
   const WorkloadConfig& config() const { return config_; }
 
  private:

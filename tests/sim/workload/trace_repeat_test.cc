@@ -119,5 +119,41 @@ TEST(TraceRepeatTest, ShiftedTimesPastTheHorizonAreAnError) {
   }
 }
 
+// The table is sized from MaxRequests: never below what the workload issues.
+TEST(TraceRepeatTest, MaxRequestsBoundsWhatIsIssued) {
+  TempTrace trace(kTrace);
+  const WorkloadConfig three = Parse("  trace: {path: " + trace.path() + ", repeat: 3}\n");
+  EXPECT_EQ(RequestGenerator(three, 1).MaxRequests(), 12);  // 4 newlines (header + 3 rows) x 3
+  EXPECT_EQ(Drain(three).size(), 9u);
+  const WorkloadConfig cut =
+      Parse("  trace: {path: " + trace.path() + ", repeat: 3}\n  num_requests: 5\n");
+  EXPECT_EQ(RequestGenerator(cut, 1).MaxRequests(), 5);
+  EXPECT_EQ(Drain(cut).size(), 5u);
+  // No final newline, blank lines: still a bound.
+  TempTrace ragged("arrival_s,input_tokens,output_tokens\n\n0,1,1\n\n1,1,1");
+  const WorkloadConfig r = Parse("  trace: {path: " + ragged.path() + "}\n");
+  EXPECT_EQ(RequestGenerator(r, 1).MaxRequests(), 4);
+  EXPECT_EQ(Drain(r).size(), 2u);
+  EXPECT_EQ(TraceDataLinesAtMost(ragged.path() + ".missing"), std::nullopt);
+}
+
+TEST(TraceRepeatTest, MaxRequestsOfSyntheticWorkloads) {
+  const std::string lengths = "  input_tokens: 8\n  output_tokens: 4\n";
+  const std::string poisson = "  arrival: {process: poisson, rate: 2}\n";
+  EXPECT_EQ(RequestGenerator(Parse(poisson + "  num_requests: 7\n" + lengths), 1).MaxRequests(), 7);
+  // A closed loop's warm-up requests are in the table too.
+  EXPECT_EQ(RequestGenerator(Parse("  concurrency: 2\n  num_requests: 7\n"
+                                   "  warmup_requests: 3\n" +
+                                   lengths),
+                             1)
+                .MaxRequests(),
+            10);
+  // Bounded by time alone: not known.
+  EXPECT_EQ(RequestGenerator(
+                Parse("  arrival: {process: poisson, rate: 2}\n  duration_s: 5\n" + lengths), 1)
+                .MaxRequests(),
+            std::nullopt);
+}
+
 }  // namespace
 }  // namespace servesim
