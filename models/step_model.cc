@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -75,9 +76,32 @@ struct Gemm {
 
 int64_t DivCeil(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// A step's terms that depend on its row counts only (every op but attention).
+struct RowTerms {
+  OpCost layer_gemm, layer_other, once_other, once_gemm;
+  double layer_comm_s = 0, once_comm_s = 0, p2p_s = 0;
+};
+
+// The row terms of recent decode-only steps priced on this thread: runs of decode steps of one
+// batch size differ in their attention only, and replicas interleave their steps, so a few batch
+// sizes recur. Direct-mapped by row counts and model; keyed by the model's id (unique per model,
+// never reused, unlike an address). The cached values are the very doubles a fresh evaluation
+// gives, so results are unchanged. Per thread: models may be shared by threads.
+struct DecodeRowEntry {
+  uint64_t model_id = 0;  // 0: empty
+  int64_t decode_seqs = -1;
+  int64_t padding_tokens = -1;
+  RowTerms terms;
+};
+constexpr size_t kDecodeRowSlots = 64;
+thread_local std::array<DecodeRowEntry, kDecodeRowSlots> decode_row_cache;
+
+std::atomic<uint64_t> next_model_id{1};
+
 }  // namespace
 
 struct RooflineStepModel::Impl {
+  uint64_t id = next_model_id.fetch_add(1, std::memory_order_relaxed);  // decode_row_cache key
   StepModelParams params;
   double layers = 0;        // all layers of the model
   double stage_layers = 0;  // layers of one pipeline stage: ceil(layers / pp)
@@ -126,6 +150,7 @@ struct RooflineStepModel::Impl {
   void InitElementwise(const ModelSpec& m, const DeploymentShape& d);
 
   OpCost GemmCost(const Gemm& g, double rows, const Roof& roof) const;
+  RowTerms Rows(double tokens, double logits_rows) const;
   OpCost LayerGemms(double tokens) const;
   OpCost Experts(double tokens) const;
   OpCost DecodeAttention(const BatchShape& batch) const;
@@ -406,6 +431,18 @@ RooflineStepModel::RooflineStepModel(const ModelSpec& model, const HardwareSpec&
                                      const DeploymentShape& shape, const StepModelParams& params)
     : impl_(std::make_shared<const Impl>(model, hw, shape, params)) {}
 
+RowTerms RooflineStepModel::Impl::Rows(double tokens, double logits_rows) const {
+  RowTerms t;
+  t.layer_gemm = LayerGemms(tokens);
+  t.layer_other = LayerElementwise(tokens);
+  t.once_other = StepElementwise(tokens, logits_rows);
+  if (logits_rows > 0) t.once_gemm = GemmCost(lm_head, logits_rows, lm_head_roof);
+  t.layer_comm_s = LayerCommunication(tokens);
+  t.once_comm_s = LogitsGather(logits_rows);
+  t.p2p_s = StageHop(tokens);
+  return t;
+}
+
 StepCost RooflineStepModel::Cost(const BatchShape& batch) const {
   SERVESIM_CHECK(!batch.Empty());
   const Impl& m = *impl_;
@@ -426,18 +463,35 @@ StepCost RooflineStepModel::Cost(const BatchShape& batch) const {
   // One layer's ops, then the ops done once per step (on the first and last stage). The
   // breakdown covers all layers (its total is the step's latency); stage_s and last_stage_s
   // price the busiest stages, ceil(layers / pp) layers each, for the pipeline's occupancy.
-  const OpCost layer_gemm = m.LayerGemms(tokens);
+  RowTerms computed;
+  const RowTerms* rows = &computed;
+  if (batch.prefills.empty()) {
+    const size_t slot = static_cast<size_t>(batch.decode_seqs + 7 * batch.padding_tokens +
+                                            static_cast<int64_t>(m.id) * 13) %
+                        kDecodeRowSlots;
+    DecodeRowEntry& c = decode_row_cache[slot];
+    if (c.model_id != m.id || c.decode_seqs != batch.decode_seqs ||
+        c.padding_tokens != batch.padding_tokens) {
+      c.terms = m.Rows(tokens, logits_rows);
+      c.model_id = m.id;
+      c.decode_seqs = batch.decode_seqs;
+      c.padding_tokens = batch.padding_tokens;
+    }
+    rows = &c.terms;
+  } else {
+    computed = m.Rows(tokens, logits_rows);
+  }
+  const OpCost& layer_gemm = rows->layer_gemm;
   OpCost layer_attention = m.DecodeAttention(batch);
   if (!batch.prefills.empty()) {
     layer_attention += m.PrefillAttention(pairs, kv_tokens, prefill_tokens);
   }
-  const OpCost layer_other = m.LayerElementwise(tokens);
-  OpCost once_other = m.StepElementwise(tokens, logits_rows);
-  OpCost once_gemm;
-  if (logits_rows > 0) once_gemm = m.GemmCost(m.lm_head, logits_rows, m.lm_head_roof);
-  const double layer_comm_s = m.LayerCommunication(tokens);
-  const double once_comm_s = m.LogitsGather(logits_rows);
-  const double p2p_s = m.StageHop(tokens);
+  const OpCost& layer_other = rows->layer_other;
+  const OpCost& once_other = rows->once_other;
+  const OpCost& once_gemm = rows->once_gemm;
+  const double layer_comm_s = rows->layer_comm_s;
+  const double once_comm_s = rows->once_comm_s;
+  const double p2p_s = rows->p2p_s;
 
   const double layer_s = layer_gemm.s + layer_attention.s + layer_other.s + layer_comm_s;
   StepCost cost;

@@ -5,32 +5,54 @@
 #include <cmath>
 
 #include "sim/core/check.h"
-#include "sim/serving/radix_sort.h"
 
 namespace servesim {
 namespace {
 
-// Sorts packed (gap << count_bits | count) words: a radix sort on the gap's bytes only (stable:
-// equal gaps keep their order), then each run of equal gaps is sorted by count.
-void SortPacked(std::vector<uint64_t>* words, int count_bits) {
-  if (words->size() < 4096) {
-    std::sort(words->begin(), words->end());
-    return;
-  }
-  RadixSortBytes(words, count_bits / 8);  // count_bits is a multiple of 8
-  const uint64_t gap_mask = ~((uint64_t{1} << count_bits) - 1);
-  for (size_t i = 0; i < words->size();) {
-    size_t j = i + 1;
-    while (j < words->size() && ((*words)[j] & gap_mask) == ((*words)[i] & gap_mask)) ++j;
-    if (j - i > 1) {
-      std::sort(words->begin() + static_cast<ptrdiff_t>(i),
-                words->begin() + static_cast<ptrdiff_t>(j));
+// The distinct words of words[0, n) with how often each occurs, ascending. An open-addressing
+// hash table (a run has far fewer distinct step lengths than steps), then a sort of the distinct
+// words. REQUIRES: no word is 0 (a packed count is >= 1), which marks an empty slot.
+std::vector<std::pair<uint64_t, int64_t>> CountDistinct(const uint64_t* words, size_t n) {
+  int bits = 10;
+  std::vector<std::pair<uint64_t, int64_t>> table(size_t{1} << bits);
+  size_t used = 0;
+  const auto slot_of = [&bits](uint64_t w) {
+    return static_cast<size_t>((w * 0x9E3779B97F4A7C15ULL) >> (64 - bits));
+  };
+  for (size_t k = 0; k < n; ++k) {
+    const uint64_t w = words[k];
+    SERVESIM_CHECK(w != 0);
+    if (2 * (used + 1) > table.size()) {  // keep the load at most one half
+      std::vector<std::pair<uint64_t, int64_t>> old(table.size() * 2);
+      old.swap(table);
+      ++bits;
+      for (const auto& e : old) {
+        if (e.first == 0) continue;
+        size_t h = slot_of(e.first);
+        while (table[h].first != 0) h = (h + 1) & (table.size() - 1);
+        table[h] = e;
+      }
     }
-    i = j;
+    size_t h = slot_of(w);
+    while (table[h].first != 0 && table[h].first != w) h = (h + 1) & (table.size() - 1);
+    if (table[h].first == 0) {
+      table[h].first = w;
+      ++used;
+    }
+    ++table[h].second;
   }
+  table.erase(
+      std::remove_if(table.begin(), table.end(), [](const auto& e) { return e.first == 0; }),
+      table.end());
+  std::sort(table.begin(), table.end());
+  return table;
 }
 
 }  // namespace
+
+TokenGapLog::TokenGapLog(size_t compact_at) : compact_at_(compact_at) {
+  SERVESIM_CHECK(compact_at_ >= 2);
+}
 
 void TokenGapLog::Add(SimTime gap, int64_t count) {
   SERVESIM_CHECK(gap >= 0 && count >= 1 && !sorted_);
@@ -51,36 +73,55 @@ void TokenGapLog::Add(SimTime gap, int64_t count) {
     last_is_wide_ = true;
     return;
   }
+  ++num_samples_;
   if (gap <= kMaxPackedGap && static_cast<uint64_t>(count) <= kCountMask) {
     packed_.push_back(static_cast<uint64_t>(gap) << kCountBits | static_cast<uint64_t>(count));
     last_is_wide_ = false;
+    if (packed_.size() >= compact_at_) Fold(1);
   } else {
     wide_.emplace_back(gap, count);
     last_is_wide_ = true;
   }
 }
 
-void TokenGapLog::SortAll() {
-  static_assert(kCountBits % 8 == 0);
-  SortPacked(&packed_, kCountBits);
-  std::sort(wide_.begin(), wide_.end());
-  sorted_ = true;
+void TokenGapLog::Fold(size_t keep) {
+  SERVESIM_CHECK(keep <= packed_.size());
+  const size_t n = packed_.size() - keep;
+  const std::vector<std::pair<uint64_t, int64_t>> fresh = CountDistinct(packed_.data(), n);
+  // Merge the two ascending tables of distinct words, adding the copies of equal ones.
+  std::vector<std::pair<uint64_t, int64_t>> merged;
+  merged.reserve(folded_.size() + fresh.size());
+  size_t i = 0, j = 0;
+  while (i < fresh.size() || j < folded_.size()) {
+    if (j == folded_.size() || (i < fresh.size() && fresh[i].first < folded_[j].first)) {
+      merged.push_back(fresh[i++]);
+    } else if (i == fresh.size() || folded_[j].first < fresh[i].first) {
+      merged.push_back(folded_[j++]);
+    } else {
+      merged.emplace_back(fresh[i].first, fresh[i].second + folded_[j].second);
+      ++i;
+      ++j;
+    }
+  }
+  folded_ = std::move(merged);
+  packed_.erase(packed_.begin(), packed_.begin() + static_cast<ptrdiff_t>(n));  // capacity kept
 }
 
 template <typename Fn>
 void TokenGapLog::ForEachSorted(Fn fn) const {
+  SERVESIM_CHECK(sorted_ && packed_.empty());
   size_t i = 0, j = 0;
-  while (i < packed_.size() || j < wide_.size()) {
+  while (i < folded_.size() || j < wide_.size()) {
     std::pair<SimTime, int64_t> p{kMaxPackedGap + 1, 0};
-    if (i < packed_.size()) {
-      p = {static_cast<SimTime>(packed_[i] >> kCountBits),
-           static_cast<int64_t>(packed_[i] & kCountMask)};
+    if (i < folded_.size()) {
+      p = {static_cast<SimTime>(folded_[i].first >> kCountBits),
+           static_cast<int64_t>(folded_[i].first & kCountMask)};
     }
-    if (j < wide_.size() && (i == packed_.size() || wide_[j] < p)) {
-      fn(wide_[j].first, wide_[j].second);
+    if (j < wide_.size() && (i == folded_.size() || wide_[j] < p)) {
+      fn(wide_[j].first, wide_[j].second, 1);
       ++j;
     } else {
-      fn(p.first, p.second);
+      fn(p.first, p.second, folded_[i].second);
       ++i;
     }
   }
@@ -88,13 +129,19 @@ void TokenGapLog::ForEachSorted(Fn fn) const {
 
 LatencyStats TokenGapLog::Stats() {
   LatencyStats st;
-  SortAll();
+  if (!sorted_) {
+    Fold(0);
+    std::sort(wide_.begin(), wide_.end());
+    sorted_ = true;
+  }
   int64_t total = 0;
   double sum_ms = 0;
   SimTime max_gap = 0;
-  ForEachSorted([&](SimTime gap, int64_t count) {
-    total += count;
-    sum_ms += SimTimeToMs(gap) * static_cast<double>(count);
+  ForEachSorted([&](SimTime gap, int64_t count, int64_t copies) {
+    total += count * copies;
+    // Added copy by copy: the sum of the unfolded log, to the bit.
+    const double term = SimTimeToMs(gap) * static_cast<double>(count);
+    for (int64_t c = 0; c < copies; ++c) sum_ms += term;
     max_gap = gap;
   });
   if (total == 0) return st;
@@ -111,8 +158,8 @@ LatencyStats TokenGapLog::Stats() {
   std::array<double, 6> at_ms{};
   int64_t seen = 0;
   size_t next = 0;  // ranks are ascending
-  ForEachSorted([&](SimTime gap, int64_t count) {
-    seen += count;
+  ForEachSorted([&](SimTime gap, int64_t count, int64_t copies) {
+    seen += count * copies;
     for (; next < ranks.size() && ranks[next] < seen; ++next) at_ms[next] = SimTimeToMs(gap);
   });
   std::array<double, 3> pct;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "sim/core/rng.h"
 #include "sim/serving/metrics.h"
 
@@ -73,6 +75,44 @@ TEST(TokenGapLogTest, MergedCountsBeyondThePackedFieldStayExact) {
   ref.Add(7, 3);
   EXPECT_EQ(log.NumSamples(), 2);
   ExpectSameBits(log.Stats(), WeightedStatsMs(ref.samples));
+}
+
+// Folding the log into its table of distinct samples, whenever it happens (every other word,
+// or in the radix-sort path), keeps every statistic to the bit, and bounds what is stored by
+// the distinct samples plus the fold size instead of the number of steps.
+TEST(TokenGapLogTest, FoldedLogMatchesBitForBitAndStaysSmall) {
+  constexpr int64_t kDistinctGaps = 201, kMaxSmallCount = 4;
+  for (const size_t compact_at : {size_t{2}, size_t{3}, size_t{64}, size_t{10000}}) {
+    Rng rng(compact_at, "token_gaps_fold");
+    TokenGapLog log(compact_at);
+    Reference ref;
+    SimTime gap = 5'000'000;
+    int64_t wide = 0, max_stored = 0;
+    for (int i = 0; i < 300000; ++i) {
+      const int64_t kind = rng.UniformInt(0, 99);
+      if (kind < 30) {
+        // repeat the previous gap (merges)
+      } else if (kind < 99) {
+        gap = 5'000'000 + rng.UniformInt(0, kDistinctGaps - 1) * 1000;
+      } else {
+        gap = rng.UniformInt(int64_t{1} << 40, int64_t{1} << 50);  // does not pack
+        ++wide;
+      }
+      const int64_t count = rng.UniformInt(0, 9999) == 0 ? rng.UniformInt(1, int64_t{1} << 30)
+                                                         : rng.UniformInt(1, kMaxSmallCount);
+      wide += count > kMaxSmallCount;
+      log.Add(gap, count);
+      ref.Add(gap, count);
+      max_stored = std::max(max_stored, log.NumStored());
+    }
+    EXPECT_EQ(log.NumSamples(), static_cast<int64_t>(ref.samples.size())) << compact_at;
+    ExpectSameBits(log.Stats(), WeightedStatsMs(ref.samples));
+    // Merged runs reach counts far beyond kMaxSmallCount; a generous bound that still fails
+    // if nothing is folded (ref.samples has ~210,000 entries).
+    EXPECT_LT(max_stored, static_cast<int64_t>(compact_at) + 40 * kDistinctGaps + 2 * wide)
+        << compact_at;
+    EXPECT_LT(max_stored, static_cast<int64_t>(ref.samples.size()) / 10) << compact_at;
+  }
 }
 
 }  // namespace
