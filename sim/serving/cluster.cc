@@ -47,7 +47,11 @@ void Cluster::AddPool(const std::string& role, int64_t replicas, const Scheduler
                                                       batching, pp, table_, model, metrics_));
     pool.replicas.back()->SetStepTrace(step_trace_);
   }
-  pool.router = std::make_unique<Router>(ParseRouterPolicy(router), seed);
+  pool.router =
+      std::make_unique<Router>(ParseRouterPolicy(router), seed, static_cast<size_t>(replicas));
+  if (LoadIndex* index = pool.router->load_index()) {
+    for (size_t i = 0; i < pool.replicas.size(); ++i) pool.replicas[i]->SetLoadIndex(index, i);
+  }
   pools_.push_back(std::move(pool));
 }
 

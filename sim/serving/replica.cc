@@ -30,6 +30,7 @@ Scheduler& Replica::LeastLoadedEngine() {
 }
 
 void Replica::Submit(RequestId id) {
+  const LoadMark mark(this);
   LeastLoadedEngine().Enqueue(id);
   // Launch on a wake event at this same time rather than now, so that every request arriving at
   // this instant joins the first step (events at equal times run in scheduling order).
@@ -37,6 +38,7 @@ void Replica::Submit(RequestId id) {
 }
 
 void Replica::SubmitPrefilled(RequestId id) {
+  const LoadMark mark(this);
   LeastLoadedEngine().EnqueuePrefilled(id);
   ScheduleWake(sim_->Now());
 }
@@ -48,6 +50,7 @@ void Replica::ScheduleWake(SimTime at) {
 }
 
 void Replica::OnEvent(SimTime now, uint64_t payload) {
+  const LoadMark mark(this);
   if (payload == kWake) {
     if (wake_at_ == now) wake_at_ = -1;
     TryLaunch(now);

@@ -18,6 +18,7 @@
 #include "models/batch.h"
 #include "models/step_model.h"
 #include "sim/core/simulation.h"
+#include "sim/serving/load_index.h"
 #include "sim/serving/metrics.h"
 #include "sim/serving/scheduler.h"
 #include "sim/serving/step_trace.h"
@@ -45,6 +46,12 @@ class Replica : public EventHandler {
   // Reports every launched step to `sink` (null, the default: nothing is reported).
   void SetStepTrace(StepTraceSink* sink) { step_trace_ = sink; }
   void SetFastForward(bool on) { fast_forward_ = on; }
+  // The pool's LoadIndex (least-outstanding routing), where this replica is entry `position`:
+  // marked dirty on entering and leaving every call that may change Outstanding().
+  void SetLoadIndex(LoadIndex* index, size_t position) {
+    load_index_ = index;
+    load_position_ = position;
+  }
 
  private:
   struct Engine {
@@ -54,6 +61,21 @@ class Replica : public EventHandler {
     bool in_flight = false;
   };
   enum Payload : uint64_t { kWake = 0, kFirstEngineDone = 1 };  // done events: 1 + engine index
+  // Marks the replica dirty in its LoadIndex when made and again when destroyed, around a call
+  // that may change its queues (a nested route may ask for its count in between).
+  class LoadMark {
+   public:
+    explicit LoadMark(Replica* r) : r_(r) { r_->MarkLoad(); }
+    ~LoadMark() { r_->MarkLoad(); }
+    LoadMark(const LoadMark&) = delete;
+    LoadMark& operator=(const LoadMark&) = delete;
+
+   private:
+    Replica* r_;
+  };
+  void MarkLoad() {
+    if (load_index_ != nullptr) load_index_->MarkDirty(load_position_);
+  }
 
   Scheduler& LeastLoadedEngine();
   void TryLaunch(SimTime now);
@@ -83,6 +105,8 @@ class Replica : public EventHandler {
   int64_t in_flight_ = 0;
   SimTime busy_since_ = 0;
   SimTime wake_at_ = -1;  // time of the pending kWake event, -1 if none
+  LoadIndex* load_index_ = nullptr;
+  size_t load_position_ = 0;
 };
 
 }  // namespace servesim

@@ -19,12 +19,23 @@ RouterPolicy ParseRouterPolicy(const std::string& name) {
   return RouterPolicy::kRoundRobin;
 }
 
-Router::Router(RouterPolicy policy, uint64_t seed) : policy_(policy), rng_(seed, "router") {}
+Router::Router(RouterPolicy policy, uint64_t seed, size_t replicas)
+    : policy_(policy), rng_(seed, "router") {
+  if (replicas > 1 &&
+      (policy == RouterPolicy::kLeastOutstanding || policy == RouterPolicy::kSessionAffinity)) {
+    load_ = std::make_unique<LoadIndex>(replicas);
+  }
+}
 
-size_t Router::LeastOutstanding(const std::vector<std::unique_ptr<Replica>>& replicas) const {
-  size_t best = 0;
-  for (size_t i = 1; i < replicas.size(); ++i) {
-    if (replicas[i]->Outstanding() < replicas[best]->Outstanding()) best = i;
+size_t Router::LeastOutstanding(const std::vector<std::unique_ptr<Replica>>& replicas) {
+  SERVESIM_CHECK(load_ != nullptr);
+  const size_t best = load_->Min([&replicas](size_t i) { return replicas[i]->Outstanding(); });
+  if (verify_against_scan_) {
+    size_t scan = 0;
+    for (size_t i = 1; i < replicas.size(); ++i) {
+      if (replicas[i]->Outstanding() < replicas[scan]->Outstanding()) scan = i;
+    }
+    SERVESIM_CHECK(best == scan);
   }
   return best;
 }

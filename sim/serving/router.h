@@ -1,6 +1,7 @@
 // Router: picks the replica each arriving request goes to.
 //   round_robin        replicas in turn
-//   least_outstanding  fewest unfinished requests (join the shortest queue); ties: lowest index
+//   least_outstanding  fewest unfinished requests (join the shortest queue); ties: lowest index.
+//                      Kept in a LoadIndex: O(log replicas) per changed replica, not a scan
 //   least_kv_usage     lowest KV-cache use; ties: fewest unfinished, then lowest index
 //   random             uniform, from the run's "router" random stream
 //   session_affinity   a session's requests stick to the replica its first request went to
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "sim/core/rng.h"
+#include "sim/serving/load_index.h"
 #include "sim/serving/replica.h"
 #include "sim/serving/request.h"
 
@@ -33,17 +35,26 @@ RouterPolicy ParseRouterPolicy(const std::string& name);
 
 class Router {
  public:
-  Router(RouterPolicy policy, uint64_t seed);
+  // `replicas`: the size of the pool it routes for (every Route passes that pool).
+  Router(RouterPolicy policy, uint64_t seed, size_t replicas);
   size_t Route(const Request& request, const std::vector<std::unique_ptr<Replica>>& replicas);
+  // The index the pool's replicas must mark (Replica::SetLoadIndex); null when the policy never
+  // routes to the least outstanding replica.
+  LoadIndex* load_index() { return load_.get(); }
+  // Tests: every least-outstanding choice is checked against a scan of all replicas (a
+  // replica that changed without marking its LoadIndex would fail the check).
+  static void VerifyAgainstScanForTesting(bool on) { verify_against_scan_ = on; }
 
  private:
-  size_t LeastOutstanding(const std::vector<std::unique_ptr<Replica>>& replicas) const;
+  size_t LeastOutstanding(const std::vector<std::unique_ptr<Replica>>& replicas);
   size_t LeastKvUsage(const std::vector<std::unique_ptr<Replica>>& replicas) const;
 
   RouterPolicy policy_;
   Rng rng_;
   size_t next_ = 0;
   std::unordered_map<int64_t, size_t> session_replica_;
+  std::unique_ptr<LoadIndex> load_;
+  static inline bool verify_against_scan_ = false;
 };
 
 }  // namespace servesim

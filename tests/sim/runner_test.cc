@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/config/input_error.h"
+#include "sim/serving/router.h"
 
 namespace servesim {
 namespace {
@@ -172,6 +173,32 @@ TEST(RunnerTest, MemoryPressurePreemptsAndStillCompletesEverything) {
   EXPECT_GT(r.summary.preemptions, 0);
   EXPECT_LE(r.summary.max_kv_utilization, 1.0);
   EXPECT_GT(r.summary.max_kv_utilization, 0.9);
+}
+
+// Least-outstanding routing reads a LoadIndex that replicas mark as they change; with the
+// check on, every choice is compared with a scan of all replicas, including routes made from
+// inside a replica's event (closed loops, session turns, disaggregated hand-offs, pp engines).
+TEST(RunnerTest, LeastOutstandingIndexAgreesWithAScanOfAllReplicas) {
+  Router::VerifyAgainstScanForTesting(true);
+  const std::vector<std::vector<std::string>> variants = {
+      {"hardware.num_gpus=4", "router.policy=least_outstanding"},
+      {"hardware.num_gpus=3", "router.policy=least_outstanding", "workload.concurrency=9",
+       "workload.arrival=null"},
+      {"hardware.num_gpus=4", "parallel.pp=2", "router.policy=least_outstanding"},
+      {"hardware.num_gpus=3", "router.policy=session_affinity",
+       "workload.sessions={num_sessions: 40, turns: {dist: uniform, min: 1, max: 4}, "
+       "think_time_s: 0.5}",
+       "workload.num_requests=null"},
+  };
+  for (const auto& sets : variants) {
+    const RunResult r = RunScenario(FromYaml(kBase, sets));
+    EXPECT_GT(r.summary.completed, 0) << sets[0];
+  }
+  const RunResult d = RunScenario(
+      LoadScenario(std::string(SERVESIM_SOURCE_DIR) + "/configs/scenarios/disaggregated.yaml", {},
+                   std::nullopt));
+  EXPECT_GT(d.summary.completed, 0);
+  Router::VerifyAgainstScanForTesting(false);
 }
 
 }  // namespace
