@@ -25,23 +25,15 @@ e2e() {  # name, scenario, extra args...
 }
 
 # The Vidur comparison (issue 18): the whole `servesim run` process with --json and
-# --requests-csv, 11 runs, min / median / max wall time. Needs the clipped trace.
+# --requests-csv, 21 runs, min / median / max wall time from spawn to exit. Needs the clipped trace.
 vidur_compare() {
-  local trace="$root/data/traces/azure_conv_10k_clip4096.csv" out times=()
+  local trace="$root/data/traces/azure_conv_10k_clip4096.csv" out
   [ -f "$trace" ] || bash "$root/bench/make_vidur_compare_trace.sh" >/dev/null
   out="$(mktemp -d)"
-  for _ in $(seq 11); do
-    local t0 t1
-    t0=$(date +%s%N)
-    "$build/bin/servesim" run "$root/bench/scenarios/vidur-compare-10k.yaml" --json "$out/r.json" \
-      --requests-csv "$out/r.csv" --quiet >/dev/null
-    t1=$(date +%s%N)
-    times+=($(( (t1 - t0) / 1000 )))
-  done
+  "$build/bin/servesim_process_timer" 21 "$build/bin/servesim" run \
+    "$root/bench/scenarios/vidur-compare-10k.yaml" --json "$out/r.json" \
+    --requests-csv "$out/r.csv" --quiet
   rm -rf "$out"
-  printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END {
-    printf "whole process, 11 runs: min %.1f ms, median %.1f ms, max %.1f ms\n",
-      v[1] / 1000, v[6] / 1000, v[NR] / 1000 }'
 }
 echo "== Vidur comparison: 10,000 Azure conversation requests, Llama-2-7B on an A100, sarathi (target <= 16 ms median)"
 vidur_compare

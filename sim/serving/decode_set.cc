@@ -24,6 +24,7 @@ void DecodeSet::Add(RequestId id) {
   sum_offset_ += r.decode_offset;
   ++phase_count_[Phase(r.decode_offset)];
   finish_.push(FinishEntry{r.decode_finish_step, r.admit_seq, id, r.decode_epoch});
+  top_valid_ = false;
   by_admission_.emplace(r.admit_seq, id);
 }
 
@@ -32,6 +33,7 @@ void DecodeSet::Detach(Request& r, RequestId id) {
   r.generated = r.output_tokens - (r.decode_finish_step - step_);
   r.in_decode_set = false;
   ++r.decode_epoch;
+  top_valid_ = false;  // its heap entry, maybe the top, goes stale
   --size_;
   sum_offset_ -= r.decode_offset;
   --phase_count_[Phase(r.decode_offset)];
@@ -55,10 +57,15 @@ RequestId DecodeSet::LastAdmitted() const {
 }
 
 bool DecodeSet::FinishesNextStep() {
+  // Checked once per top entry, not per step: runs of plain decode steps touch no request.
+  if (top_valid_) return finish_.top().step <= step_ + 1;
   while (!finish_.empty()) {
     const FinishEntry& e = finish_.top();
     const Request& r = (*table_)[e.id];
-    if (r.in_decode_set && r.decode_epoch == e.epoch) return e.step <= step_ + 1;
+    if (r.in_decode_set && r.decode_epoch == e.epoch) {
+      top_valid_ = true;
+      return e.step <= step_ + 1;
+    }
     finish_.pop();
   }
   return false;
@@ -73,6 +80,7 @@ void DecodeSet::Advance(std::vector<RequestId>* finished) {
   while (!finish_.empty() && finish_.top().step <= step_) {
     const FinishEntry e = finish_.top();
     finish_.pop();
+    top_valid_ = false;
     Request& r = (*table_)[e.id];
     if (!r.in_decode_set || r.decode_epoch != e.epoch) continue;  // left the set earlier
     SERVESIM_CHECK(e.step == step_);

@@ -67,6 +67,8 @@ class DecodeSet {
   int64_t sum_offset_ = 0;            // sum of (computed - step) over members
   std::vector<int64_t> phase_count_;  // members per (computed - step) mod block_size
   std::priority_queue<FinishEntry, std::vector<FinishEntry>, std::greater<FinishEntry>> finish_;
+  // finish_'s top entry is known to be live (checked since the heap or the set last changed).
+  bool top_valid_ = false;
   std::set<std::pair<uint64_t, RequestId>> by_admission_;
 };
 
