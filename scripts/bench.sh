@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
-cmake --build "$build" --target servesim servesim_e2e_bench >/dev/null
+cmake --build "$build" --target servesim servesim_e2e_bench servesim_process_timer >/dev/null
 if [ "$quick" = 0 ] && grep -q "SERVESIM_BUILD_BENCHMARKS:BOOL=ON" "$build/CMakeCache.txt"; then
   cmake --build "$build" --target servesim_bench >/dev/null
 fi
