@@ -5,14 +5,34 @@
 #include <cmath>
 
 #include "sim/core/check.h"
+#include "sim/serving/radix_sort.h"
 
 namespace servesim {
 namespace {
 
-// The distinct words of words[0, n) with how often each occurs, ascending. An open-addressing
-// hash table (a run has far fewer distinct step lengths than steps), then a sort of the distinct
-// words. REQUIRES: no word is 0 (a packed count is >= 1), which marks an empty slot.
-std::vector<std::pair<uint64_t, int64_t>> CountDistinct(const uint64_t* words, size_t n) {
+// The distinct words of words[0, n) with how often each occurs, ascending. Many words: an
+// open-addressing hash table (a long run has far fewer distinct step lengths than steps), then a
+// sort of the distinct words. REQUIRES: no word is 0 (a packed count is >= 1), which marks an empty
+// slot.
+std::vector<std::pair<uint64_t, int64_t>> CountDistinct(uint64_t* words, size_t n) {
+  // Up to a million words (every run but the longest) a radix sort and a count of equal runs is
+  // cheaper: distinct step lengths are then a large share of the words.
+  if (n <= (size_t{1} << 20)) {
+    std::vector<uint64_t> sorted(words, words + n);
+    if (n < 4096) {
+      std::sort(sorted.begin(), sorted.end());
+    } else {
+      RadixSortBytes(&sorted, 0);
+    }
+    std::vector<std::pair<uint64_t, int64_t>> runs;
+    for (size_t k = 0; k < n;) {
+      size_t e = k + 1;
+      while (e < n && sorted[e] == sorted[k]) ++e;
+      runs.emplace_back(sorted[k], static_cast<int64_t>(e - k));
+      k = e;
+    }
+    return runs;
+  }
   int bits = 10;
   std::vector<std::pair<uint64_t, int64_t>> table(size_t{1} << bits);
   size_t used = 0;
