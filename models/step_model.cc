@@ -82,26 +82,27 @@ struct RowTerms {
   double layer_comm_s = 0, once_comm_s = 0, p2p_s = 0;
 };
 
-// The row terms of recent decode-only steps priced on this thread: runs of decode steps of one
-// batch size differ in their attention only, and replicas interleave their steps, so a few batch
-// sizes recur. Direct-mapped by row counts and model; keyed by the model's id (unique per model,
-// never reused, unlike an address). The cached values are the very doubles a fresh evaluation
-// gives, so results are unchanged. Per thread: models may be shared by threads.
-struct DecodeRowEntry {
+// The row terms of recent steps priced on this thread: runs of decode steps of one batch size
+// differ in their attention only, chunked prefills fill the same token budget, and replicas
+// interleave their steps, so a few row counts recur. Direct-mapped by (tokens, logits rows,
+// model); keyed by the model's id (unique per model, never reused, unlike an address). Rows is a
+// function of the two counts alone, so a cached entry holds the very doubles a fresh evaluation
+// gives and results are unchanged. Per thread: models may be shared by threads.
+struct RowCacheEntry {
   uint64_t model_id = 0;  // 0: empty
-  int64_t decode_seqs = -1;
-  int64_t padding_tokens = -1;
+  double tokens = -1;
+  double logits_rows = -1;
   RowTerms terms;
 };
-constexpr size_t kDecodeRowSlots = 64;
-thread_local std::array<DecodeRowEntry, kDecodeRowSlots> decode_row_cache;
+constexpr size_t kRowCacheSlots = 64;
+thread_local std::array<RowCacheEntry, kRowCacheSlots> row_cache;
 
 std::atomic<uint64_t> next_model_id{1};
 
 }  // namespace
 
 struct RooflineStepModel::Impl {
-  uint64_t id = next_model_id.fetch_add(1, std::memory_order_relaxed);  // decode_row_cache key
+  uint64_t id = next_model_id.fetch_add(1, std::memory_order_relaxed);  // row_cache key
   StepModelParams params;
   double layers = 0;        // all layers of the model
   double stage_layers = 0;  // layers of one pipeline stage: ceil(layers / pp)
@@ -463,24 +464,17 @@ StepCost RooflineStepModel::Cost(const BatchShape& batch) const {
   // One layer's ops, then the ops done once per step (on the first and last stage). The
   // breakdown covers all layers (its total is the step's latency); stage_s and last_stage_s
   // price the busiest stages, ceil(layers / pp) layers each, for the pipeline's occupancy.
-  RowTerms computed;
-  const RowTerms* rows = &computed;
-  if (batch.prefills.empty()) {
-    const size_t slot = static_cast<size_t>(batch.decode_seqs + 7 * batch.padding_tokens +
-                                            static_cast<int64_t>(m.id) * 13) %
-                        kDecodeRowSlots;
-    DecodeRowEntry& c = decode_row_cache[slot];
-    if (c.model_id != m.id || c.decode_seqs != batch.decode_seqs ||
-        c.padding_tokens != batch.padding_tokens) {
-      c.terms = m.Rows(tokens, logits_rows);
-      c.model_id = m.id;
-      c.decode_seqs = batch.decode_seqs;
-      c.padding_tokens = batch.padding_tokens;
-    }
-    rows = &c.terms;
-  } else {
-    computed = m.Rows(tokens, logits_rows);
+  const size_t slot = (static_cast<size_t>(tokens) + 31 * static_cast<size_t>(logits_rows) +
+                       13 * static_cast<size_t>(m.id)) %
+                      kRowCacheSlots;
+  RowCacheEntry& cached = row_cache[slot];
+  if (cached.model_id != m.id || cached.tokens != tokens || cached.logits_rows != logits_rows) {
+    cached.terms = m.Rows(tokens, logits_rows);
+    cached.model_id = m.id;
+    cached.tokens = tokens;
+    cached.logits_rows = logits_rows;
   }
+  const RowTerms* rows = &cached.terms;
   const OpCost& layer_gemm = rows->layer_gemm;
   OpCost layer_attention = m.DecodeAttention(batch);
   if (!batch.prefills.empty()) {
