@@ -35,7 +35,7 @@ TEST(RunEstimateTest, ExpectedRequestsFromTheStopConditions) {
   EXPECT_FALSE(
       ExpectedRequests(Workload("{concurrency: 4, duration_s: 100, input_tokens: 8, "
                                 "output_tokens: 8}")));
-  EXPECT_DOUBLE_EQ(EstimatedRunBytes(1e6, 8), 1e6 * 512 + 8 * 2560);
+  EXPECT_DOUBLE_EQ(EstimatedRunBytes(1e6, 8), 1e6 * 256 + 8 * 2560);
   EXPECT_EQ(FormatBytes(47.7 * 1024 * 1024 * 1024), "47.7 GiB");
   EXPECT_EQ(FormatBytes(512 * 1024 * 1024), "512 MiB");
 }
@@ -46,8 +46,8 @@ TEST(RunEstimateTest, ARunThatCannotFitInMemoryIsRefusedAtItsKey) {
   }
   EXPECT_EQ(MemoryRefusal(1000, 1), "");
   const std::string refusal = MemoryRefusal(1e9, 1);
-  EXPECT_EQ(refusal.rfind("a run of 1e+09 requests on 1 replica needs about 476.8 GiB of memory "
-                          "(512 bytes per request, 2560 per replica; docs/performance.md), more "
+  EXPECT_EQ(refusal.rfind("a run of 1e+09 requests on 1 replica needs about 238.4 GiB of memory "
+                          "(256 bytes per request, 2560 per replica; docs/performance.md), more "
                           "than this machine's ",
                           0),
             0u)
@@ -63,7 +63,7 @@ TEST(RunEstimateTest, ARunThatCannotFitInMemoryIsRefusedAtItsKey) {
     what = e.what();
   }
   EXPECT_EQ(what.rfind("big.yaml:3:49: workload.num_requests: a run of 1e+09 requests on 1 "
-                       "replica needs about 476.8 GiB",
+                       "replica needs about 238.4 GiB",
                        0),
             0u)
       << what;

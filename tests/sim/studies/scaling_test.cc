@@ -214,7 +214,7 @@ TEST_F(ScalingTest, RunawaySizesAreRefusedBeforeAnySimulation) {
                           " --gpus 1,1000000 --slo ttft_p99_ms=1000 --json " + json);
   EXPECT_EQ(o.code, 2);
   EXPECT_EQ(o.err.rfind("servesim: error: --gpus 1,1000000: at 1000000 GPUs, a run of 6e+08 "
-                        "requests on 62500 replicas needs about 286.3 GiB of memory",
+                        "requests on 62500 replicas needs about 143.2 GiB of memory",
                         0),
             0u)
       << o.err;
