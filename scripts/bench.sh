@@ -41,10 +41,14 @@ vidur_compare
 e2e "10,000 requests, one replica (target <= 0.1 s)" bench/scenarios/single-replica-10k.yaml
 e2e "10,000 requests, one replica, one event per step" bench/scenarios/single-replica-10k.yaml \
   --no-fast-forward
-e2e "Azure conversation trace x52 cut at 1,000,000 requests, 8 x H100 (target <= 5 s, <= 1 GiB)" \
+e2e "Azure conversation trace x52 cut at 1,000,000 requests, 8x its rate, 8 x H100 (issue 18 target <= 1 s, <= 256 MiB)" \
   bench/scenarios/azure-conv-1m-8xh100.yaml
 
 if [ "$quick" = 0 ]; then
+  e2e "The same at the recorded rate: light load, a step per token (issue 18 target <= 1 s, <= 256 MiB)" \
+    bench/scenarios/azure-conv-1m-8xh100-recorded.yaml
+  e2e "10,000,000 requests on 8,192 GPUs, 1,024 tp-8 replicas (issue 18 target <= 10 s, <= 2 GiB)" \
+    bench/scenarios/fleet-10m-8192gpu.yaml
   echo "== 1,000-point sweep of 10,000-request runs, -j 2 (target <= 120 s)"
   out="$(mktemp -d)"
   /usr/bin/time -f "wall_s=%e cpu_s=%U peak_rss_mib_per_process=%M(KiB)" \

@@ -10,29 +10,42 @@
 namespace servesim {
 namespace {
 
-// The distinct words of words[0, n) with how often each occurs, ascending. Many words: an
-// open-addressing hash table (a long run has far fewer distinct step lengths than steps), then a
-// sort of the distinct words. REQUIRES: no word is 0 (a packed count is >= 1), which marks an empty
-// slot.
-std::vector<std::pair<uint64_t, int64_t>> CountDistinct(uint64_t* words, size_t n) {
-  // Up to a million words (every run but the longest) a radix sort and a count of equal runs is
-  // cheaper: distinct step lengths are then a large share of the words.
+// The distinct words of `words` with how often each occurs, ascending; `words` is left in any
+// order. Up to a million words (every run but the longest) they are sorted in place and equal
+// runs counted: distinct step lengths are then a large share of the words. The sort is a radix
+// sort on the gap bytes (stable) followed by a sort of each run of equal gaps by count. Longer
+// logs: an open-addressing hash table (a long run has far fewer distinct step lengths than
+// steps), then a sort of the distinct words. REQUIRES: no word is 0 (a packed count is >= 1),
+// which marks an empty slot.
+std::vector<std::pair<uint64_t, int64_t>> CountDistinct(std::vector<uint64_t>* words,
+                                                        int count_bits) {
+  const size_t n = words->size();
   if (n <= (size_t{1} << 20)) {
-    std::vector<uint64_t> sorted(words, words + n);
+    std::vector<uint64_t>& w = *words;
     if (n < 4096) {
-      std::sort(sorted.begin(), sorted.end());
+      std::sort(w.begin(), w.end());
     } else {
-      RadixSortBytes(&sorted, 0);
+      RadixSortBytes(words, count_bits / 8);  // count_bits is a multiple of 8
+      const uint64_t gap_mask = ~((uint64_t{1} << count_bits) - 1);
+      for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && (w[j] & gap_mask) == (w[i] & gap_mask)) ++j;
+        if (j - i > 1) {
+          std::sort(w.begin() + static_cast<ptrdiff_t>(i), w.begin() + static_cast<ptrdiff_t>(j));
+        }
+        i = j;
+      }
     }
     std::vector<std::pair<uint64_t, int64_t>> runs;
     for (size_t k = 0; k < n;) {
       size_t e = k + 1;
-      while (e < n && sorted[e] == sorted[k]) ++e;
-      runs.emplace_back(sorted[k], static_cast<int64_t>(e - k));
+      while (e < n && w[e] == w[k]) ++e;
+      runs.emplace_back(w[k], static_cast<int64_t>(e - k));
       k = e;
     }
     return runs;
   }
+  const uint64_t* const data = words->data();
   int bits = 10;
   std::vector<std::pair<uint64_t, int64_t>> table(size_t{1} << bits);
   size_t used = 0;
@@ -40,7 +53,7 @@ std::vector<std::pair<uint64_t, int64_t>> CountDistinct(uint64_t* words, size_t 
     return static_cast<size_t>((w * 0x9E3779B97F4A7C15ULL) >> (64 - bits));
   };
   for (size_t k = 0; k < n; ++k) {
-    const uint64_t w = words[k];
+    const uint64_t w = data[k];
     SERVESIM_CHECK(w != 0);
     if (2 * (used + 1) > table.size()) {  // keep the load at most one half
       std::vector<std::pair<uint64_t, int64_t>> old(table.size() * 2);
@@ -105,9 +118,17 @@ void TokenGapLog::Add(SimTime gap, int64_t count) {
 }
 
 void TokenGapLog::Fold(size_t keep) {
-  SERVESIM_CHECK(keep <= packed_.size());
-  const size_t n = packed_.size() - keep;
-  const std::vector<std::pair<uint64_t, int64_t>> fresh = CountDistinct(packed_.data(), n);
+  static_assert(kCountBits % 8 == 0);
+  SERVESIM_CHECK(keep <= 1 && keep <= packed_.size());
+  const uint64_t last = keep == 1 ? packed_.back() : 0;
+  if (keep == 1) packed_.pop_back();
+  std::vector<std::pair<uint64_t, int64_t>> fresh = CountDistinct(&packed_, kCountBits);
+  packed_.clear();  // capacity kept for the next words
+  if (keep == 1) packed_.push_back(last);
+  if (folded_.empty()) {
+    folded_ = std::move(fresh);
+    return;
+  }
   // Merge the two ascending tables of distinct words, adding the copies of equal ones.
   std::vector<std::pair<uint64_t, int64_t>> merged;
   merged.reserve(folded_.size() + fresh.size());
@@ -124,7 +145,6 @@ void TokenGapLog::Fold(size_t keep) {
     }
   }
   folded_ = std::move(merged);
-  packed_.erase(packed_.begin(), packed_.begin() + static_cast<ptrdiff_t>(n));  // capacity kept
 }
 
 template <typename Fn>
