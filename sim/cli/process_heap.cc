@@ -39,7 +39,11 @@ void TuneProcessHeap() {
   const uintptr_t before = reinterpret_cast<uintptr_t>(sbrk(0));
   // Larger than the old top chunk's room (keepcost): glibc grows the heap by this plus the
   // step, starting at `before`.
+#if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33)
   const size_t room = mallinfo2().keepcost;
+#else
+  const size_t room = static_cast<size_t>(mallinfo().keepcost);  // glibc < 2.33
+#endif
   void* volatile block = std::malloc(room + (size_t{256} << 10));  // volatile: not optimised out
   std::free(block);
   const uintptr_t top = reinterpret_cast<uintptr_t>(sbrk(0));
