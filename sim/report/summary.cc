@@ -4,6 +4,11 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string_view>
+
 #include "sim/core/check.h"
 #include "sim/report/version.h"
 
@@ -197,77 +202,153 @@ void PrintSummary(const Summary& s, std::ostream& out) {
   }
 }
 
-void AppendNsFixed(SimTime ns, int decimals, std::string* out) {
+namespace {
+
+constexpr char kTwoDigits[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// v in decimal at p; returns the end. Written back to front, two digits at a time.
+char* WriteUnsigned(uint64_t v, char* p) {
+  int digits = 1;
+  for (uint64_t power = 10; digits < 20 && v >= power; power *= 10) ++digits;
+  char* const end = p + digits;
+  char* q = end;
+  while (v >= 100) {
+    q -= 2;
+    std::memcpy(q, kTwoDigits + 2 * (v % 100), 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    std::memcpy(q - 2, kTwoDigits + 2 * v, 2);
+  } else {
+    q[-1] = static_cast<char>('0' + v);
+  }
+  return end;
+}
+
+char* WriteInteger(int64_t v, char* p) {
+  if (v >= 0) return WriteUnsigned(static_cast<uint64_t>(v), p);
+  *p++ = '-';
+  return WriteUnsigned(uint64_t{0} - static_cast<uint64_t>(v), p);
+}
+
+// AppendNsFixed's text at p; returns the end. At most 20 characters.
+char* WriteNsFixed(SimTime ns, int decimals, char* p) {
   SERVESIM_CHECK(ns >= 0 && (decimals == 9 || decimals == 6));
   if (ns >= kExactFixedNs) {
-    if (decimals == 9) {
-      fmt::format_to(std::back_inserter(*out), FMT_COMPILE("{:.9f}"), SimTimeToSeconds(ns));
-    } else {
-      fmt::format_to(std::back_inserter(*out), FMT_COMPILE("{:.6f}"), SimTimeToMs(ns));
-    }
-    return;
+    return decimals == 9 ? fmt::format_to(p, FMT_COMPILE("{:.9f}"), SimTimeToSeconds(ns))
+                         : fmt::format_to(p, FMT_COMPILE("{:.6f}"), SimTimeToMs(ns));
   }
   // ns is the value in units of 10^-decimals (s or ms) exactly: whole part, point, fraction.
-  const int64_t scale = decimals == 9 ? 1'000'000'000 : 1'000'000;
-  const fmt::format_int whole(ns / scale);
-  out->append(whole.data(), whole.size());
-  char frac[10];
-  int64_t f = ns % scale;
-  for (int i = decimals; i > 0; --i, f /= 10) frac[i] = static_cast<char>('0' + f % 10);
-  frac[0] = '.';
-  out->append(frac, static_cast<size_t>(decimals) + 1);
+  const uint64_t scale = decimals == 9 ? 1'000'000'000 : 1'000'000;
+  const uint64_t u = static_cast<uint64_t>(ns);
+  p = WriteUnsigned(u / scale, p);
+  *p++ = '.';
+  uint64_t f = u % scale;
+  int i = decimals;
+  for (; i >= 2; i -= 2, f /= 100) std::memcpy(p + i - 2, kTwoDigits + 2 * (f % 100), 2);
+  if (i == 1) p[0] = static_cast<char>('0' + f);
+  return p + decimals;
+}
+
+__extension__ typedef unsigned __int128 Uint128;  // GCC and Clang
+
+// x with 6 decimals as fmt's "{:.6f}" writes it: rounded half to even from x's exact binary
+// value. Finite 0 <= x < 9e12 (a latency in ms); anything else goes through fmt, which writes
+// at most 20 characters for x <= 2^63 ns in ms (the callers' bound).
+char* WriteFixed6(double x, char* p) {
+  if (!(x >= 0 && x < 9e12)) return fmt::format_to(p, FMT_COMPILE("{:.6f}"), x);
+  int e = 0;
+  const double f = std::frexp(x, &e);  // x = f 2^e, f in [0.5, 1) (0 for x = 0)
+  const uint64_t m = static_cast<uint64_t>(std::ldexp(f, 53));  // exactly: x = m 2^(e - 53)
+  const int shift = 53 - e;  // x 10^6 = m 10^6 / 2^shift, shift >= 10 since x < 2^44
+  uint64_t q = 0;
+  if (shift < 128) {
+    const Uint128 n = static_cast<Uint128>(m) * 1'000'000;
+    q = static_cast<uint64_t>(n >> shift);
+    const Uint128 rest = n & ((Uint128{1} << shift) - 1), half = Uint128{1} << (shift - 1);
+    if (rest > half || (rest == half && (q & 1) != 0)) ++q;
+  }
+  p = WriteUnsigned(q / 1'000'000, p);
+  *p++ = '.';
+  uint64_t frac = q % 1'000'000;
+  for (int i = 6; i >= 2; i -= 2, frac /= 100) {
+    std::memcpy(p + i - 2, kTwoDigits + 2 * (frac % 100), 2);
+  }
+  return p + 6;
+}
+
+}  // namespace
+
+void AppendNsFixed(SimTime ns, int decimals, std::string* out) {
+  char text[32];
+  out->append(text, WriteNsFixed(ns, decimals, text));
+}
+
+void AppendFixed6(double x, std::string* out) {
+  if (!(x >= 0 && x < 9e12)) {  // fmt's own path, of any length
+    fmt::format_to(std::back_inserter(*out), FMT_COMPILE("{:.6f}"), x);
+    return;
+  }
+  char text[32];
+  out->append(text, WriteFixed6(x, text));
 }
 
 std::string RequestsCsv(const RequestTable& requests) {
-  std::string csv;
-  // One allocation: a row is 100-150 bytes (times of up to 1e5 s). Growing a large string
-  // copies it into fresh pages, and a fresh page costs more than writing it (docs/performance.md);
-  // capacity never written is never touched.
-  csv.reserve(128 + requests.size() * 160);
-  const auto integer = [&csv](int64_t v) {
-    const fmt::format_int f(v);
-    csv.append(f.data(), f.size());
-    csv.push_back(',');
-  };
-  const auto seconds = [&csv](SimTime t) {  // empty for an event that did not happen
-    if (t >= 0) AppendNsFixed(t, 9, &csv);
-    csv.push_back(',');
-  };
-  csv +=
+  static constexpr char kHeader[] =
       "id,arrival_s,scheduled_s,first_token_s,finish_s,input_tokens,output_tokens,"
       "preemptions,ttft_ms,tpot_ms,e2el_ms,status\n";
+  // A row is at most 214 characters: an index (19 digits), four times and three latencies
+  // (20 each: fmt's fixed notation of the largest SimTime), three 32-bit counts (11), the longest
+  // status (10), 11 commas and the newline. The rows are written into one buffer sized for the
+  // worst case: a fresh page costs more than writing it (docs/performance.md), and pages never
+  // written are never touched.
+  constexpr size_t kMaxRow = 256;
+  const size_t capacity = sizeof kHeader + requests.size() * kMaxRow;
+  const std::unique_ptr<char[]> buffer(new char[capacity]);
+  char* p = buffer.get();
+  std::memcpy(p, kHeader, sizeof kHeader - 1);
+  p += sizeof kHeader - 1;
   for (size_t i = 0; i < requests.size(); ++i) {
     const Request& r = requests[i];
+    char* const row = p;
     const bool done = r.finish >= 0;
-    // Warm-up requests (closed loop) are served but not in the statistics: marked, not dropped.
-    const char* status =
-        r.rejected ? "rejected" : (!done ? "unfinished" : (r.warmup ? "warmup" : "completed"));
-    integer(static_cast<int64_t>(i));
-    seconds(r.arrival);
-    seconds(r.scheduled);
-    seconds(r.first_token);
-    seconds(r.finish);
-    integer(r.input_tokens);
-    integer(r.output_tokens);
-    integer(r.preemptions);
-    if (done) {
-      AppendNsFixed(r.first_token - r.arrival, 6, &csv);
-      csv.push_back(',');
-      if (r.output_tokens > 1) {
-        fmt::format_to(
-            std::back_inserter(csv), FMT_COMPILE("{:.6f}"),
-            SimTimeToMs(r.finish - r.first_token) / static_cast<double>(r.output_tokens - 1));
-      }
-      csv.push_back(',');
-      AppendNsFixed(r.finish - r.arrival, 6, &csv);
-      csv.push_back(',');
-    } else {
-      csv += ",,,";
+    p = WriteUnsigned(i, p);
+    *p++ = ',';
+    for (const SimTime t : {r.arrival, r.scheduled, r.first_token, r.finish}) {
+      if (t >= 0) p = WriteNsFixed(t, 9, p);  // empty for an event that did not happen
+      *p++ = ',';
     }
-    csv += status;
-    csv.push_back('\n');
+    for (const int64_t n :
+         {int64_t{r.input_tokens}, int64_t{r.output_tokens}, int64_t{r.preemptions}}) {
+      p = WriteInteger(n, p);
+      *p++ = ',';
+    }
+    if (done) {
+      p = WriteNsFixed(r.first_token - r.arrival, 6, p);
+      *p++ = ',';
+      if (r.output_tokens > 1) {
+        p = WriteFixed6(
+            SimTimeToMs(r.finish - r.first_token) / static_cast<double>(r.output_tokens - 1), p);
+      }
+      *p++ = ',';
+      p = WriteNsFixed(r.finish - r.arrival, 6, p);
+      *p++ = ',';
+    } else {
+      std::memcpy(p, ",,,", 3);
+      p += 3;
+    }
+    // Warm-up requests (closed loop) are served but not in the statistics: marked, not dropped.
+    const std::string_view status =
+        r.rejected ? "rejected" : (!done ? "unfinished" : (r.warmup ? "warmup" : "completed"));
+    std::memcpy(p, status.data(), status.size());
+    p += status.size();
+    *p++ = '\n';
+    SERVESIM_CHECK(static_cast<size_t>(p - row) <= kMaxRow);
   }
-  return csv;
+  return std::string(buffer.get(), p);
 }
 
 }  // namespace servesim

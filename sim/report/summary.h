@@ -121,6 +121,9 @@ inline constexpr SimTime kExactFixedNs = SimTime{1} << 48;  // about 78 hours
 // the characters fmt's "{:.9f}" / "{:.6f}" writes for SimTimeToSeconds / SimTimeToMs, without
 // going through a double below kExactFixedNs.
 void AppendNsFixed(SimTime ns, int decimals, std::string* out);
+// x >= 0 as fmt's "{:.6f}" writes it (exact rounding from the binary value, half to even),
+// without fmt's generic float formatting; appended to `out`.
+void AppendFixed6(double x, std::string* out);
 // One row per request: id, arrival, scheduled, first token, finish (seconds), lengths,
 // preemptions, ttft/tpot/e2el (ms).
 std::string RequestsCsv(const RequestTable& requests);

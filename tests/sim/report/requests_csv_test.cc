@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -65,6 +68,56 @@ TEST(RequestsCsvTest, RowsCarryTheStatusAndEmptyCellsForEventsThatDidNotHappen) 
             "1250.000001,completed\n"
             "1,0.000000002,,,,5,1,0,,,,rejected\n"
             "2,0.000000003,0.000000004,,,7,2,1,,,,unfinished\n");
+}
+
+// The writer sizes its buffer for the longest possible row: the largest times (formatted through
+// doubles beyond 2^48 ns), 32-bit counts at their limits, a long status.
+TEST(RequestsCsvTest, TheLongestRowsFitAndMatchFmt) {
+  constexpr SimTime kMax = std::numeric_limits<SimTime>::max();
+  RequestTable table(2);
+  for (Request& r : table) {
+    r.arrival = 0;
+    r.scheduled = kMax - 2;
+    r.first_token = kMax - 1;
+    r.finish = kMax;
+    r.input_tokens = std::numeric_limits<int32_t>::max();
+    r.output_tokens = 2;
+    r.preemptions = std::numeric_limits<int32_t>::max();
+  }
+  table[1].finish = -1;  // unfinished: the longest status
+  const std::string csv = RequestsCsv(table);
+  const std::string first =
+      csv.substr(csv.find('\n') + 1, csv.find('\n', csv.find('\n') + 1) - csv.find('\n') - 1);
+  const std::string expected = fmt::format(
+      "0,0.000000000,{:.9f},{:.9f},{:.9f},2147483647,2,2147483647,{:.6f},{:.6f},{:.6f},"
+      "completed",
+      SimTimeToSeconds(kMax - 2), SimTimeToSeconds(kMax - 1), SimTimeToSeconds(kMax),
+      SimTimeToMs(kMax - 1), SimTimeToMs(1) / 1.0, SimTimeToMs(kMax));
+  EXPECT_EQ(first, expected);
+  EXPECT_LE(first.size() + 1, 256u);
+  EXPECT_NE(csv.find("\n1,0.000000000,"), std::string::npos);
+  EXPECT_EQ(csv.back(), '\n');
+  EXPECT_NE(csv.find(",,,unfinished\n"), std::string::npos);
+}
+
+// The tpot column: doubles written with 6 decimals exactly as fmt does, ties (exact binary halves
+// such as 1/128 = 0.0078125) rounded to even, over every magnitude a latency in ms can have.
+TEST(RequestsCsvTest, SixDecimalsMatchFmtIncludingTies) {
+  std::mt19937_64 rng(11);
+  std::vector<double> values = {0,   1e-300, 4.9e-7,      5e-7,        5.1e-7, 0.0078125, 0.0234375,
+                                0.5, 1,      123.4567885, 8.999999e12, 9e12,   1e13,      1e300};
+  for (int k = 1; k < 4096; k += 2) values.push_back(k / 128.0);  // 1/128 steps: ties
+  for (int i = 0; i < 200'000; ++i) {
+    const SimTime ns = static_cast<SimTime>(rng() >> (64 - 1 - static_cast<int>(rng() % 50)));
+    const int64_t tokens = 2 + static_cast<int64_t>(rng() % 4000);
+    values.push_back(SimTimeToMs(ns) / static_cast<double>(tokens - 1));  // as the CSV computes
+    values.push_back(std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 90)));
+  }
+  for (const double x : values) {
+    std::string s;
+    AppendFixed6(x, &s);
+    ASSERT_EQ(s, fmt::format("{:.6f}", x)) << fmt::format("{:a}", x);
+  }
 }
 
 }  // namespace
