@@ -121,7 +121,7 @@ int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
 std::optional<int64_t> TraceDataLinesAtMost(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return std::nullopt;
-  std::array<char, 1 << 16> buffer;
+  std::vector<char> buffer(size_t{1} << 16);  // on the heap: fresh stack pages fault
   int64_t newlines = 0;
   size_t got = 0;
   while ((got = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
