@@ -16,8 +16,12 @@ if [[ -z "$src" ]]; then
     if [[ -f "$c" ]]; then src="$c"; break; fi
   done
 fi
-if [[ -z "$src" || ! -f "$src" ]]; then
+if [[ -z "$src" ]]; then
   echo "make_vidur_compare_trace.sh: no Azure conversation trace found; run scripts/download_traces.sh" >&2
+  exit 2
+fi
+if [[ ! -f "$src" ]]; then
+  echo "make_vidur_compare_trace.sh: $src: no such file" >&2
   exit 2
 fi
 header="$(head -1 "$src" | tr -d '\r')"
