@@ -19,7 +19,7 @@ void TuneProcessHeap() {
 #ifdef MADV_COLLAPSE
   constexpr int kCollapse = MADV_COLLAPSE;
 #else
-  constexpr int kCollapse = 25;  // MADV_COLLAPSE, older headers
+  constexpr int kCollapse = 25;                                  // MADV_COLLAPSE, older headers
 #endif
   // glibc's largest mmap threshold (32 MiB on 64-bit): blocks below it come from the heap and
   // are reused after free; above it they are mapped and unmapped as before.
