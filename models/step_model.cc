@@ -474,18 +474,18 @@ StepCost RooflineStepModel::Cost(const BatchShape& batch) const {
     cached.tokens = tokens;
     cached.logits_rows = logits_rows;
   }
-  const RowTerms* rows = &cached.terms;
-  const OpCost& layer_gemm = rows->layer_gemm;
+  const RowTerms& rows = cached.terms;
+  const OpCost& layer_gemm = rows.layer_gemm;
   OpCost layer_attention = m.DecodeAttention(batch);
   if (!batch.prefills.empty()) {
     layer_attention += m.PrefillAttention(pairs, kv_tokens, prefill_tokens);
   }
-  const OpCost& layer_other = rows->layer_other;
-  const OpCost& once_other = rows->once_other;
-  const OpCost& once_gemm = rows->once_gemm;
-  const double layer_comm_s = rows->layer_comm_s;
-  const double once_comm_s = rows->once_comm_s;
-  const double p2p_s = rows->p2p_s;
+  const OpCost& layer_other = rows.layer_other;
+  const OpCost& once_other = rows.once_other;
+  const OpCost& once_gemm = rows.once_gemm;
+  const double layer_comm_s = rows.layer_comm_s;
+  const double once_comm_s = rows.once_comm_s;
+  const double p2p_s = rows.p2p_s;
 
   const double layer_s = layer_gemm.s + layer_attention.s + layer_other.s + layer_comm_s;
   StepCost cost;

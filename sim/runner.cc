@@ -139,7 +139,7 @@ RunResult Run(const Scenario& scenario, const std::vector<const StepModel*>& mod
   Simulation sim;
   RequestGenerator generator(scenario.workload, scenario.seed);
   // Sized once when the bound is known: growing the table copies it and touches twice its
-  // memory (page faults were a third of a 10,000-request run's time, docs/performance.md).
+  // memory (page faults were about half of a 10,000-request run's time, docs/performance.md).
   // Untouched capacity costs no memory.
   if (const std::optional<int64_t> most = generator.MaxRequests(); most && *most <= kMaxReserve) {
     result.requests.reserve(static_cast<size_t>(*most));

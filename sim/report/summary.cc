@@ -228,6 +228,14 @@ char* WriteUnsigned(uint64_t v, char* p) {
   return end;
 }
 
+// The low `digits` (6 or 9) decimal digits of f, zero-padded, at p; returns the end.
+char* WriteFraction(uint64_t f, int digits, char* p) {
+  int i = digits;
+  for (; i >= 2; i -= 2, f /= 100) std::memcpy(p + i - 2, kTwoDigits + 2 * (f % 100), 2);
+  if (i == 1) p[0] = static_cast<char>('0' + f % 10);
+  return p + digits;
+}
+
 char* WriteInteger(int64_t v, char* p) {
   if (v >= 0) return WriteUnsigned(static_cast<uint64_t>(v), p);
   *p++ = '-';
@@ -246,20 +254,19 @@ char* WriteNsFixed(SimTime ns, int decimals, char* p) {
   const uint64_t u = static_cast<uint64_t>(ns);
   p = WriteUnsigned(u / scale, p);
   *p++ = '.';
-  uint64_t f = u % scale;
-  int i = decimals;
-  for (; i >= 2; i -= 2, f /= 100) std::memcpy(p + i - 2, kTwoDigits + 2 * (f % 100), 2);
-  if (i == 1) p[0] = static_cast<char>('0' + f);
-  return p + decimals;
+  return WriteFraction(u % scale, decimals, p);
 }
 
 __extension__ typedef unsigned __int128 Uint128;  // GCC and Clang
 
+// Doubles WriteFixed6 rounds itself: 0 <= x < 9e12, below 2^44 (a latency in ms, < 285 years).
+bool OwnFixed6(double x) { return x >= 0 && x < 9e12; }
+
 // x with 6 decimals as fmt's "{:.6f}" writes it: rounded half to even from x's exact binary
-// value. Finite 0 <= x < 9e12 (a latency in ms); anything else goes through fmt, which writes
-// at most 20 characters for x <= 2^63 ns in ms (the callers' bound).
+// value when OwnFixed6(x); anything else goes through fmt, which writes at most 20 characters
+// for x <= 2^63 ns in ms (the callers' bound).
 char* WriteFixed6(double x, char* p) {
-  if (!(x >= 0 && x < 9e12)) return fmt::format_to(p, FMT_COMPILE("{:.6f}"), x);
+  if (!OwnFixed6(x)) return fmt::format_to(p, FMT_COMPILE("{:.6f}"), x);
   int e = 0;
   const double f = std::frexp(x, &e);  // x = f 2^e, f in [0.5, 1) (0 for x = 0)
   const uint64_t m = static_cast<uint64_t>(std::ldexp(f, 53));  // exactly: x = m 2^(e - 53)
@@ -273,11 +280,7 @@ char* WriteFixed6(double x, char* p) {
   }
   p = WriteUnsigned(q / 1'000'000, p);
   *p++ = '.';
-  uint64_t frac = q % 1'000'000;
-  for (int i = 6; i >= 2; i -= 2, frac /= 100) {
-    std::memcpy(p + i - 2, kTwoDigits + 2 * (frac % 100), 2);
-  }
-  return p + 6;
+  return WriteFraction(q % 1'000'000, 6, p);
 }
 
 }  // namespace
@@ -288,7 +291,7 @@ void AppendNsFixed(SimTime ns, int decimals, std::string* out) {
 }
 
 void AppendFixed6(double x, std::string* out) {
-  if (!(x >= 0 && x < 9e12)) {  // fmt's own path, of any length
+  if (!OwnFixed6(x)) {  // fmt's own path, of any length
     fmt::format_to(std::back_inserter(*out), FMT_COMPILE("{:.6f}"), x);
     return;
   }

@@ -4,7 +4,7 @@
 // like the pairs); the rare samples that do not fit are kept apart as pairs. Stats() gives
 // exactly what sorting all (gap, count) pairs and expanding them would (numpy's percentiles).
 // Memory does not grow with the steps of a run: once `compact_at` words are logged, they are
-// counted (hash table) and folded into a sorted table of distinct samples with their copies (all
+// counted and folded into a sorted table of distinct samples with their copies (all
 // but the latest word, which a next equal gap may still merge into). The statistics stay exact to
 // the bit: Stats visits the same samples in the same order, a repeated sample once per copy.
 #pragma once
