@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
@@ -238,7 +239,24 @@ std::string ResolveRef(const ConfigNode& ref, std::string_view kind, std::string
 
 }  // namespace
 
-std::string ConfigRoot() { return SERVESIM_SOURCE_DIR "/configs"; }
+std::string ConfigRoot() {
+  std::error_code ec;
+  if (const char* env = std::getenv("SERVESIM_CONFIG_DIR"); env != nullptr) {
+    if (!fs::is_directory(env, ec)) {
+      throw InputError(fmt::format(
+          "SERVESIM_CONFIG_DIR={}: not a directory (it must hold the models/ and hardware/ zoo)",
+          env));
+    }
+    return env;
+  }
+  // Installed layout: <prefix>/bin/servesim next to <prefix>/share/servesim/configs.
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path installed = exe.parent_path().parent_path() / "share" / "servesim" / "configs";
+    if (fs::is_directory(installed / "models", ec)) return installed.string();
+  }
+  return SERVESIM_SOURCE_DIR "/configs";
+}
 
 std::vector<std::string> ListZoo(std::string_view kind) {
   std::vector<std::string> names;

@@ -27,8 +27,11 @@ ResultRow RunPoint(const SweepSpec& spec, const ResultTable& table, int64_t inde
 
 }  // namespace
 
-std::string DefaultSweepOutDir(const std::string& sweep_path) {
-  return (std::filesystem::path("sweep-out") / std::filesystem::path(sweep_path).stem()).string();
+std::string DefaultSweepOutDir(const std::string& sweep_path, const ShardSpec& shard) {
+  std::filesystem::path dir =
+      std::filesystem::path("sweep-out") / std::filesystem::path(sweep_path).stem();
+  if (shard.count > 1) dir /= "shard-" + std::to_string(shard.index);
+  return dir.string();
 }
 
 SweepReport RunSweep(const SweepOptions& options, std::ostream& err) {

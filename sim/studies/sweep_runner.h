@@ -31,7 +31,9 @@ struct SweepReport {
 
 SweepReport RunSweep(const SweepOptions& options, std::ostream& err);
 
-// The default output directory for a sweep file: "sweep-out/<file stem>".
-std::string DefaultSweepOutDir(const std::string& sweep_path);
+// The default output directory for a sweep file: "sweep-out/<file stem>", and
+// "sweep-out/<file stem>/shard-<i>" for shard i of a sharded run (so that shards sharing a working
+// directory never collide).
+std::string DefaultSweepOutDir(const std::string& sweep_path, const ShardSpec& shard = {});
 
 }  // namespace servesim
