@@ -124,8 +124,10 @@ const std::vector<Command>& Commands() {
        "                               check the collective model against measured NCCL times",
        CommandCollectives},
       {"sweep",
-       "sweep SWEEP.yaml [-j N] [--out DIR] [--resume] [--shard i/N] [--quiet]\n"
-       "                               run every point of a sweep file (docs/studies.md)",
+       "sweep SWEEP.yaml [-j N] [--out DIR] [--resume] [--shard i/N|auto [--shards N]] [--quiet]\n"
+       "                               run every point of a sweep file (docs/studies.md)\n"
+       "  sweep SWEEP.yaml --emit-slurm DIR --shards N [-j N] [--sbatch KEY=VALUE]...\n"
+       "                               write a Slurm job array + merge job for it",
        CommandSweep},
       {"merge",
        "merge DIR... --out DIR       combine the shards of a sweep, checking none is missing",
