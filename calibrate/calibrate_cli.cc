@@ -13,6 +13,7 @@
 #include "calibrate/projection.h"
 #include "sim/config/input_error.h"
 #include "sim/config/zoo.h"
+#include "sim/report/build_info.h"
 
 namespace servesim {
 namespace po = boost::program_options;
@@ -301,7 +302,7 @@ std::unique_ptr<Backend> MakeBackend(const std::string& name, const BackendOptio
 int RunCalibrateCli(const std::vector<std::string>& args, std::ostream& out,
                     const std::map<std::string, BackendFactory>& extra_backends) {
   if (args.size() == 1 && args[0] == "--version") {
-    out << "servesim-calibrate " << SERVESIM_VERSION << "\n";
+    out << "servesim-calibrate " << SERVESIM_VERSION << " (git " << GitCommit() << ")\n";
     return 0;
   }
   if (!args.empty() && (args[0] == "project" || args[0] == "summary")) {

@@ -13,6 +13,7 @@
 #include "sim/config/zoo.h"
 #include "sim/report/atomic_file.h"
 #include "sim/report/summary.h"
+#include "sim/report/build_info.h"
 #include "sim/report/version.h"
 #include "sim/runner.h"
 
@@ -166,7 +167,8 @@ std::string UsageText() {
   std::string text = "usage: servesim <command> [options]\ncommands:\n";
   for (const Command& c : Commands()) text += fmt::format("  {}\n", c.usage);
   text += "  help [COMMAND]               show this text, or one command's options\n";
-  text += "  --version                    print the version\n";
+  text += "  --version                    print the version and the git commit it was built from\n";
+  text += "  --config-root DIR            (with any command) read the model and GPU zoo from DIR\n";
   text += "Every command takes --help (`servesim run --help`).\n";
   return text;
 }
@@ -226,7 +228,26 @@ po::variables_map ParseCommandLine(const std::string& command, const std::vector
   return vm;
 }
 
-int RunCli(const std::vector<std::string>& args, std::ostream& out) {
+// Takes `--config-root DIR` (or `--config-root=DIR`) out of `args`, wherever it stands, and sets
+// the zoo's directory from it.
+std::vector<std::string> TakeConfigRoot(const std::vector<std::string>& all) {
+  std::vector<std::string> args;
+  const std::string flag = "--config-root";
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i] == flag || all[i].rfind(flag + "=", 0) == 0) {
+      if (all[i] == flag && i + 1 >= all.size()) {
+        throw InputError("--config-root: missing DIR (the directory holding models/ and hardware/)");
+      }
+      SetConfigRootOverride(all[i] == flag ? all[++i] : all[i].substr(flag.size() + 1));
+      continue;
+    }
+    args.push_back(all[i]);
+  }
+  return args;
+}
+
+int RunCli(const std::vector<std::string>& all_args, std::ostream& out) {
+  const std::vector<std::string> args = TakeConfigRoot(all_args);
   if (args.empty()) throw InputError(fmt::format("servesim: missing command\n{}", UsageText()));
   const std::string& command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -246,7 +267,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out) {
     if (!rest.empty()) {
       throw InputError(fmt::format("servesim {}: takes no arguments\n{}", command, UsageText()));
     }
-    fmt::print(out, "servesim {}\n", kServesimVersion);
+    fmt::print(out, "servesim {} (git {})\n", kServesimVersion, GitCommit());
     return 0;
   }
   if (command == "help" || command == "--help" || command == "-h") {

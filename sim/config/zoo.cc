@@ -239,7 +239,24 @@ std::string ResolveRef(const ConfigNode& ref, std::string_view kind, std::string
 
 }  // namespace
 
+namespace {
+std::string& ConfigRootOverride() {
+  static std::string dir;
+  return dir;
+}
+}  // namespace
+
+void SetConfigRootOverride(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(fs::path(dir) / "models", ec)) {
+    throw InputError(fmt::format(
+        "--config-root {}: not a zoo directory (it must hold models/ and hardware/)", dir));
+  }
+  ConfigRootOverride() = dir;
+}
+
 std::string ConfigRoot() {
+  if (!ConfigRootOverride().empty()) return ConfigRootOverride();
   std::error_code ec;
   if (const char* env = std::getenv("SERVESIM_CONFIG_DIR"); env != nullptr) {
     if (!fs::is_directory(env, ec)) {

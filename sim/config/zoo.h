@@ -14,11 +14,15 @@
 namespace servesim {
 
 // The zoo's directory (models/, hardware/, ...), the first of:
+//   0. the directory set by SetConfigRootOverride (`servesim --config-root DIR`);
 //   1. $SERVESIM_CONFIG_DIR when set (InputError when it is not a directory);
 //   2. <prefix>/share/servesim/configs beside an installed <prefix>/bin/servesim (`cmake --install`,
 //      a container image, a sweep's frozen Slurm job directory);
 //   3. the configs/ directory of the source tree this binary was built from.
 std::string ConfigRoot();
+// Sets (for the whole process) the directory ConfigRoot returns. InputError when `dir` is not a
+// directory with a models/ subdirectory.
+void SetConfigRootOverride(const std::string& dir);
 
 // Sorted zoo names of one kind ("models" or "hardware").
 std::vector<std::string> ListZoo(std::string_view kind);

@@ -96,7 +96,11 @@ TEST_F(CliTest, EveryCommandHasHelpAndTheVersionIsEverywhere) {
 
   o = Run("--version");
   ASSERT_EQ(o.code, 0) << o.err;
-  EXPECT_EQ(o.out, std::string("servesim ") + SERVESIM_VERSION + "\n");
+  // "servesim 0.1.0 (git 0123456789ab)", "-dirty" appended with uncommitted changes.
+  const std::string prefix = std::string("servesim ") + SERVESIM_VERSION + " (git ";
+  EXPECT_EQ(o.out.rfind(prefix, 0), 0u) << o.out;
+  EXPECT_EQ(o.out.substr(o.out.size() - 2), ")\n") << o.out;
+  EXPECT_GT(o.out.size(), prefix.size() + 2) << o.out;
   const fs::path scenario = Write("s.yaml", kScenario);
   o = Run("run " + scenario.string() + " --json -");
   ASSERT_EQ(o.code, 0) << o.err;
