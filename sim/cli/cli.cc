@@ -12,8 +12,8 @@
 #include "sim/config/scenario.h"
 #include "sim/config/zoo.h"
 #include "sim/report/atomic_file.h"
-#include "sim/report/summary.h"
 #include "sim/report/build_info.h"
+#include "sim/report/summary.h"
 #include "sim/report/version.h"
 #include "sim/runner.h"
 
@@ -236,7 +236,8 @@ std::vector<std::string> TakeConfigRoot(const std::vector<std::string>& all) {
   for (size_t i = 0; i < all.size(); ++i) {
     if (all[i] == flag || all[i].rfind(flag + "=", 0) == 0) {
       if (all[i] == flag && i + 1 >= all.size()) {
-        throw InputError("--config-root: missing DIR (the directory holding models/ and hardware/)");
+        throw InputError(
+            "--config-root: missing DIR (the directory holding models/ and hardware/)");
       }
       SetConfigRootOverride(all[i] == flag ? all[++i] : all[i].substr(flag.size() + 1));
       continue;

@@ -16,7 +16,8 @@ namespace servesim {
 // The zoo's directory (models/, hardware/, ...), the first of:
 //   0. the directory set by SetConfigRootOverride (`servesim --config-root DIR`);
 //   1. $SERVESIM_CONFIG_DIR when set (InputError when it is not a directory);
-//   2. <prefix>/share/servesim/configs beside an installed <prefix>/bin/servesim (`cmake --install`,
+//   2. <prefix>/share/servesim/configs beside an installed <prefix>/bin/servesim (`cmake
+//   --install`,
 //      a container image, a sweep's frozen Slurm job directory);
 //   3. the configs/ directory of the source tree this binary was built from.
 std::string ConfigRoot();

@@ -24,7 +24,7 @@ Cluster::Cluster(const Scenario& s, const std::vector<const StepModel*>& models,
   prefill.num_blocks = d.prefill.memory.num_kv_blocks;
   decode.num_blocks = d.decode.memory.num_kv_blocks;
   AddPool("prefill", d.prefill.replicas, prefill, d.prefill.pp, models[0], s.seed, s.router);
-  AddPool("decode", d.decode.replicas, decode, d.decode.pp, models[1], s.seed + 1, s.router);
+  AddPool("decode", d.decode.replicas, decode, d.decode.pp, models[1], s.seed, s.router);
   transfer_ = std::make_unique<KvTransfer>(
       sim, d.transfer_bandwidth_bytes_per_s, d.transfer_latency_s, d.prefill.replicas,
       d.prefill.tp * d.prefill.pp, d.decode.replicas, d.decode.tp * d.decode.pp);
@@ -47,8 +47,12 @@ void Cluster::AddPool(const std::string& role, int64_t replicas, const Scheduler
                                                       batching, pp, table_, model, metrics_));
     pool.replicas.back()->SetStepTrace(step_trace_);
   }
-  pool.router =
-      std::make_unique<Router>(ParseRouterPolicy(router), seed, static_cast<size_t>(replicas));
+  // The first pool (the only one, or the prefill pool) keeps the stream "router"; the decode
+  // pool draws from "router/decode" of the same seed. (It used to draw "router" of seed + 1,
+  // which is replication k + 1's prefill stream: the replications' routes were correlated.)
+  const std::string stream = pools_.empty() ? "router" : "router/" + role;
+  pool.router = std::make_unique<Router>(ParseRouterPolicy(router), seed, stream,
+                                         static_cast<size_t>(replicas));
   if (LoadIndex* index = pool.router->load_index()) {
     for (size_t i = 0; i < pool.replicas.size(); ++i) pool.replicas[i]->SetLoadIndex(index, i);
   }

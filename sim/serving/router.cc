@@ -19,8 +19,8 @@ RouterPolicy ParseRouterPolicy(const std::string& name) {
   return RouterPolicy::kRoundRobin;
 }
 
-Router::Router(RouterPolicy policy, uint64_t seed, size_t replicas)
-    : policy_(policy), rng_(seed, "router") {
+Router::Router(RouterPolicy policy, uint64_t seed, std::string_view stream, size_t replicas)
+    : policy_(policy), rng_(seed, stream) {
   if (replicas > 1 &&
       (policy == RouterPolicy::kLeastOutstanding || policy == RouterPolicy::kSessionAffinity)) {
     load_ = std::make_unique<LoadIndex>(replicas);

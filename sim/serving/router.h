@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -35,8 +36,10 @@ RouterPolicy ParseRouterPolicy(const std::string& name);
 
 class Router {
  public:
-  // `replicas`: the size of the pool it routes for (every Route passes that pool).
-  Router(RouterPolicy policy, uint64_t seed, size_t replicas);
+  // `replicas`: the size of the pool it routes for (every Route passes that pool). The random
+  // policy draws from the run seed's stream `stream` (one name per pool, so that pools never
+  // share a stream and no pool's stream equals another seed's).
+  Router(RouterPolicy policy, uint64_t seed, std::string_view stream, size_t replicas);
   size_t Route(const Request& request, const std::vector<std::unique_ptr<Replica>>& replicas);
   // The index the pool's replicas must mark (Replica::SetLoadIndex); null when the policy never
   // routes to the least outstanding replica.

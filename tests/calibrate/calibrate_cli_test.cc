@@ -12,8 +12,8 @@
 
 #include "calibrate/profile_io.h"
 #include "sim/config/input_error.h"
-#include "sim/report/build_info.h"
 #include "sim/config/zoo.h"
+#include "sim/report/build_info.h"
 
 namespace servesim {
 namespace {
@@ -89,8 +89,8 @@ TEST(CalibrateCliTest, InputErrorsNameTheFlag) {
 TEST(CalibrateCliTest, VersionIsTheProjects) {
   std::ostringstream out;
   EXPECT_EQ(RunCalibrateCli({"--version"}, out), 0);
-  EXPECT_EQ(out.str(), std::string("servesim-calibrate ") + SERVESIM_VERSION + " (git " +
-                           GitCommit() + ")\n");
+  EXPECT_EQ(out.str(),
+            std::string("servesim-calibrate ") + SERVESIM_VERSION + " (git " + GitCommit() + ")\n");
 }
 
 TEST(CalibrateCliTest, CalibratesThenProjects) {

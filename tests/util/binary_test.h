@@ -1,10 +1,11 @@
 // BinaryTest: a fixture for end-to-end tests of the servesim binary. Each test gets its own empty
-// temporary directory; Run() executes the binary with a command line and captures its exit code,
-// stdout and stderr.
+// temporary directory (named after the test and the process); Run() executes the binary with a
+// command line and captures its exit code, stdout and stderr.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -34,7 +35,8 @@ class BinaryTest : public ::testing::Test {
         std::filesystem::temp_directory_path() /
         ("servesim_" +
          std::string(::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name()) +
-         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+         std::to_string(getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }

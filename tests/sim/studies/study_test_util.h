@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -41,13 +42,14 @@ inline void Spit(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 
-// A fresh directory named after the running test, removed afterwards.
+// A fresh directory named after the running test and process (two checkouts' suites running at
+// once never share one), removed afterwards.
 class ScratchDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           (std::string("servesim_") + info->test_suite_name() + "_" + info->name());
+    dir_ = fs::temp_directory_path() / (std::string("servesim_") + info->test_suite_name() + "_" +
+                                        info->name() + "_" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
