@@ -97,7 +97,8 @@ int CommandCapacity(const std::vector<std::string>& args, std::ostream& out) {
   if (reps) j["replications"] = ReplicationsToJson(*reps);
   StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
-  const std::string to_stdout = WriteStudyOutputs(vm, json, CapacityCsvRows(result));
+  const std::string to_stdout =
+      WriteStudyOutputs(vm, json, CapacityCsvColumns(slo), CapacityCsvRows(result, slo));
   if (!to_stdout.empty()) {
     out << to_stdout;
   } else {

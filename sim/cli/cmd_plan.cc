@@ -57,7 +57,7 @@ int CommandPlan(const std::vector<std::string>& args, std::ostream& out) {
   if (reps) j["replications"] = StudyReplicationsToJson(*reps);
   StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
-  const std::string to_stdout = WriteStudyOutputs(vm, json, PlanCsvRows(j));
+  const std::string to_stdout = WriteStudyOutputs(vm, json, PlanCsvColumns(), PlanCsvRows(j));
   if (!to_stdout.empty()) {
     out << to_stdout;
   } else {

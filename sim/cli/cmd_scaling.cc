@@ -90,7 +90,7 @@ int CommandScaling(const std::vector<std::string>& args, std::ostream& out) {
   if (reps) j["replications"] = StudyReplicationsToJson(*reps);
   StampVersion(&j);
   const std::string json = j.dump(2) + "\n";
-  const std::string to_stdout = WriteStudyOutputs(vm, json, ScalingCsvRows(j));
+  const std::string to_stdout = WriteStudyOutputs(vm, json, ScalingCsvColumns(), ScalingCsvRows(j));
   if (!to_stdout.empty()) {
     out << to_stdout;
   } else {

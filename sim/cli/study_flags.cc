@@ -61,11 +61,12 @@ void CheckStudyOutputFlags(const po::variables_map& vm) {
 }
 
 std::string WriteStudyOutputs(const po::variables_map& vm, const std::string& json,
+                              const std::vector<std::string>& csv_columns,
                               const std::vector<nlohmann::ordered_json>& csv_rows) {
   CheckStudyOutputFlags(vm);
   const std::string json_path = vm.count("json") ? vm["json"].as<std::string>() : "";
   const std::string csv_path = vm.count("csv") ? vm["csv"].as<std::string>() : "";
-  const std::string csv = csv_path.empty() ? "" : JsonRowsToCsv(csv_rows);
+  const std::string csv = csv_path.empty() ? "" : JsonRowsToCsv(csv_columns, csv_rows);
   std::vector<std::pair<std::string, std::string>> files;
   if (!json_path.empty() && json_path != "-") files.emplace_back(json_path, json);
   if (!csv_path.empty() && csv_path != "-") files.emplace_back(csv_path, csv);

@@ -25,11 +25,12 @@ std::optional<int64_t> StudyReplicationCount(const boost::program_options::varia
 // Refuses --json - with --csv - (both on stdout), before any simulation. Throws InputError.
 void CheckStudyOutputFlags(const boost::program_options::variables_map& vm);
 
-// Writes `json` to --json FILE and the CSV of `csv_rows` (sim/studies/json_csv.h) to --csv FILE,
-// all or nothing, when asked. Returns what goes to stdout instead of the table ("--json -" or
-// "--csv -"; at most one of them), or "" for the table. Throws InputError.
+// Writes `json` to --json FILE and the CSV of `csv_rows` under the header `csv_columns`
+// (sim/studies/json_csv.h) to --csv FILE, all or nothing, when asked. Returns what goes to stdout
+// instead of the table ("--json -" or "--csv -"; at most one of them), or "" for the table.
+// Throws InputError.
 std::string WriteStudyOutputs(const boost::program_options::variables_map& vm,
-                              const std::string& json,
+                              const std::string& json, const std::vector<std::string>& csv_columns,
                               const std::vector<nlohmann::ordered_json>& csv_rows);
 
 }  // namespace servesim

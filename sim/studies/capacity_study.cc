@@ -8,6 +8,7 @@
 #include "sim/config/input_error.h"
 #include "sim/config/run_estimate.h"
 #include "sim/runner.h"
+#include "sim/studies/json_csv.h"
 
 namespace servesim {
 namespace {
@@ -138,28 +139,76 @@ nlohmann::ordered_json CapacityToJson(const CapacityResult& r, const CapacitySlo
   return j;
 }
 
-std::vector<nlohmann::ordered_json> CapacityCsvRows(const CapacityResult& r) {
+namespace {
+
+// "ttft_p99_ms" (an SLO key) -> "p99_ttft_ms" (its Summary JSON key).
+std::string SummaryKeyOf(const std::string& slo_key) {
+  const size_t a = slo_key.find('_'), b = slo_key.rfind("_ms");
+  return slo_key.substr(a + 1, b - a - 1) + "_" + slo_key.substr(0, a) + "_ms";
+}
+
+// metrics[key], or null when absent.
+nlohmann::ordered_json ValueOf(const nlohmann::ordered_json& metrics, const std::string& key) {
+  return metrics.contains(key) ? metrics[key] : nlohmann::ordered_json();
+}
+
+// Per SLO term: its limit, the run's value (null without a sample) and whether it passed.
+nlohmann::ordered_json SloTermsJson(const CapacitySlo& slo, const nlohmann::ordered_json& metrics) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  if (slo.attainment) {
+    const nlohmann::ordered_json v = ValueOf(metrics, "slo_attainment");
+    j["attainment"] = {
+        {"limit", *slo.attainment},
+        {"value", v},
+        {"pass", v.is_null() ? v : nlohmann::ordered_json(v.get<double>() >= *slo.attainment)}};
+    return j;
+  }
+  for (const SloLimit& l : slo.limits) {
+    const nlohmann::ordered_json v = ValueOf(metrics, SummaryKeyOf(l.key));
+    j[l.key] = {{"limit_ms", l.limit_ms},
+                {"value_ms", v},
+                {"pass", v.is_null() ? v : nlohmann::ordered_json(v.get<double>() <= l.limit_ms)}};
+  }
+  return j;
+}
+
+nlohmann::ordered_json CapacityCsvRow(const LoadPoint& p, const CapacityResult& r,
+                                      const CapacitySlo& slo) {
+  nlohmann::ordered_json j = {{"rate", p.rate},
+                              {"holds", p.holds},
+                              {"slo_met", p.slo_met},
+                              {"in_search", false},
+                              {"in_curve", false},
+                              {"max_rate", p.rate == r.max_rate},
+                              {"fail_rate", p.rate == r.fail_rate}};
+  const nlohmann::ordered_json metrics = SummaryToJson(p.summary);
+  j["slo"] = SloTermsJson(slo, metrics);
+  j["steady_state"] = p.steady ? SteadyStateToJson(*p.steady) : nlohmann::ordered_json();
+  j["metrics"] = metrics;
+  return j;
+}
+
+}  // namespace
+
+std::vector<std::string> CapacityCsvColumns(const CapacitySlo& slo) {
+  LoadPoint probe;
+  probe.steady = SteadyState{};
+  probe.summary = FullSummaryProbe();
+  return CsvColumnsOf(CapacityCsvRow(probe, CapacityResult{}, slo));
+}
+
+std::vector<nlohmann::ordered_json> CapacityCsvRows(const CapacityResult& r,
+                                                    const CapacitySlo& slo) {
   std::map<double, nlohmann::ordered_json> by_rate;
   for (const LoadPoint& p : r.search) {
-    nlohmann::ordered_json j = {{"rate", p.rate},       {"holds", p.holds},
-                                {"slo_met", p.slo_met}, {"in_search", true},
-                                {"in_curve", false},    {"max_rate", p.rate == r.max_rate}};
-    j["steady_state"] = p.steady ? SteadyStateToJson(*p.steady) : nlohmann::ordered_json();
-    j["metrics"] = SummaryToJson(p.summary);
+    nlohmann::ordered_json j = CapacityCsvRow(p, r, slo);
+    j["in_search"] = true;
     by_rate[p.rate] = std::move(j);
   }
   for (const LoadPoint& p : r.curve) {
     auto it = by_rate.find(p.rate);
-    if (it != by_rate.end()) {
-      it->second["in_curve"] = true;
-      continue;
-    }
-    nlohmann::ordered_json j = {{"rate", p.rate},       {"holds", p.holds},
-                                {"slo_met", p.slo_met}, {"in_search", false},
-                                {"in_curve", true},     {"max_rate", p.rate == r.max_rate}};
-    j["steady_state"] = p.steady ? SteadyStateToJson(*p.steady) : nlohmann::ordered_json();
-    j["metrics"] = SummaryToJson(p.summary);
-    by_rate[p.rate] = std::move(j);
+    if (it == by_rate.end()) it = by_rate.emplace(p.rate, CapacityCsvRow(p, r, slo)).first;
+    it->second["in_curve"] = true;
   }
   std::vector<nlohmann::ordered_json> rows;
   for (auto& [rate, j] : by_rate) rows.push_back(std::move(j));

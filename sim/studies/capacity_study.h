@@ -44,9 +44,16 @@ CapacityResult RunCapacity(const Scenario& base, const CapacitySlo& slo,
 
 nlohmann::ordered_json CapacityToJson(const CapacityResult& r, const CapacitySlo& slo,
                                       const CapacityOptions& options);
-// One object per simulated rate (search and curve, by rate) for --csv: rate, holds, slo_met,
-// in_search, in_curve, steady_state and, for curve points, the run's metrics.
-std::vector<nlohmann::ordered_json> CapacityCsvRows(const CapacityResult& r);
+// The --csv header (sim/studies/json_csv.h): rate, holds, slo_met, in_search, in_curve,
+// max_rate, fail_rate, slo.<key>.{limit_ms,value_ms,pass} per SLO limit (with --attainment:
+// slo.attainment.{limit,value,pass}), steady_state.*, metrics.* (every Summary key). Fixed by
+// the SLO alone.
+std::vector<std::string> CapacityCsvColumns(const CapacitySlo& slo);
+// One object per simulated rate (search and curve, by rate, each rate once) for --csv, with the
+// columns of CapacityCsvColumns: `max_rate` / `fail_rate` flag the rows of the result's max_rate
+// and fail_rate.
+std::vector<nlohmann::ordered_json> CapacityCsvRows(const CapacityResult& r,
+                                                    const CapacitySlo& slo);
 void PrintCapacity(const CapacityResult& r, const CapacitySlo& slo, const CapacityOptions& options,
                    std::ostream& out);
 

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
+
+#include "sim/studies/json_csv.h"
 #include "sim/studies/scaling_report.h"
 #include "sim/studies/slo.h"
 #include "sim/studies/trust.h"
@@ -189,12 +192,57 @@ Json PlanReplicationMetrics(const PlanResult& r) {
   return {{"options", std::move(options)}};
 }
 
+std::vector<std::string> PlanCsvColumns() {
+  Json probe = {{"rank", 1}, {"name", ""}, {"gpu", ""}, {"feasible", true}};
+  probe["infeasible_reason"] = "";
+  probe["unit_gpus"] = 1;
+  probe["num_gpus"] = 1;
+  probe["units"] = 1;
+  probe["idle_gpus"] = 0;
+  probe["deployment"] = DeploymentToJson(Deployment{});
+  probe["serving_replicas"] = 1;
+  probe["redundancy_replicas"] = 0;
+  probe["engine"] = EngineJson(Scenario{});
+  probe["engine_variant"] = "";
+  for (const char* key : {"replica_capacity", "capacity", "headroom", "cost_per_gpu_hour",
+                          "cost_per_hour", "cost_per_million_tokens", "total_cost"}) {
+    probe[key] = 0.0;
+  }
+  Verification verified;
+  verified.done = true;
+  probe["verified"] = VerificationJson(verified);
+  Trust trust;  // every key TrustToJson writes: validated (note), reasons, error bands
+  trust.validated = true;
+  trust.reasons = {"probe"};
+  trust.bands.resize(1);
+  probe["trust"] = TrustToJson(trust);
+  probe["price"] = PriceJson(GpuPrice{});
+  return CsvColumnsOf(probe);
+}
+
 std::vector<Json> PlanCsvRows(const Json& doc) {
   std::vector<Json> rows;
   for (const Json& o : doc["options"]) {
     Json row;
     for (const auto& [key, value] : o.items()) {
       if (key != "shapes" && key != "engine_variants") row[key] = value;
+    }
+    if (!o["feasible"].get<bool>()) {
+      // Why: the distinct reasons its shapes (and engine variants) were skipped.
+      std::vector<std::string> reasons;
+      for (const char* list : {"engine_variants", "shapes"}) {
+        if (!o.contains(list)) continue;
+        for (const Json& e : o[list]) {
+          if (!e.contains("skipped")) continue;
+          const std::string why = e["skipped"].get<std::string>();
+          if (std::find(reasons.begin(), reasons.end(), why) == reasons.end()) {
+            reasons.push_back(why);
+          }
+        }
+      }
+      std::string text = "no deployment meets the SLO";
+      for (size_t i = 0; i < reasons.size(); ++i) text += (i ? "; " : ": ") + reasons[i];
+      row["infeasible_reason"] = text;
     }
     rows.push_back(std::move(row));
   }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "sim/studies/json_csv.h"
 #include "sim/studies/scaling_loss.h"
 #include "sim/studies/slo.h"
 #include "sim/studies/trust.h"
@@ -154,6 +155,25 @@ nlohmann::ordered_json ScalingReplicationMetrics(const ScalingResult& r) {
                 {"kappa", r.usl->params.kappa}};
   }
   return j;
+}
+
+std::vector<std::string> ScalingCsvColumns() {
+  nlohmann::ordered_json probe = {{"num_gpus", 0}, {"extrapolated", false}};
+  probe["deployment"] = DeploymentToJson(Deployment{});
+  probe["capacity"] = 0.0;
+  probe["linear"] = 0.0;
+  probe["efficiency"] = 0.0;
+  for (const std::string& cause : LossCauses()) probe["loss"][cause] = 0.0;
+  probe["goodput"] = 0.0;
+  probe["output_throughput"] = 0.0;
+  probe["steady_state"] = SteadyStateToJson(SteadyState{});
+  Trust trust;  // every key TrustToJson writes: validated (note), reasons, error bands
+  trust.validated = true;
+  trust.reasons = {"probe"};
+  trust.bands.resize(1);
+  probe["trust"] = TrustToJson(trust);
+  probe["summary"] = SummaryToJson(FullSummaryProbe());
+  return CsvColumnsOf(probe);
 }
 
 std::vector<nlohmann::ordered_json> ScalingCsvRows(const nlohmann::ordered_json& doc) {

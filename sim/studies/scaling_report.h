@@ -20,6 +20,10 @@ nlohmann::ordered_json ScalingToJson(const ScalingResult& r, const StudyBase& ba
 // replications summarise.
 nlohmann::ordered_json ScalingReplicationMetrics(const ScalingResult& r);
 
+// The --csv header (sim/studies/json_csv.h): num_gpus, extrapolated, deployment.*, capacity,
+// linear, efficiency, loss.<cause>, goodput, output_throughput, steady_state.*, trust.* (without
+// error_bands), summary.* (every Summary key).
+std::vector<std::string> ScalingCsvColumns();
 // One object per GPU count for --csv: the points of ScalingToJson's `doc` (without their
 // candidates) and then its extrapolated counts, each with "extrapolated".
 std::vector<nlohmann::ordered_json> ScalingCsvRows(const nlohmann::ordered_json& doc);

@@ -340,7 +340,9 @@ TEST_F(PlanTest, EndToEndExampleAndBadInputWritesNothing) {
   EXPECT_EQ(o.err, "");
   const auto c = Servesim("plan " + example + " -j 2 --quiet --csv -");
   ASSERT_EQ(c.code, 0) << c.err;
-  EXPECT_EQ(c.out.rfind("rank,name,gpu,feasible,unit_gpus,num_gpus,units,idle_gpus,", 0), 0u)
+  EXPECT_EQ(c.out.rfind(
+                "rank,name,gpu,feasible,infeasible_reason,unit_gpus,num_gpus,units,idle_gpus,", 0),
+            0u)
       << c.out;
   EXPECT_EQ(std::count(c.out.begin(), c.out.end(), '\n'), 4);  // header + 3 options
   const fs::path bad = Write("bad.yaml", "scenario: nowhere.yaml\n");

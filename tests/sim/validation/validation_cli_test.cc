@@ -6,9 +6,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sim/studies/table_text.h"
 #include "tests/util/binary_test.h"
 
 namespace servesim {
@@ -49,6 +51,47 @@ TEST_F(ValidationCliTest, WritesCsvAndJsonAndPrintsTheSummary) {
   EXPECT_EQ(j["rows"].size(), 2u);
   EXPECT_EQ(j["rows"][1]["metric"], "mean_itl_ms");
   EXPECT_EQ(j["summary"].size(), 2u);
+}
+
+// --csv has one row per table row, in order, with the JSON's values: the inputs as written,
+// `predicted` (6 significant digits in both) and `rel_error` (4 decimals in the CSV, 6
+// significant digits in the JSON). A --csv path that cannot be written: exit 2, no file.
+TEST_F(ValidationCliTest, CsvRowsAgreeWithTheJsonRows) {
+  const fs::path table = Write("t.csv", kTable);
+  const fs::path csv = dir_ / "rows.csv", json = dir_ / "rows.json";
+  const Outcome o = Run("validate " + table.string() + " --quiet --csv " + csv.string() +
+                        " --json " + json.string());
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto j = nlohmann::json::parse(Slurp(json));
+  std::istringstream lines(Slurp(csv));
+  std::string line;
+  std::getline(lines, line);
+  const std::vector<std::string> header = SplitCsvLine(line);
+  size_t i = 0;
+  for (; std::getline(lines, line); ++i) {
+    ASSERT_LT(i, j["rows"].size());
+    const nlohmann::json& row = j["rows"][i];
+    const std::vector<std::string> fields = SplitCsvLine(line);
+    ASSERT_EQ(fields.size(), header.size()) << line;
+    std::map<std::string, std::string> cell;
+    for (size_t c = 0; c < header.size(); ++c) cell[header[c]] = fields[c];
+    for (const char* key : {"id", "model", "gpu", "precision", "request_rate", "metric"}) {
+      EXPECT_EQ(cell[key], row[key].get<std::string>()) << key;
+    }
+    for (const char* key :
+         {"num_gpus", "tp", "pp", "isl", "osl", "num_requests", "measured", "predicted"}) {
+      EXPECT_EQ(std::stod(cell[key]), row[key].get<double>()) << key;
+    }
+    EXPECT_NEAR(std::stod(cell["rel_error"]), row["rel_error"].get<double>(), 0.5e-4);
+    EXPECT_EQ(cell["note"], "");
+  }
+  EXPECT_EQ(i, j["rows"].size());
+  const fs::path bad = dir_ / "missing_dir" / "rows.csv", json2 = dir_ / "rows2.json";
+  const Outcome b = Run("validate " + table.string() + " --quiet --csv " + bad.string() +
+                        " --json " + json2.string());
+  EXPECT_EQ(b.code, 2);
+  EXPECT_EQ(b.err.rfind("servesim: error: " + bad.string(), 0), 0u) << b.err;
+  EXPECT_FALSE(fs::exists(json2));
 }
 
 // A 70B model in bf16 on one 80 GB GPU does not fit: the row is reported, not an error.
