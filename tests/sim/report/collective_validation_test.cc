@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sim/config/input_error.h"
+#include "tests/util/missing_data.h"
 
 namespace servesim {
 namespace {
@@ -129,8 +130,9 @@ class CollectiveReferenceCsvTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::is_regular_file(kReference)) {
-      GTEST_SKIP() << "no reference CSV at " << kReference
-                   << " (shared/reference/nccl_collectives_vidur.csv is outside the repo)";
+      SERVESIM_SKIP_OR_FAIL_IN_CI(
+          std::string("no reference CSV at ") + kReference +
+          " (shared/reference/nccl_collectives_vidur.csv is outside the repo)");
     }
     evaluation_ =
         EvaluateCollectives(LoadCollectiveReference(kReference), DefaultCollectiveParams());

@@ -11,6 +11,7 @@
 
 #include "sim/config/input_error.h"
 #include "sim/validation/validation_cases.h"
+#include "tests/util/missing_data.h"
 
 namespace servesim {
 namespace {
@@ -217,7 +218,7 @@ TEST(ValidateTest, AccuracyGuardOnPublishedSubset) {
   const std::string tput = kShared + "trtllm_v0.13_h100_max_throughput.csv";
   const std::string online = kShared + "trtllm_v0.14_h100_online.csv";
   if (!std::filesystem::exists(tput) || !std::filesystem::exists(online)) {
-    GTEST_SKIP() << "the shared validation tables are not in " << kShared;
+    SERVESIM_SKIP_OR_FAIL_IN_CI("the shared validation tables are not in " + std::string(kShared));
   }
   std::vector<ValidationRow> rows = Subset(tput, kSubsetMaxThroughput);
   for (ValidationRow& r : Subset(online, kSubsetOnline)) rows.push_back(std::move(r));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/config/input_error.h"
+#include "tests/util/missing_data.h"
 
 namespace servesim {
 namespace {
@@ -208,7 +209,7 @@ TEST(TraceReaderTest, LongFieldsAreShortenedInMessages) {
 void ExpectSharedTraceParses(const std::string& name, size_t expected_rows) {
   const std::string path = SharedTrace(name);
   if (!std::filesystem::exists(path)) {
-    GTEST_SKIP() << "trace " << path << " is missing; run scripts/download_traces.sh";
+    SERVESIM_SKIP_OR_FAIL_IN_CI("trace " + path + " is missing; run scripts/download_traces.sh");
   }
   const std::vector<TraceRow> rows = ReadAll(path, "azure");
   ASSERT_EQ(rows.size(), expected_rows);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/config/input_error.h"
+#include "tests/util/missing_data.h"
 #include "tests/util/temp_file.h"
 #include "tests/util/workload_yaml.h"
 
@@ -163,7 +164,7 @@ TEST(WorkloadParseTest, RelativeTraceLooksInDataAndShared) {
 
 TEST(WorkloadParseTest, RelativeTraceFindsTheSharedCopy) {
   if (!std::filesystem::exists(SharedTraceDir() + "azure_llm_2023_code.csv")) {
-    GTEST_SKIP() << "shared trace missing; run scripts/download_traces.sh";
+    SERVESIM_SKIP_OR_FAIL_IN_CI("shared trace missing; run scripts/download_traces.sh");
   }
   const WorkloadConfig c = Parse("  trace: {path: traces/azure_llm_2023_code.csv}\n");
   ASSERT_TRUE(c.trace);
@@ -337,7 +338,7 @@ TEST(WorkloadGeneratorTest, MalformedAndUnsortedRowsFailWithTheirLine) {
 void ExpectSharedTraceReplays(const std::string& name, size_t rows) {
   const std::string path = SharedTraceDir() + name;
   if (!std::filesystem::exists(path)) {
-    GTEST_SKIP() << "trace " << path << " is missing; run scripts/download_traces.sh";
+    SERVESIM_SKIP_OR_FAIL_IN_CI("trace " + path + " is missing; run scripts/download_traces.sh");
   }
   const std::vector<RequestSpec> reqs = Drain(Parse("  trace: {path: " + path + "}\n"));
   ASSERT_EQ(reqs.size(), rows);
