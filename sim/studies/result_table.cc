@@ -5,6 +5,7 @@
 #include <map>
 
 #include "sim/config/input_error.h"
+#include "sim/config/whole_number.h"
 #include "sim/core/check.h"
 #include "sim/studies/table_text.h"
 
@@ -18,17 +19,11 @@ std::string CsvCell(const nlohmann::ordered_json& v) {
 }
 
 int64_t ParsePoint(const std::string& text, const std::string& where) {
-  size_t used = 0;
-  int64_t point = -1;
-  try {
-    point = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || point < 0) {
+  const std::optional<int64_t> point = ParseWholeNumber(text);
+  if (!point || *point < 0) {
     throw InputError(fmt::format("{}: not a results row (point '{}')", where, text));
   }
-  return point;
+  return *point;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "sim/config/input_error.h"
 #include "sim/config/run_estimate.h"
+#include "sim/config/whole_number.h"
 #include "sim/core/check.h"
 #include "sim/studies/capacity_study.h"
 #include "sim/studies/ordered_parallel.h"
@@ -146,14 +147,8 @@ std::vector<int64_t> ParseGpuCounts(const std::string& text) {
   for (size_t start = 0;;) {
     const size_t comma = text.find(',', start);
     const std::string item = text.substr(start, comma - start);
-    size_t used = 0;
-    int64_t v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (item.empty() || used != item.size() || v < 1 || v > 1000000) {
+    const int64_t v = ParseWholeNumber(item).value_or(0);
+    if (v < 1 || v > 1000000) {
       throw InputError(fmt::format(
           "--gpus {}: '{}' is not a GPU count (an integer in [1, 1000000])", text, item));
     }

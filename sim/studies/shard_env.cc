@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "sim/config/input_error.h"
+#include "sim/config/whole_number.h"
 
 namespace servesim {
 namespace {
@@ -13,16 +14,11 @@ constexpr int64_t kMaxShards = int64_t{1} << 40;
 
 // A whole decimal number in [lo, hi] from variable `name`, or InputError.
 int64_t ParseVar(const std::string& name, const std::string& text, int64_t lo) {
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size()) {
+  const std::optional<int64_t> parsed = ParseWholeNumber(text);
+  if (!parsed) {
     throw InputError(fmt::format("--shard auto: {}='{}': expected a whole number", name, text));
   }
+  const int64_t v = *parsed;
   if (v < lo || v > kMaxShards) {
     throw InputError(
         fmt::format("--shard auto: {}={}: must be in [{}, {}]", name, v, lo, kMaxShards));

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "sim/config/input_error.h"
+#include "sim/config/whole_number.h"
 #include "sim/core/check.h"
 #include "sim/core/rng.h"
 #include "sim/report/atomic_file.h"
@@ -29,17 +30,9 @@ std::ofstream OpenAppend(const std::string& path) {
 }
 
 int64_t ParseShardPart(const std::string& text, const std::string& part) {
-  size_t used = 0;
-  int64_t v = -1;
-  try {
-    v = std::stoll(part, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (part.empty() || used != part.size()) {
-    throw InputError(fmt::format("--shard {}: expected i/N with integers, e.g. 0/4", text));
-  }
-  return v;
+  const std::optional<int64_t> v = ParseWholeNumber(part);
+  if (!v) throw InputError(fmt::format("--shard {}: expected i/N with integers, e.g. 0/4", text));
+  return *v;
 }
 
 }  // namespace
