@@ -33,7 +33,7 @@ std::string ShellQuote(const std::string& s) {
 
 constexpr int kWidthPx = 720;
 constexpr int kHeightPx = 420;
-constexpr int kKeyRowPx = 18;
+constexpr int kKeyRowPx = 21;
 
 // The key entries of a plot: titled series and reference lines.
 std::vector<std::string> KeyTitles(const Plot& p) {
@@ -45,11 +45,11 @@ std::vector<std::string> KeyTitles(const Plot& p) {
   return titles;
 }
 
-// The width of a key column: about 7 px a character at 12 pt, plus the sample and the gaps.
+// The width of a key column: about 9 px a character at 14 pt, plus the sample and the gaps.
 int KeyColumnPx(const std::vector<std::string>& titles) {
   size_t longest = 0;
   for (const std::string& t : titles) longest = std::max(longest, t.size());
-  return static_cast<int>(longest) * 7 + 70;
+  return static_cast<int>(longest) * 9 + 100;
 }
 
 // The canvas: wide enough for the longest key entry, tall enough for the plot and the key rows
@@ -67,7 +67,7 @@ std::pair<int, int> CanvasPx(const Plot& p) {
 std::string Header(const Plot& p, const std::string& svg_file) {
   const auto [width, height] = CanvasPx(p);
   std::string s = fmt::format(
-      "set terminal svg size {},{} dynamic noenhanced font 'Helvetica,12' background "
+      "set terminal svg size {},{} dynamic noenhanced font 'Helvetica,14' background "
       "rgb 'white'\n",
       width, height);
   s += fmt::format("set output {}\n", Quote(svg_file));

@@ -10,7 +10,7 @@ namespace {
 constexpr const char* kStyle = R"(
 body{font-family:system-ui,"Segoe UI",Helvetica,Arial,sans-serif;margin:1.5em auto;max-width:1240px;padding:0 1em;color:#222;line-height:1.4}
 h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin-top:2em}
-nav ul{padding-left:1.2em}
+nav{line-height:1.8}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;margin:.8em 0 1.4em;font-size:14px;font-variant-numeric:tabular-nums}
 caption{caption-side:top;text-align:left;padding:.3em 0 .5em;color:#333;max-width:1100px}
@@ -93,10 +93,12 @@ std::string Figures(const std::vector<NamedPlot>& plots) {
 std::string ReportPage(const std::vector<std::string>& inputs,
                        const std::vector<ReportSection>& sections) {
   std::string inputs_list, contents, body;
-  for (const std::string& p : inputs)
-    inputs_list += fmt::format("<li><code>{}</code></li>", Html(p));
+  for (const std::string& p : inputs) {
+    inputs_list += fmt::format("{}<code>{}</code>", inputs_list.empty() ? "" : ", ", Html(p));
+  }
   for (const ReportSection& s : sections) {
-    contents += fmt::format("<li><a href=\"#{}\">{}</a></li>", Html(s.id), Html(s.title));
+    contents += fmt::format("{}<a href=\"#{}\">{}</a>", contents.empty() ? "" : " · ", Html(s.id),
+                            Html(s.title));
     body += fmt::format("<section id=\"{}\">\n<h2>{}</h2>\n", Html(s.id), Html(s.title));
     if (!s.intro.empty()) body += fmt::format("<p>{}</p>\n", Html(s.intro));
     for (const HtmlTable& t : s.tables)
@@ -107,8 +109,8 @@ std::string ReportPage(const std::vector<std::string>& inputs,
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{}\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<title>servesim report</title>\n<style>{}</style></head><body>\n"
-      "<h1>servesim report</h1>\n<p>Written by servesim {} from:</p><ul>{}</ul>\n"
-      "<nav><p>Contents:</p><ul>{}</ul></nav>\n{}<script>{}</script>\n</body></html>\n",
+      "<h1>servesim report</h1>\n<p>Written by servesim {} from {}.</p>\n"
+      "<nav>Contents: {}</nav>\n{}<script>{}</script>\n</body></html>\n",
       kReportGenerator, kStyle, SERVESIM_VERSION, inputs_list, contents, body, kScript);
 }
 
