@@ -148,7 +148,9 @@ const std::vector<Command>& Commands() {
        "plan PLAN.yaml [--set key=value]... [--seed N] [--replications R] [-j N] [--json FILE]\n"
        "      [--csv FILE] [--quiet]       cheapest deployment per candidate GPU for a target load",
        CommandPlan},
-      {"report", "report RESULTS... --html DIR  HTML page with gnuplot plots of study results",
+      {"report",
+       "report RESULTS... --html DIR [--force] [--quiet]\n"
+       "                               HTML page: tables and gnuplot plots of study results",
        CommandReport},
       {"validate",
        "validate TABLE.csv... [--json FILE] [--csv FILE] [--set key=value]... [--by COLUMNS]\n"

@@ -1,123 +1,190 @@
 #include "sim/studies/report.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <filesystem>
 
 #include "sim/config/input_error.h"
 #include "sim/report/atomic_file.h"
 #include "sim/studies/report_inputs.h"
+#include "sim/studies/report_page.h"
 #include "sim/studies/report_plots.h"
 #include "sim/studies/report_study_plots.h"
+#include "sim/studies/report_sweep_plots.h"
+#include "sim/studies/report_tables.h"
+#include "sim/studies/table_text.h"
 
 namespace servesim {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string Html(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
+// Draws `plots` into `dir`, returning those drawn (a plot without data is left out).
+std::vector<NamedPlot> Draw(std::vector<NamedPlot> plots, const std::string& dir) {
+  std::vector<NamedPlot> drawn;
+  for (NamedPlot& p : plots) {
+    if (p.plot.series.empty() && !p.plot.heatmap) continue;
+    RenderPlot(p.plot, dir, p.file);
+    drawn.push_back(std::move(p));
+  }
+  return drawn;
+}
+
+// The sections in reading order: the decisions first (plan, scaling, capacity), then the
+// evidence (sweeps, latency distributions, timelines).
+std::vector<ReportSection> Sections(const ReportInputs& in, const std::string& dir) {
+  std::vector<ReportSection> out;
+  const auto add = [&](std::string id, std::string title, std::string intro,
+                       std::vector<HtmlTable> tables, std::vector<NamedPlot> plots) {
+    out.push_back({std::move(id), std::move(title), std::move(intro), std::move(tables),
+                   Draw(std::move(plots), dir)});
+  };
+  for (size_t i = 0; i < in.plans.size(); ++i) {
+    const int n = static_cast<int>(i + 1);
+    add(fmt::format("section-plan{}", n), "Purchase plan: " + in.plans[i].path, "",
+        {PlanTable(in.plans[i], n)}, PlanPlots(in.plans[i], n));
+  }
+  for (size_t i = 0; i < in.scalings.size(); ++i) {
+    const int n = static_cast<int>(i + 1);
+    add(fmt::format("section-scaling{}", n), "Scaling: " + in.scalings[i].path, "",
+        {ScalingTable(in.scalings[i], n)}, ScalingPlots(in.scalings[i], n));
+  }
+  for (size_t i = 0; i < in.capacities.size(); ++i) {
+    const int n = static_cast<int>(i + 1);
+    add(fmt::format("section-capacity{}", n), "Capacity: " + in.capacities[i].path, "",
+        {CapacitySummaryTable(in.capacities[i], n), CapacityCurveTable(in.capacities[i], n)},
+        CapacityPlots(in.capacities[i], n));
+  }
+  const CapacityCurve* slo = in.capacities.empty() ? nullptr : &in.capacities[0];
+  for (size_t i = 0; i < in.sweeps.size(); ++i) {
+    const int n = static_cast<int>(i + 1);
+    add(fmt::format("section-sweep{}", n), "Sweep: " + in.sweeps[i].path, "",
+        {SweepTable(in.sweeps[i], slo, n)}, SweepPlots(in.sweeps[i], slo, n));
+  }
+  if (!in.requests.empty()) {
+    add("section-latency", "Latency distributions", "", {}, CdfPlots(in.requests));
+  }
+  for (size_t i = 0; i < in.timelines.size(); ++i) {
+    const int n = static_cast<int>(i + 1);
+    add(fmt::format("section-timeline{}", n), "Timeline: " + in.timelines[i].path, "", {},
+        TimelinePlots(in.timelines[i], n));
   }
   return out;
 }
 
-// Draws `plots` into `dir`, appending <img> tags to `html` and paths to `svgs`.
-void Draw(const std::vector<NamedPlot>& plots, const std::string& dir, std::string* html,
-          std::vector<std::string>* svgs) {
-  for (const NamedPlot& p : plots) {
-    if (p.plot.series.empty()) continue;
-    const std::string path = (fs::path(dir) / p.file).string();
-    RenderPlot(p.plot, path);
-    svgs->push_back(path);
-    *html += fmt::format("<figure><img src=\"{}\" alt=\"{}\"></figure>\n", Html(p.file),
-                         Html(p.plot.title));
+// Whether `dir` holds a report written by servesim (its index.html carries the marker) and
+// nothing a report does not write (no subdirectories).
+bool IsReportDirectory(const fs::path& dir) {
+  const fs::path index = dir / "index.html";
+  if (!fs::is_regular_file(index)) return false;
+  const std::string html = ReadWholeFile(index.string());
+  if (html.find(kReportGenerator) == std::string::npos &&
+      html.find("<title>servesim report</title>") == std::string::npos) {
+    return false;
   }
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.is_directory()) return false;
+  }
+  return true;
 }
 
-std::string CapacityTable(const CapacityCurve& c) {
-  const auto& d = c.doc;
-  std::string slo;
-  if (d.contains("slo")) slo = d["slo"].dump();
-  return fmt::format(
-      "<table><tr><th>max rate (req/s)</th><th>goodput (req/s)</th><th>SLO</th></tr>"
-      "<tr><td>{:.4g}</td><td>{:.4g}</td><td><code>{}</code></td></tr></table>\n",
-      d.value("max_rate", 0.0), d.value("goodput", 0.0), Html(slo));
+// Refuses an output path that is not a fresh, empty or (with --force) previous report directory.
+fs::path CheckOutputDirectory(const std::string& out_dir, bool force) {
+  fs::path dir = fs::path(out_dir).lexically_normal();
+  if (!dir.has_filename()) dir = dir.parent_path();
+  const std::string name = dir.filename().string();
+  if (name.empty() || name == "." || name == "..") {
+    throw InputError(
+        fmt::format("{}: --html needs a directory named by its own path (like "
+                    "report/), not the current or parent directory",
+                    out_dir));
+  }
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return dir;
+  if (!fs::is_directory(dir)) {
+    throw InputError(fmt::format("{}: exists and is not a directory", out_dir));
+  }
+  if (fs::is_empty(dir)) return dir;
+  if (!force) {
+    throw InputError(fmt::format(
+        "{}: already exists and is not empty; pass --force to replace the report in it, or "
+        "choose another --html directory",
+        out_dir));
+  }
+  if (!IsReportDirectory(dir)) {
+    throw InputError(fmt::format(
+        "{}: --force replaces only a previous report, and this directory does not hold one (no "
+        "index.html written by servesim report, or subdirectories); remove it yourself or choose "
+        "another --html directory",
+        out_dir));
+  }
+  return dir;
 }
 
-std::string Sections(const ReportInputs& in, const std::string& dir,
-                     std::vector<std::string>* svgs) {
-  std::string html;
-  const CapacityCurve* slo = in.capacities.empty() ? nullptr : &in.capacities[0];
-  for (size_t i = 0; i < in.capacities.size(); ++i) {
-    html += fmt::format("<h2>Capacity: {}</h2>\n", Html(in.capacities[i].path));
-    html += CapacityTable(in.capacities[i]);
-    Draw(CapacityPlots(in.capacities[i], static_cast<int>(i + 1)), dir, &html, svgs);
+// A sibling of `dir` for staging or retiring: ".NAME.servesim-TAG-PID".
+fs::path Sibling(const fs::path& dir, const char* tag) {
+  return dir.parent_path() / fmt::format(".{}.servesim-{}-{}", dir.filename().string(), tag,
+                                         static_cast<long>(getpid()));
+}
+
+// Moves the finished `staging` directory to `dir`, replacing what was there.
+void Commit(const fs::path& staging, const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir)) {
+    fs::rename(staging, dir, ec);
+    if (ec) throw InputError(fmt::format("{}: cannot create: {}", dir.string(), ec.message()));
+    return;
   }
-  for (size_t i = 0; i < in.sweeps.size(); ++i) {
-    html += fmt::format("<h2>Sweep: {}</h2>\n", Html(in.sweeps[i].path));
-    Draw(SweepPlots(in.sweeps[i], slo, static_cast<int>(i + 1)), dir, &html, svgs);
+  const fs::path old = Sibling(dir, "old");
+  fs::remove_all(old, ec);
+  fs::rename(dir, old, ec);
+  if (ec) throw InputError(fmt::format("{}: cannot replace: {}", dir.string(), ec.message()));
+  fs::rename(staging, dir, ec);
+  if (ec) {
+    std::error_code undo;
+    fs::rename(old, dir, undo);
+    throw InputError(fmt::format("{}: cannot replace: {}", dir.string(), ec.message()));
   }
-  if (!in.requests.empty()) {
-    html += "<h2>Latency distributions</h2>\n";
-    Draw(CdfPlots(in.requests), dir, &html, svgs);
+  fs::remove_all(old, ec);
+}
+
+ReportOutput WriteReport(const std::vector<std::string>& inputs, const ReportInputs& in,
+                         const fs::path& staging, const std::string& out_dir) {
+  ReportOutput out;
+  const std::vector<ReportSection> sections = Sections(in, staging.string());
+  for (const ReportSection& s : sections) {
+    for (const NamedPlot& p : s.plots) out.svgs.push_back((fs::path(out_dir) / p.file).string());
   }
-  for (size_t i = 0; i < in.timelines.size(); ++i) {
-    html += fmt::format("<h2>Timeline: {}</h2>\n", Html(in.timelines[i].path));
-    Draw(TimelinePlots(in.timelines[i], static_cast<int>(i + 1)), dir, &html, svgs);
-  }
-  for (size_t i = 0; i < in.scalings.size(); ++i) {
-    html += fmt::format("<h2>Scaling: {}</h2>\n", Html(in.scalings[i].path));
-    Draw(ScalingPlots(in.scalings[i], static_cast<int>(i + 1)), dir, &html, svgs);
-  }
-  for (size_t i = 0; i < in.plans.size(); ++i) {
-    html += fmt::format("<h2>Purchase plan: {}</h2>\n", Html(in.plans[i].path));
-    Draw(PlanPlots(in.plans[i], static_cast<int>(i + 1)), dir, &html, svgs);
-  }
-  return html;
+  WriteFileAtomically((staging / "index.html").string(), ReportPage(inputs, sections));
+  out.html = (fs::path(out_dir) / "index.html").string();
+  return out;
 }
 
 }  // namespace
 
-ReportOutput BuildReport(const std::vector<std::string>& inputs, const std::string& out_dir) {
+ReportOutput BuildReport(const std::vector<std::string>& inputs, const std::string& out_dir,
+                         const ReportOptions& options) {
   if (inputs.empty()) throw InputError("report: no result files given");
   ReportInputs in;
   for (const std::string& path : inputs) LoadReportInput(path, &in);
   RequireGnuplot();
+  const fs::path dir = CheckOutputDirectory(out_dir, options.force);
   std::error_code ec;
-  fs::create_directories(out_dir, ec);
+  if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
   if (ec) throw InputError(fmt::format("{}: cannot create directory: {}", out_dir, ec.message()));
-  ReportOutput out;
-  const std::string body = Sections(in, out_dir, &out.svgs);
-  std::string inputs_list;
-  for (const std::string& p : inputs)
-    inputs_list += fmt::format("<li><code>{}</code></li>", Html(p));
-  const std::string page = fmt::format(
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>servesim report</title>\n"
-      "<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto}}"
-      "img{{max-width:100%}}table{{border-collapse:collapse}}"
-      "td,th{{border:1px solid #ccc;padding:4px 8px}}</style></head><body>\n"
-      "<h1>servesim report</h1>\n<p>Inputs:</p><ul>{}</ul>\n{}</body></html>\n",
-      inputs_list, body);
-  out.html = (fs::path(out_dir) / "index.html").string();
-  WriteFileAtomically(out.html, page);
-  return out;
+  const fs::path staging = Sibling(dir, "new");
+  fs::remove_all(staging, ec);
+  fs::create_directory(staging, ec);
+  if (ec) throw InputError(fmt::format("{}: cannot create directory: {}", out_dir, ec.message()));
+  try {
+    ReportOutput out = WriteReport(inputs, in, staging, out_dir);
+    Commit(staging, dir);
+    return out;
+  } catch (...) {
+    fs::remove_all(staging, ec);
+    throw;
+  }
 }
 
 }  // namespace servesim

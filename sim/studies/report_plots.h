@@ -1,8 +1,11 @@
 // The plots of a report, one function per kind of input (sim/studies/report_inputs.h). Pure:
-// inputs in, Plot descriptions out; drawing is sim/studies/gnuplot.h's job.
+// inputs in, Plot descriptions and their captions out; drawing is sim/studies/gnuplot.h's job.
+// Sweeps have their own file (sim/studies/report_sweep_plots.h), so do scaling and plan results
+// (sim/studies/report_study_plots.h).
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/studies/gnuplot.h"
@@ -13,15 +16,12 @@ namespace servesim {
 struct NamedPlot {
   std::string file;  // SVG file name inside the report directory
   Plot plot;
+  std::string caption;  // what the plot shows and how to read it, plain sentences
 };
 
 // Latency vs offered load from a capacity curve: one plot per SLO key with its limit and the
 // knee (max_rate), plus goodput and throughput vs load.
 std::vector<NamedPlot> CapacityPlots(const CapacityCurve& c, int index);
-// Latency vs load from a sweep: x is workload.arrival.rate when swept, else the measured request
-// throughput; one line per combination of the other varying inputs. With `slo` (a capacity
-// result), the plotted statistics are its SLO keys, with their limits and its knee.
-std::vector<NamedPlot> SweepPlots(const SweepResults& s, const CapacityCurve* slo, int index);
 // CDFs of TTFT, TPOT and E2E latency, one line per requests file.
 std::vector<NamedPlot> CdfPlots(const std::vector<RequestLatencies>& files);
 // Batch size and KV utilisation over time, one line per replica.
@@ -29,5 +29,11 @@ std::vector<NamedPlot> TimelinePlots(const StepTimeline& t, int index);
 
 // "ttft_p99_ms" (an SLO key) -> "p99_ttft_ms" (the Summary JSON key).
 std::string SummaryKeyOfSlo(const std::string& slo_key);
+// The statistic limits of a result's "slo" object ({key: limit_ms, ..., "attainment": a}), in
+// its order, without "attainment".
+std::vector<std::pair<std::string, double>> SloLimits(const nlohmann::ordered_json& slo);
+// Log y when the values (and reference lines) are positive and span more than 30x: latency
+// near and past the knee grows by orders of magnitude.
+void AutoLogY(Plot* p);
 
 }  // namespace servesim

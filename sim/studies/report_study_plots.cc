@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/studies/report_text.h"
 #include "sim/studies/scaling_loss.h"
 
 namespace servesim {
@@ -84,7 +85,7 @@ Plot LossPlot(const Json& doc) {
   Plot p;
   p.title = "lost throughput by cause (linear - capacity; negative = gain)";
   p.xlabel = "GPUs";
-  p.ylabel = "req/s";
+  p.ylabel = "lost throughput (req/s)";
   p.boxwidth = 0.6;
   std::vector<const Json*> points;
   for (const Json& pt : doc["points"]) {
@@ -128,7 +129,7 @@ Plot CostPlot(const Json& doc, const char* key, const std::string& title,
   p.ylabel = ylabel;
   p.boxwidth = 0.6;
   p.ymin = 0;
-  PlotSeries bars{"plan", {}, "boxes fs solid 0.85 lc rgb '#0072B2'"};
+  PlotSeries bars{"cheapest deployment", {}, "boxes fs solid 0.85 lc rgb '#0072B2'"};
   std::vector<std::string> names;
   for (const Json& o : doc["options"]) {
     if (!o.value("feasible", false)) continue;
@@ -156,17 +157,40 @@ Plot CostPlot(const Json& doc, const char* key, const std::string& title,
 }  // namespace
 
 std::vector<NamedPlot> ScalingPlots(const StudyJson& scaling, int index) {
-  return {{fmt::format("scaling{}_capacity.svg", index), CapacityPlot(scaling.doc)},
-          {fmt::format("scaling{}_loss.svg", index), LossPlot(scaling.doc)}};
+  const Json& doc = scaling.doc;
+  const std::string slo = doc.contains("slo") ? SloText(doc["slo"]) : "the SLO";
+  return {{fmt::format("scaling{}_capacity.svg", index), CapacityPlot(doc),
+           fmt::format("Capacity at the SLO ({}) of the best deployment found for each GPU count "
+                       "(log GPU axis), against linear scaling from the smallest count (dashed). "
+                       "The gap between the two is what the extra GPUs lose; the USL curve is a "
+                       "fit through the simulated points, and hollow circles are its "
+                       "extrapolation, not simulations.",
+                       slo)},
+          {fmt::format("scaling{}_loss.svg", index), LossPlot(doc),
+           "For each GPU count, linear minus simulated capacity (req/s) split by cause: bars "
+           "above zero are lost throughput, below zero gains over the baseline; the black dot is "
+           "the net loss. See the table for the numbers."}};
 }
 
 std::vector<NamedPlot> PlanPlots(const StudyJson& plan, int index) {
-  return {
-      {fmt::format("plan{}_cost_per_hour.svg", index),
-       CostPlot(plan.doc, "cost_per_hour", "cost per hour of the cheapest deployment", "$/hour")},
-      {fmt::format("plan{}_cost_per_million_tokens.svg", index),
-       CostPlot(plan.doc, "cost_per_million_tokens",
-                "cost per million output tokens at the target load", "$ / M output tokens")}};
+  const Json& doc = plan.doc;
+  const std::string sens =
+      doc.contains("sensitivity") && !doc["sensitivity"].empty()
+          ? " Markers show the same candidate when every step time is scaled (what if the cost "
+            "model is off): a marker far from its bar means the answer is sensitive."
+          : "";
+  return {{fmt::format("plan{}_cost_per_hour.svg", index),
+           CostPlot(doc, "cost_per_hour", "cost per hour of the cheapest deployment", "$/hour"),
+           "Cost per hour of the cheapest deployment of each candidate GPU that serves the "
+           "target peak load at the SLO, spares and whole purchase units included, cheapest "
+           "first." +
+               sens},
+          {fmt::format("plan{}_cost_per_million_tokens.svg", index),
+           CostPlot(doc, "cost_per_million_tokens",
+                    "cost per million output tokens at the target load", "$ / M output tokens"),
+           "The same deployments priced per million output tokens at the average (not peak) "
+           "target load: the hourly cost divided by the tokens it serves." +
+               sens}};
 }
 
 }  // namespace servesim
