@@ -20,6 +20,7 @@ namespace {
 
 std::string ArrivalText(const WorkloadConfig& w) {
   if (w.ClosedLoop()) return fmt::format("closed loop, concurrency {}", w.concurrency);
+  if (w.rate_schedule) return "rate schedule: " + w.rate_schedule->Describe();
   switch (w.process) {
     case ArrivalProcess::kBurst:
       return "all at t=0";

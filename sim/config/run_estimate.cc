@@ -11,8 +11,9 @@ std::optional<double> ExpectedRequests(const WorkloadConfig& w) {
   std::optional<double> n;
   if (w.num_requests) n = static_cast<double>(*w.num_requests);
   const bool open_loop = !w.ClosedLoop() && !(w.trace && w.trace->use_arrivals);
-  if (w.duration_s && open_loop && w.process != ArrivalProcess::kBurst && w.rate_per_s > 0) {
-    const double by_time = w.rate_per_s * *w.duration_s;
+  if (w.duration_s && open_loop && w.process != ArrivalProcess::kBurst &&
+      (w.rate_per_s > 0 || w.rate_schedule)) {
+    const double by_time = w.ExpectedArrivals(*w.duration_s);
     if (!w.sessions) n = n ? std::min(*n, by_time) : by_time;
   }
   if (w.sessions && w.sessions->num_sessions) {

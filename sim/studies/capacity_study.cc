@@ -83,6 +83,12 @@ RateOutcome RunSteadyAtRate(const Scenario& base, double rate, const CapacitySlo
 }
 
 void CheckCapacityScenario(const Scenario& scenario) {
+  if (scenario.workload.rate_schedule) {
+    throw InputError(fmt::format(
+        "{}: workload.arrival.rate_schedule: capacity varies one constant arrival rate; remove "
+        "the schedule (or run the scheduled load with servesim run)",
+        scenario.file));
+  }
   if (scenario.workload.ClosedLoop()) {
     throw InputError(fmt::format(
         "{}: workload.concurrency: capacity varies the arrival rate, so it needs open-loop "

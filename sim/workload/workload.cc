@@ -125,17 +125,27 @@ void ParseArrival(const ConfigNode& w, bool trace_arrivals, WorkloadConfig& conf
                         : "missing required key (give arrival: {rate: ...}, concurrency, or a "
                           "trace)");
   }
-  a.CheckKeys({"process", "rate", "cv"});
+  a.CheckKeys({"process", "rate", "cv", "rate_schedule"});
   const std::string process =
       a.GetEnum("process", "poisson", {"poisson", "gamma", "constant", "burst"});
   if (process == "burst") {
     config.process = ArrivalProcess::kBurst;
-    if (a.Has("rate")) a.Child("rate").Fail("not allowed with process 'burst' (all arrive at 0)");
+    for (const char* key : {"rate", "rate_schedule"}) {
+      if (a.Has(key)) a.Child(key).Fail("not allowed with process 'burst' (all arrive at 0)");
+    }
   } else {
     config.process = process == "poisson" ? ArrivalProcess::kPoisson
                      : process == "gamma" ? ArrivalProcess::kGamma
                                           : ArrivalProcess::kConstant;
-    config.rate_per_s = a.Require("rate").AsDouble(Range{0.0, kMaxRate, true});
+    if (a.Has("rate_schedule")) {
+      if (a.Has("rate")) {
+        a.Child("rate").Fail("not allowed with rate_schedule (the schedule gives the rate)");
+      }
+      config.rate_schedule =
+          std::make_shared<const RateSchedule>(RateSchedule::Parse(a.Child("rate_schedule")));
+    } else {
+      config.rate_per_s = a.Require("rate").AsDouble(Range{0.0, kMaxRate, true});
+    }
   }
   if (a.Has("cv")) {
     if (process != "gamma") a.Child("cv").Fail("only allowed with process 'gamma'");
@@ -148,13 +158,19 @@ void ParseArrival(const ConfigNode& w, bool trace_arrivals, WorkloadConfig& conf
 // than left to run for days or exhaust memory (docs/config.md, "workload").
 void CheckRequestCount(const ConfigNode& w, const WorkloadConfig& config) {
   const bool rate_bound = !config.num_requests && config.duration_s && !config.ClosedLoop() &&
-                          !config.trace && !config.sessions && config.rate_per_s > 0;
-  const double expected = rate_bound ? config.rate_per_s * *config.duration_s : 0;
+                          !config.trace && !config.sessions &&
+                          config.process != ArrivalProcess::kBurst;
+  const double expected = rate_bound ? config.ExpectedArrivals(*config.duration_s) : 0;
   if (expected <= kMaxRequests) return;
+  const std::string product =
+      config.rate_schedule
+          ? fmt::format("arrival.rate_schedule over duration_s = {:g} s", *config.duration_s)
+          : fmt::format("arrival.rate x duration_s = {:g} x {:g}", config.rate_per_s,
+                        *config.duration_s);
   w.Child("duration_s")
-      .Fail(fmt::format("arrival.rate x duration_s = {:g} x {:g} = {:.3g} requests, more than the "
-                        "{:.0f} one run may issue; lower either, or set workload.num_requests",
-                        config.rate_per_s, *config.duration_s, expected, kMaxRequests));
+      .Fail(fmt::format("{} = {:.3g} requests, more than the {:.0f} one run may issue; lower "
+                        "either, or set workload.num_requests",
+                        product, expected, kMaxRequests));
 }
 
 void ParseLimits(const ConfigNode& w, bool trace_arrivals, WorkloadConfig& config) {
@@ -306,6 +322,7 @@ std::optional<RequestSpec> RequestGenerator::FromTraceRow() {
 }
 
 std::optional<SimTime> RequestGenerator::NextSyntheticArrival() {
+  if (config_.rate_schedule) return NextScheduledArrival();
   const double mean_gap_s =
       config_.process == ArrivalProcess::kBurst ? 0 : 1.0 / config_.rate_per_s;
   switch (config_.process) {
@@ -322,6 +339,30 @@ std::optional<SimTime> RequestGenerator::NextSyntheticArrival() {
   }
   SERVESIM_CHECK(false);
   return std::nullopt;
+}
+
+std::optional<SimTime> RequestGenerator::NextScheduledArrival() {
+  switch (config_.process) {
+    case ArrivalProcess::kConstant:
+      operational_time_ = static_cast<double>(issued_);
+      break;
+    case ArrivalProcess::kPoisson:
+      operational_time_ += arrival_rng_.Exponential(1.0);
+      break;
+    case ArrivalProcess::kGamma: {
+      const double shape = 1.0 / (config_.cv * config_.cv);
+      operational_time_ += arrival_rng_.Gamma(shape, 1.0 / shape);
+      break;
+    }
+    case ArrivalProcess::kBurst:
+      SERVESIM_CHECK(false);
+  }
+  const std::optional<double> t = config_.rate_schedule->TimeOf(operational_time_);
+  if (!t) return std::nullopt;  // the schedule's last step has rate 0: nobody arrives any more
+  // Rounding each arrival separately can put two in the wrong order by a nanosecond at most.
+  const std::optional<SimTime> arrival = Offset(0, *t);
+  if (arrival && *arrival < last_arrival_) return last_arrival_;
+  return arrival;
 }
 
 std::optional<SimTime> RequestGenerator::Offset(SimTime base, double seconds) const {

@@ -15,6 +15,7 @@
 #include "sim/config/config_node.h"
 #include "sim/core/rng.h"
 #include "sim/core/time.h"
+#include "sim/workload/rate_schedule.h"
 
 namespace servesim {
 
@@ -66,7 +67,10 @@ struct SessionConfig {
 
 struct WorkloadConfig {
   ArrivalProcess process = ArrivalProcess::kPoisson;
-  double rate_per_s = 0;    // poisson, gamma, constant
+  double rate_per_s = 0;  // poisson, gamma, constant (0 with a rate_schedule)
+  // arrival.rate_schedule: a time-varying rate instead of rate_per_s
+  // (sim/workload/rate_schedule.h).
+  std::shared_ptr<const RateSchedule> rate_schedule;
   double cv = 1.0;          // gamma: coefficient of variation of inter-arrival times
   int64_t concurrency = 0;  // > 0: closed loop with this many requests in flight
   double think_time_s = 0;  // closed loop: pause between a completion and the next request
@@ -85,6 +89,11 @@ struct WorkloadConfig {
   std::optional<SessionConfig> sessions;
 
   bool ClosedLoop() const { return concurrency > 0; }
+  // Expected open-loop arrivals in [0, seconds] of a synthetic process (rate x time, or the
+  // schedule's integral). REQUIRES: not burst.
+  double ExpectedArrivals(double seconds) const {
+    return rate_schedule ? rate_schedule->Cumulative(seconds) : rate_per_s * seconds;
+  }
 };
 
 // Validates the `workload:` mapping (keys, types, ranges, combinations) and resolves paths.
@@ -136,8 +145,12 @@ class RequestGenerator {
   // Poisson and gamma: the first arrival is one inter-arrival time after 0, and each gap is
   // rounded to whole nanoseconds before it is added (so the sequence depends only on the seed).
   // Constant: request i arrives at exactly i / rate (the first at 0, no drift). Burst: all at 0.
+  // With a rate_schedule the same processes run at unit rate in operational time (Poisson and
+  // gamma gaps of mean 1, constant: request i at u = i) and each arrival goes to the time t with
+  // Cumulative(t) = u, rounded to the nanosecond.
   std::optional<RequestSpec> FromTraceRow();
   std::optional<SimTime> NextSyntheticArrival();
+  std::optional<SimTime> NextScheduledArrival();
   // base + seconds, or nullopt if that is past every possible duration_s. Throws InputError
   // when arrivals run past the simulator's horizon with no duration_s to stop them.
   std::optional<SimTime> Offset(SimTime base, double seconds) const;
@@ -165,6 +178,7 @@ class RequestGenerator {
   int64_t issued_ = 0;
   int64_t first_wave_ = 0;  // first-wave requests issued (ramp-up); reset for the measured run
   SimTime last_arrival_ = 0;
+  double operational_time_ = 0;  // rate_schedule: the last arrival's Cumulative(t)
   bool finished_ = false;
   struct SessionState {
     int64_t turns_left = 0;      // turns still to issue after the current one
