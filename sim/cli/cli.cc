@@ -253,6 +253,11 @@ int RunCli(const std::vector<std::string>& all_args, std::ostream& out) {
   const std::vector<std::string> args = TakeConfigRoot(all_args);
   if (args.empty()) throw InputError(fmt::format("servesim: missing command\n{}", UsageText()));
   const std::string& command = args[0];
+  // A bad $SERVESIM_CONFIG_DIR is reported before any output, not halfway through a table.
+  if (command != "--version" && command != "version" && command != "help" && command != "--help" &&
+      command != "-h") {
+    ConfigRoot();
+  }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   std::vector<std::string> names = {"help"};
   for (const Command& c : Commands()) {

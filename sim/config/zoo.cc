@@ -246,11 +246,29 @@ std::string& ConfigRootOverride() {
 }
 }  // namespace
 
+// "" when `dir` holds models/ and hardware/ with at least one .yaml file each; else what is
+// missing.
+std::string ZooProblem(const std::string& dir) {
+  for (const char* kind : {"models", "hardware"}) {
+    std::error_code ec;
+    bool found = false;
+    for (fs::directory_iterator it(fs::path(dir) / kind, ec), end; !ec && it != end && !found;
+         it.increment(ec)) {
+      found = it->path().extension() == ".yaml";
+    }
+    if (!found) {
+      return fmt::format(
+          "no {}/*.yaml in it (a zoo directory holds models/ and hardware/, like "
+          "the source tree's configs/)",
+          kind);
+    }
+  }
+  return "";
+}
+
 void SetConfigRootOverride(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(fs::path(dir) / "models", ec)) {
-    throw InputError(fmt::format(
-        "--config-root {}: not a zoo directory (it must hold models/ and hardware/)", dir));
+  if (const std::string problem = ZooProblem(dir); !problem.empty()) {
+    throw InputError(fmt::format("--config-root {}: not a zoo directory: {}", dir, problem));
   }
   ConfigRootOverride() = dir;
 }
@@ -259,10 +277,9 @@ std::string ConfigRoot() {
   if (!ConfigRootOverride().empty()) return ConfigRootOverride();
   std::error_code ec;
   if (const char* env = std::getenv("SERVESIM_CONFIG_DIR"); env != nullptr) {
-    if (!fs::is_directory(env, ec)) {
-      throw InputError(fmt::format(
-          "SERVESIM_CONFIG_DIR={}: not a directory (it must hold the models/ and hardware/ zoo)",
-          env));
+    if (const std::string problem = ZooProblem(env); !problem.empty()) {
+      throw InputError(
+          fmt::format("SERVESIM_CONFIG_DIR={}: not a zoo directory: {}", env, problem));
     }
     return env;
   }

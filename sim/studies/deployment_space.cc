@@ -150,6 +150,14 @@ StudyBase LoadStudyBase(const std::string& path, const std::vector<std::string>&
             "the study varies the arrival rate, so it needs open-loop arrivals "
             "(workload.arrival), not a closed loop");
   }
+  if (base.scenario.workload.rate_schedule) {
+    root.Child("workload")
+        .Child("arrival")
+        .Child("rate_schedule")
+        .Fail(
+            "the study varies one constant arrival rate; remove the schedule (or run the "
+            "scheduled load with servesim run)");
+  }
   return base;
 }
 

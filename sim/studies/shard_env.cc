@@ -35,6 +35,21 @@ std::optional<int64_t> OptionalVar(const EnvLookup& env, const std::string& name
 AutoShard FromSlurm(const EnvLookup& env, const std::string& id_text,
                     std::optional<int64_t> shards) {
   const int64_t id = ParseVar("SLURM_ARRAY_TASK_ID", id_text, 0);
+  if (shards) {
+    // The task id is the shard: --array=0-(N-1), or any subset of it when failed tasks are
+    // resubmitted (--array=2,5), whose MIN/MAX/COUNT describe the subset, not the sweep.
+    if (id >= *shards) {
+      throw InputError(fmt::format(
+          "--shard auto --shards {}: SLURM_ARRAY_TASK_ID={} is not a shard (0..{}); submit the "
+          "array with --array=0-{} or a subset of it",
+          *shards, id, *shards - 1, *shards - 1));
+    }
+    AutoShard a;
+    a.shard.index = id;
+    a.shard.count = *shards;
+    a.source = fmt::format("SLURM_ARRAY_TASK_ID={} (--shards {})", id, *shards);
+    return a;
+  }
   const int64_t min = OptionalVar(env, "SLURM_ARRAY_TASK_MIN", 0).value_or(0);
   const int64_t step = OptionalVar(env, "SLURM_ARRAY_TASK_STEP", 1).value_or(1);
   const std::optional<int64_t> max = OptionalVar(env, "SLURM_ARRAY_TASK_MAX", 0);
@@ -63,12 +78,6 @@ AutoShard FromSlurm(const EnvLookup& env, const std::string& id_text,
         "--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor "
         "SLURM_ARRAY_TASK_MAX is: not a job array?");
   }
-  if (shards && *shards != *count) {
-    throw InputError(fmt::format(
-        "--shard auto --shards {}: the Slurm array has {} tasks (SLURM_ARRAY_TASK_COUNT); "
-        "submit it with --array=0-{} or drop --shards",
-        *shards, *count, *shards - 1));
-  }
   AutoShard a;
   a.shard.index = (id - min) / step;
   a.shard.count = *count;
@@ -77,8 +86,8 @@ AutoShard FromSlurm(const EnvLookup& env, const std::string& id_text,
         "--shard auto: SLURM_ARRAY_TASK_ID={} is task {} of an array of {} (MIN {}, STEP {})", id,
         a.shard.index, a.shard.count, min, step));
   }
-  a.source = fmt::format("SLURM_ARRAY_TASK_ID={} (array of {} tasks from {} step {})", id,
-                         a.shard.count, min, step);
+  a.source = fmt::format("SLURM_ARRAY_TASK_ID={} (an array of {} task{} from {} step {})", id,
+                         a.shard.count, a.shard.count == 1 ? "" : "s", min, step);
   return a;
 }
 

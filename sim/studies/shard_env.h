@@ -23,10 +23,11 @@ struct AutoShard {
   std::string source;  // e.g. "SLURM_ARRAY_TASK_ID=3 of SLURM_ARRAY_TASK_COUNT=16"
 };
 
-// Slurm: index = (SLURM_ARRAY_TASK_ID - MIN) / STEP (MIN 0 and STEP 1 when unset), count =
-// SLURM_ARRAY_TASK_COUNT or (MAX - MIN) / STEP + 1; a sparse array (--array=1,4,9) whose count
-// disagrees with MIN..MAX is refused, since its task ids cannot be numbered 0..N-1 from the
-// environment. `shards`, when given, must equal that count (a guard against an edited --array).
+// Slurm with `shards` (what --emit-slurm writes): index = SLURM_ARRAY_TASK_ID, which must be
+// below `shards`: the array is 0..N-1 or, when failed tasks are resubmitted, any subset of it.
+// Slurm without `shards`: index = (SLURM_ARRAY_TASK_ID - MIN) / STEP (MIN 0 and STEP 1 when
+// unset), count = SLURM_ARRAY_TASK_COUNT or (MAX - MIN) / STEP + 1; a sparse array (--array=1,4,9)
+// whose count disagrees with MIN..MAX is refused, since its task ids cannot be numbered 0..N-1.
 // Kubernetes: index = JOB_COMPLETION_INDEX, count = `shards` (required).
 // InputError (naming the variable and the rule) for missing, malformed or inconsistent values, and
 // when both batch systems' variables are set.

@@ -24,7 +24,8 @@ constexpr std::string_view kUnsafeDirChars = " \t\n\r\"'\\$`%";
 
 // #SBATCH options that servesim writes itself: a second one would silently win or conflict.
 bool SetByServesim(const std::string& key) {
-  for (const char* own : {"array", "output", "error", "cpus-per-task", "open-mode", "dependency"}) {
+  for (const char* own : {"array", "output", "error", "cpus-per-task", "open-mode", "dependency",
+                          "job-name", "wrap"}) {
     if (key == own) return true;
   }
   return false;
@@ -39,7 +40,8 @@ void CheckOptions(const SlurmJobOptions& o) {
     const bool key_ok =
         key.size() >= 2 && std::isalpha(static_cast<unsigned char>(key[0])) &&
         key.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
-    if (!key_ok || s.find_first_of(" \t\n\r") != std::string::npos) {
+    const bool empty_value = s.size() == key.size() + 1;  // "partition="
+    if (!key_ok || empty_value || s.find_first_of(" \t\n\r") != std::string::npos) {
       throw InputError(fmt::format(
           "--sbatch '{}': expected KEY=VALUE (or a bare KEY) of one long sbatch option without "
           "its dashes or blanks, e.g. partition=cpu, time=02:00:00, exclusive",
@@ -48,7 +50,8 @@ void CheckOptions(const SlurmJobOptions& o) {
     if (SetByServesim(key)) {
       throw InputError(fmt::format(
           "--sbatch {}: servesim writes --{} itself (--array from --shards, --cpus-per-task from "
-          "-j, --output into DIR/logs, the merge's --dependency in submit.sh)",
+          "-j, --job-name from the sweep, --output, --error and --open-mode into DIR/logs, the "
+          "merge's --dependency in submit.sh; --wrap replaces a batch script)",
           s, key));
     }
   }

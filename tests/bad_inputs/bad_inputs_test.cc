@@ -3,6 +3,7 @@
 // usage errors), print nothing on stdout, and write nothing: the test's scratch directory, where
 // every output flag of the table points, and tests/bad_inputs/files/ must be unchanged.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -70,7 +71,8 @@ class BadInputTest : public test_util::BinaryTest,
  protected:
   void SetUp() override {
     // BinaryTest's directory name would hold the '/' of a parameterized test's name.
-    dir_ = fs::temp_directory_path() / ("servesim_bad_inputs_" + GetParam().name);
+    dir_ = fs::temp_directory_path() /
+           ("servesim_bad_inputs_" + GetParam().name + "_" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     cwd_ = fs::current_path();

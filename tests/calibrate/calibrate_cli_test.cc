@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -94,7 +95,8 @@ TEST(CalibrateCliTest, VersionIsTheProjects) {
 }
 
 TEST(CalibrateCliTest, CalibratesThenProjects) {
-  const fs::path dir = fs::temp_directory_path() / "servesim_calibrate_cli_test";
+  const fs::path dir =
+      fs::temp_directory_path() / ("servesim_calibrate_cli_test_" + std::to_string(getpid()));
   fs::create_directories(dir);
   const std::string measured = (dir / "cpu.json").string(),
                     projected = (dir / "h200.json").string();
@@ -141,7 +143,8 @@ TEST(CalibrateCliTest, CalibratesThenProjects) {
 }
 
 TEST(CalibrateCliTest, BinaryExitsWithTwoOnBadInput) {
-  const fs::path err = fs::temp_directory_path() / "servesim_calibrate_stderr";
+  const fs::path err =
+      fs::temp_directory_path() / ("servesim_calibrate_stderr_" + std::to_string(getpid()));
   const std::string cmd = std::string(SERVESIM_CALIBRATE_BINARY) + " --model " + kTiny +
                           " --backend cpu --out /tmp/x.json --tp 0 2>" + err.string();
   const int status = std::system(cmd.c_str());

@@ -2,6 +2,7 @@
 // profile, simulate a scenario with it, and read the coverage ledger. No timing assertions: the
 // test pins structure, checks, coverage and the error paths.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -46,7 +47,9 @@ class CpuCalibrationTest : public ::testing::Test {
     CpuBackend backend(KernelDimsOf(r.model, r.shape, r.block_size), Timing{0, 1}, 7,
                        int64_t{4} << 20);
     profile_ = new CalibrationProfile(RunCalibration(r, backend, nullptr));
-    path_ = (fs::temp_directory_path() / "servesim_cpu_calibration_test.json").string();
+    path_ = (fs::temp_directory_path() /
+             ("servesim_cpu_calibration_test_" + std::to_string(getpid()) + ".json"))
+                .string();
     SaveProfile(path_, *profile_);
   }
   static void TearDownTestSuite() {

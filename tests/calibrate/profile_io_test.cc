@@ -3,6 +3,7 @@
 #include "calibrate/profile_io.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -59,8 +60,9 @@ TEST(ProfileTest, RoundTripIsExact) {
 }
 
 TEST(ProfileTest, SaveAndLoadAFile) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "servesim_profile_test.json").string();
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("servesim_profile_test_" + std::to_string(getpid()) + ".json"))
+                               .string();
   SaveProfile(path, SyntheticProfile(TinyModel(), {}));
   EXPECT_EQ(ProfileToJson(LoadProfile(path)), Json());
   std::filesystem::remove(path);
@@ -125,8 +127,9 @@ TEST(ProfileTest, MismatchesNameTheProfileAndTheDifference) {
 }
 
 TEST(ProfileTest, ScenarioWithAMismatchedProfileFailsToBuildItsStepModel) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "servesim_mismatch_profile.json").string();
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("servesim_mismatch_profile_" + std::to_string(getpid()) + ".json"))
+                               .string();
   SaveProfile(path, SyntheticProfile(TinyModel(), {}));
   const Scenario s = ParseScenario(
       ConfigNode::LoadString(

@@ -19,7 +19,9 @@ if [ -z "$engine" ]; then
 fi
 tag="servesim-test:$$"
 trap '"$engine" rmi -f "$tag" >/dev/null 2>&1 || true' EXIT
-if ! timeout 1800 "$engine" build -q -f "$source_dir/scripts/Dockerfile" -t "$tag" "$source_dir"; then
+commit="$(git -C "$source_dir" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+if ! timeout 1800 "$engine" build -q -f "$source_dir/scripts/Dockerfile" --build-arg COMMIT="$commit" \
+    -t "$tag" "$source_dir"; then
   echo "FAILED: $engine build"
   exit 1
 fi

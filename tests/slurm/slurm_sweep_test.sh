@@ -24,12 +24,24 @@ for p in slurm-wlm munge; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
-  # The lock timeout: another test may be installing packages at the same moment.
-  if ! { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+  # The lock timeout: another test may be installing packages at the same moment; three tries
+  # for a mirror's hiccup.
+  installed=0
+  for attempt in 1 2 3; do
+    if { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
          DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-           -o DPkg::Lock::Timeout=600 "${missing[@]}"; } >/dev/null 2>&1; then
-    skip "cannot install ${missing[*]} with apt-get"
+           -o DPkg::Lock::Timeout=600 "${missing[@]}"; } >"${TMPDIR:-/tmp}/servesim-slurm-apt.$$.log" 2>&1; then
+      installed=1; break
+    fi
+    sleep $((attempt * 10))
+  done
+  if [ "$installed" != 1 ]; then
+    tail -n 5 "${TMPDIR:-/tmp}/servesim-slurm-apt.$$.log"
+    rm -f "${TMPDIR:-/tmp}/servesim-slurm-apt.$$.log"
+    skip "cannot install ${missing[*]} with apt-get (three tries)"
   fi
+  rm -f "${TMPDIR:-/tmp}/servesim-slurm-apt.$$.log"
+  echo "installed ${missing[*]} in $((SECONDS - start)) s"
 fi
 
 tmp="$(mktemp -d /tmp/servesim-slurm.XXXXXX)"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -222,8 +223,11 @@ TEST(ScenarioTest, ParallelismAndReplicasAreConsistent) {
 
 TEST(ScenarioTest, AGroupSpanningNodesNeedsANetwork) {
   // A hardware file without an `interconnect:` section is one node of 8 with no network.
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "servesim_nonet.yaml").string();
+  // (A directory per process: the file must be named after its `name`.)
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("servesim_nonet_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "servesim_nonet.yaml").string();
   std::ofstream(path) << "name: servesim_nonet\ndisplay_name: x\nsource: test\nmemory_gib: 80\n"
                          "memory_bandwidth_gb_s: 3350\npeak_tflops: {bf16: 989}\n"
                          "scaleup: {link: NVLink4, bandwidth_gb_s: 900}\n"
@@ -234,7 +238,7 @@ TEST(ScenarioTest, AGroupSpanningNodesNeedsANetwork) {
             "GPUs, but servesim_nonet has no network between nodes (set "
             "hardware.interconnect.scale_out.bandwidth_gb_s)");
   EXPECT_EQ(ErrorOf({"hardware.gpu=" + path, "parallel.tp=8", "hardware.num_gpus=8"}), "no error");
-  std::filesystem::remove(path);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ScenarioTest, SeedOverrideWins) {

@@ -47,7 +47,7 @@ TEST(ShardFromEnvironmentTest, SlurmArrayFromZero) {
                                            std::nullopt);
   EXPECT_EQ(a.shard.index, 3);
   EXPECT_EQ(a.shard.count, 16);
-  EXPECT_EQ(a.source, "SLURM_ARRAY_TASK_ID=3 (array of 16 tasks from 0 step 1)");
+  EXPECT_EQ(a.source, "SLURM_ARRAY_TASK_ID=3 (an array of 16 tasks from 0 step 1)");
 }
 
 TEST(ShardFromEnvironmentTest, SlurmArrayWithOffsetAndStepIsNumberedFromZero) {
@@ -60,7 +60,7 @@ TEST(ShardFromEnvironmentTest, SlurmArrayWithOffsetAndStepIsNumberedFromZero) {
                 {"SLURM_ARRAY_TASK_COUNT", "3"}});
   };
   EXPECT_EQ(ShardFromEnvironment(env("10"), std::nullopt).shard.ToString(), "0/3");
-  EXPECT_EQ(ShardFromEnvironment(env("14"), 3).shard.ToString(), "1/3");
+  EXPECT_EQ(ShardFromEnvironment(env("14"), std::nullopt).shard.ToString(), "1/3");
   EXPECT_EQ(ShardFromEnvironment(env("18"), std::nullopt).shard.ToString(), "2/3");
   EXPECT_NE(ErrorOf(env("12"), std::nullopt).find("not on the array's range 10..18 step 4"),
             std::string::npos);
@@ -84,7 +84,10 @@ TEST(ShardFromEnvironmentTest, RefusesSparseArraysAndMismatchedShards) {
                 .find("sparse array"),
             std::string::npos);
   const auto env = Env({{"SLURM_ARRAY_TASK_ID", "0"}, {"SLURM_ARRAY_TASK_COUNT", "4"}});
-  EXPECT_NE(ErrorOf(env, 8).find("--shards 8: the Slurm array has 4 tasks"), std::string::npos);
+  EXPECT_EQ(ShardFromEnvironment(env, 8).shard.ToString(), "0/8");  // --shards: the id is the shard
+  EXPECT_NE(ErrorOf(Env({{"SLURM_ARRAY_TASK_ID", "8"}, {"SLURM_ARRAY_TASK_COUNT", "9"}}), 8)
+                .find("SLURM_ARRAY_TASK_ID=8 is not a shard (0..7)"),
+            std::string::npos);
   EXPECT_NE(ErrorOf(Env({{"SLURM_ARRAY_TASK_ID", "0"}}), std::nullopt).find("not a job array"),
             std::string::npos);
   EXPECT_NE(
@@ -187,16 +190,22 @@ TEST_F(SlurmJobTest, EmittedJobRunTaskByTaskMatchesALocalRun) {
   }
   EXPECT_TRUE(fs::is_regular_file(dir_ / "job/share/servesim/configs/models/llama-3.1-8b.yaml"));
   EXPECT_TRUE(fs::is_directory(dir_ / "job/logs"));
-  for (int i = 0; i < 3; ++i) {
+  // Tasks 0 and 2 of --array=0-2 run; task 1 "failed" and is resubmitted alone (--array=1),
+  // whose environment describes an array of one task.
+  for (int i : {0, 2}) {
     const std::string env = "SLURM_ARRAY_TASK_ID=" + std::to_string(i) +
                             " SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_MAX=2 "
                             "SLURM_ARRAY_TASK_COUNT=3 SLURM_CPUS_PER_TASK=1";
     ASSERT_EQ(Bash(env, dir_ / "job/sweep.sbatch"), 0) << Slurp(dir_ / "bash.log");
   }
+  ASSERT_EQ(Bash("SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_MAX=1 "
+                 "SLURM_ARRAY_TASK_COUNT=1 SLURM_CPUS_PER_TASK=1",
+                 dir_ / "job/sweep.sbatch"),
+            0)
+      << Slurp(dir_ / "bash.log");
   ASSERT_EQ(Bash("", dir_ / "job/merge.sbatch"), 0) << Slurp(dir_ / "bash.log");
   EXPECT_NE(
-      Slurp(dir_ / "bash.log")
-          .find("sweep: shard 2/3 from SLURM_ARRAY_TASK_ID=2 (array of 3 tasks from 0 step 1)"),
+      Slurp(dir_ / "bash.log").find("sweep: shard 1/3 from SLURM_ARRAY_TASK_ID=1 (--shards 3)"),
       std::string::npos);
   const Outcome local = Run("sweep " + sweep_ + " -j 2 --quiet --out " + (dir_ / "local").string());
   ASSERT_EQ(local.code, 0) << local.err;
@@ -283,7 +292,16 @@ TEST_F(SlurmJobTest, InstalledBinaryFindsItsZooWithoutTheSourceTree) {
                           " run " + (dir_ / "s.yaml").string() + " --quiet 2>" +
                           (dir_ / "err.txt").string();
   EXPECT_EQ(WEXITSTATUS(std::system(bad.c_str())), 2);
-  EXPECT_NE(Slurp(dir_ / "err.txt").find("SERVESIM_CONFIG_DIR=/nonexistent: not a directory"),
+  EXPECT_NE(Slurp(dir_ / "err.txt")
+                .find("SERVESIM_CONFIG_DIR=/nonexistent: not a zoo directory: no models/*.yaml"),
+            std::string::npos);
+  // The source tree's root is not a zoo (its configs/ is): refused before any output.
+  const std::string root_cmd = std::string(SERVESIM_BINARY) + " --config-root " +
+                               SERVESIM_SOURCE_DIR + " models >" + (dir_ / "out.txt").string() +
+                               " 2>" + (dir_ / "err.txt").string();
+  EXPECT_EQ(WEXITSTATUS(std::system(root_cmd.c_str())), 2);
+  EXPECT_EQ(Slurp(dir_ / "out.txt"), "");
+  EXPECT_NE(Slurp(dir_ / "err.txt").find("not a zoo directory: no models/*.yaml"),
             std::string::npos);
 }
 
