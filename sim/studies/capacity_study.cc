@@ -140,7 +140,9 @@ nlohmann::ordered_json CapacityToJson(const CapacityResult& r, const CapacitySlo
   for (const LoadPoint& p : r.curve) curve.push_back(PointJson(p, true));
   j["curve"] = std::move(curve);
   nlohmann::ordered_json search = nlohmann::ordered_json::array();
-  for (const LoadPoint& p : r.search) search.push_back(PointJson(p, false));
+  // The failing rate's metrics too: the curve around the knee may not hold it, and they say
+  // which statistic broke the SLO.
+  for (const LoadPoint& p : r.search) search.push_back(PointJson(p, p.rate == r.fail_rate));
   j["search"] = std::move(search);
   return j;
 }

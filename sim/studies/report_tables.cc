@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -106,18 +107,36 @@ HtmlTable CapacityCurveTable(const CapacityCurve& c, int index) {
   t.id = fmt::format("capacity{}-curve", index);
   t.caption =
       "The simulations around the capacity, one per offered rate. \"holds\" means the SLO was met "
-      "and the backlog did not grow (steady state); the highlighted row is the capacity.";
+      "and the backlog did not grow (steady state); the highlighted row is the capacity, and the "
+      "row marked \"fails\" the lowest rate found to miss it (which statistic is over its "
+      "limit says why).";
   t.headers = {"arrival rate (req/s)", "holds", "throughput (req/s)", "goodput (req/s)",
                "SLO attainment (%)"};
   const auto limits = SloLimits(slo);
   for (const auto& [key, limit] : limits) {
     t.headers.push_back(fmt::format("{} (ms)", SloStatName(key)));
   }
-  for (const Json& p : d["curve"]) {
+  // The curve, plus the search's failing point when the curve does not hold it, by rate.
+  std::vector<Json> points(d["curve"].begin(), d["curve"].end());
+  const double fail = Get(d, "fail_rate");
+  const auto at_fail = [&](const Json& p) { return std::isfinite(fail) && Get(p, "rate") == fail; };
+  if (std::none_of(points.begin(), points.end(), at_fail) && d.contains("search")) {
+    for (const Json& p : d["search"]) {
+      if (at_fail(p)) {
+        points.push_back(p);
+        break;
+      }
+    }
+    std::stable_sort(points.begin(), points.end(),
+                     [](const Json& a, const Json& b) { return Get(a, "rate") < Get(b, "rate"); });
+  }
+  for (const Json& p : points) {
     const Json m = p.value("metrics", Json());
     const bool holds = p.value("holds", false), met = p.value("slo_met", false);
+    const bool fails = at_fail(p);
     std::vector<TableCell> row = {
-        Num(Get(p, "rate")), Text(holds ? "yes" : (met ? "no (not steady)" : "no")),
+        Num(Get(p, "rate")),
+        Text(holds ? "yes" : (fails ? "fails" : (met ? "no (not steady)" : "no"))),
         Num(Get(m, "request_throughput")), Num(Get(m, "goodput")), Pct(Get(m, "slo_attainment"))};
     for (const auto& [key, limit] : limits)
       row.push_back(Num(Get(m, SummaryKeyOfSlo(key).c_str())));

@@ -109,6 +109,9 @@ TEST_F(ReportTest, HtmlAndSvgPlotsAreWritten) {
   ASSERT_EQ(o.code, 0) << o.err;
   const std::string html = Slurp(dir_ / "html/index.html");
   EXPECT_NE(html.find("<h2>Capacity: "), std::string::npos);
+  // The capacity table shows the lowest failing rate too (from the search when the curve around
+  // the knee lacks it), so the reader sees which statistic broke the SLO.
+  EXPECT_NE(html.find(">fails<"), std::string::npos);
   int svgs = 0;
   for (const auto& e : fs::directory_iterator(dir_ / "html")) {
     if (e.path().extension() != ".svg") continue;
