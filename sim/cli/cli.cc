@@ -8,6 +8,7 @@
 
 #include "sim/cli/commands.h"
 #include "sim/cli/run_studies.h"
+#include "sim/cli/study_flags.h"
 #include "sim/config/input_error.h"
 #include "sim/config/scenario.h"
 #include "sim/config/zoo.h"
@@ -19,17 +20,6 @@
 
 namespace servesim {
 namespace po = boost::program_options;
-
-static uint64_t ParseSeedFlag(const std::string& text) {
-  // The same range as the `seed:` key: integers in [0, 9e15].
-  const ConfigNode node = ConfigNode::LoadString(text, "--seed");
-  try {
-    return static_cast<uint64_t>(node.AsInt(Between(0, 9.0e15)));
-  } catch (const InputError& e) {
-    const std::string what = e.what();
-    throw InputError(fmt::format("--seed {}: {}", text, what.substr(what.find(": ") + 2)));
-  }
-}
 
 int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
   po::options_description desc("run options");
@@ -48,8 +38,7 @@ int CommandRun(const std::vector<std::string>& args, std::ostream& out) {
 
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
-  std::optional<uint64_t> seed;
-  if (vm.count("seed")) seed = ParseSeedFlag(vm["seed"].as<std::string>());
+  const std::optional<uint64_t> seed = StudySeed(vm);
   const Scenario scenario = LoadScenario(vm["scenario"].as<std::string>(), sets, seed);
   const RunStudies studies = RunWithStudies(scenario, vm);  // the run (+ trace, replications)
   const RunResult& result = studies.base;

@@ -23,14 +23,20 @@ void AddStudyFlags(po::options_description* desc) {
       "quiet", po::bool_switch(), "no progress on stderr (the result is still printed)");
 }
 
+uint64_t ParseSeedFlag(const std::string& text) {
+  // The same range and messages as the `seed:` key: integers in [0, 9e15].
+  const ConfigNode node = ConfigNode::LoadString(text, "--seed");
+  try {
+    return static_cast<uint64_t>(node.AsInt(Between(0, 9.0e15)));
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    throw InputError(fmt::format("--seed {}: {}", text, what.substr(what.find(": ") + 2)));
+  }
+}
+
 std::optional<uint64_t> StudySeed(const po::variables_map& vm) {
   if (!vm.count("seed")) return std::nullopt;
-  const std::string text = vm["seed"].as<std::string>();
-  try {
-    return static_cast<uint64_t>(ConfigNode::LoadString(text, "--seed").AsInt(Between(0, 9.0e15)));
-  } catch (const InputError&) {
-    throw InputError(fmt::format("--seed {}: must be an integer in [0, 9000000000000000]", text));
-  }
+  return ParseSeedFlag(vm["seed"].as<std::string>());
 }
 
 int StudyJobs(const po::variables_map& vm) {

@@ -16,6 +16,9 @@ namespace servesim {
 void AddStudyFlags(boost::program_options::options_description* desc);
 
 // --seed N in [0, 9e15], or nullopt. Throws InputError.
+// `--seed TEXT` with the `seed:` key's range and messages ("--seed abc: expected an integer, got
+// 'abc'"); InputError otherwise. One parser for `run` and every study.
+uint64_t ParseSeedFlag(const std::string& text);
 std::optional<uint64_t> StudySeed(const boost::program_options::variables_map& vm);
 // -j N (default: the number of cores). Throws InputError unless N >= 1.
 int StudyJobs(const boost::program_options::variables_map& vm);
