@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "sim/cli/commands.h"
+#include "sim/cli/study_flags.h"
 #include "sim/config/input_error.h"
 #include "sim/config/zoo.h"
 #include "sim/studies/merge.h"
@@ -40,7 +41,7 @@ int EmitSlurm(const po::variables_map& vm, const std::string& sweep, std::ostrea
   o.sweep_path = sweep;
   o.job_dir = vm["emit-slurm"].as<std::string>();
   o.shards = vm["shards"].as<int64_t>();
-  o.cpus_per_task = vm.count("jobs") ? vm["jobs"].as<int>() : 1;
+  o.cpus_per_task = vm.count("jobs") ? StudyJobs(vm) : 1;
   if (vm.count("sbatch")) o.sbatch_options = vm["sbatch"].as<std::vector<std::string>>();
   std::error_code ec;
   o.servesim_binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
@@ -60,7 +61,8 @@ int EmitSlurm(const po::variables_map& vm, const std::string& sweep, std::ostrea
 int CommandSweep(const std::vector<std::string>& args, std::ostream& out) {
   po::options_description desc("sweep options");
   desc.add_options()("sweep", po::value<std::string>(), "sweep YAML")(
-      "jobs,j", po::value<int>(), "threads (default: all cores; with --emit-slurm: per task)")(
+      "jobs,j", po::value<int64_t>(),
+      "threads (default: all cores; with --emit-slurm: per task, default 1)")(
       "out", po::value<std::string>(),
       "output directory (default: sweep-out/<sweep name>, or .../shard-i for a shard)")(
       "resume", po::bool_switch(), "keep the finished points in --out, run only the others")(
@@ -80,9 +82,7 @@ int CommandSweep(const std::vector<std::string>& args, std::ostream& out) {
   if (!vm.count("sweep"))
     throw InputError(fmt::format("servesim sweep: missing SWEEP.yaml\n{}", UsageText()));
   const std::string sweep = vm["sweep"].as<std::string>();
-  if (vm.count("jobs") && vm["jobs"].as<int>() < 1) {
-    throw InputError(fmt::format("-j {}: must be >= 1", vm["jobs"].as<int>()));
-  }
+  if (vm.count("jobs")) StudyJobs(vm);  // checked before anything else
   if (vm.count("emit-slurm")) return EmitSlurm(vm, sweep, out);
   if (vm.count("sbatch")) throw InputError("--sbatch applies only with --emit-slurm DIR");
 
@@ -100,8 +100,7 @@ int CommandSweep(const std::vector<std::string>& args, std::ostream& out) {
     if (!shard_text.empty()) o.shard = ParseShard(shard_text);
   }
   o.out_dir = vm.count("out") ? vm["out"].as<std::string>() : DefaultSweepOutDir(sweep, o.shard);
-  o.jobs = vm.count("jobs") ? vm["jobs"].as<int>()
-                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.jobs = StudyJobs(vm);
   o.resume = vm["resume"].as<bool>();
   o.progress = !vm["quiet"].as<bool>();
   o.progress_in_place = isatty(STDERR_FILENO) != 0;

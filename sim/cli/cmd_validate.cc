@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "sim/cli/commands.h"
+#include "sim/cli/study_flags.h"
 #include "sim/config/input_error.h"
 #include "sim/report/atomic_file.h"
 #include "sim/report/version.h"
@@ -25,9 +26,7 @@ namespace {
 
 ValidationOptions ParseValidationOptions(const po::variables_map& vm) {
   ValidationOptions o;
-  o.jobs = vm.count("jobs") ? vm["jobs"].as<int>()
-                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (o.jobs < 1) throw InputError(fmt::format("-j {}: must be >= 1", o.jobs));
+  o.jobs = StudyJobs(vm);
   if (vm.count("set")) o.sets = vm["set"].as<std::vector<std::string>>();
   if (vm.count("requests-per-client")) {
     o.harness.requests_per_client = vm["requests-per-client"].as<int64_t>();
@@ -95,7 +94,7 @@ int CommandValidate(const std::vector<std::string>& args, std::ostream& out) {
       "json", po::value<std::string>(), "write rows and summary as JSON here ('-' for stdout)")(
       "csv", po::value<std::string>(), "write the rows with predicted and rel_error here")(
       "set", po::value<std::vector<std::string>>()->composing(),
-      "dotted.key=value applied to every generated scenario")("jobs,j", po::value<int>(),
+      "dotted.key=value applied to every generated scenario")("jobs,j", po::value<int64_t>(),
                                                               "threads (default: all cores)")(
       "by", po::value<std::string>(), "also summarise per value of these columns (tp,precision)")(
       "requests-per-client", po::value<int64_t>(),

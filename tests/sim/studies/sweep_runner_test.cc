@@ -220,7 +220,7 @@ TEST_F(SweepRunTest, CommandLineSweepAndMerge) {
 TEST_F(SweepRunTest, BadFlagsAreRejected) {
   auto o = Servesim("sweep " + sweep_.string() + " -j 0");
   EXPECT_EQ(o.code, 2);
-  EXPECT_EQ(o.err, "servesim: error: -j 0: must be >= 1\n");
+  EXPECT_EQ(o.err, "servesim: error: -j 0: must be in [1, 4096]\n");
   o = Servesim("sweep " + sweep_.string() + " --shard 2/2");
   EXPECT_EQ(o.code, 2);
   EXPECT_EQ(o.err, "servesim: error: --shard 2/2: need 0 <= i < N (shards are numbered from 0)\n");
