@@ -1,4 +1,6 @@
-// servesim: thin entry point over RunCli. The only place that catches InputError.
+// servesim: thin entry point over RunCli. Here an InputError reaching the top ends the process
+// with its message and exit code 2; below, code catches one only to rewrite its message with more
+// context (a flag name, a plan candidate) or to record it as a skipped option, never to hide it.
 #include <iostream>
 #include <string>
 #include <vector>
