@@ -64,6 +64,8 @@ std::vector<ReportSection> Sections(const ReportInputs& in, const std::string& d
   }
   if (!in.requests.empty()) {
     add("section-latency", "Latency distributions", "", {}, CdfPlots(in.requests));
+    const std::vector<NamedPlot> over_time = LoadOverTimePlots(in.requests);
+    if (!over_time.empty()) add("section-load-over-time", "Load over time", "", {}, over_time);
   }
   for (size_t i = 0; i < in.timelines.size(); ++i) {
     const int n = static_cast<int>(i + 1);

@@ -52,7 +52,7 @@ void LoadRequests(const std::string& path, const std::vector<std::string>& lines
     return std::find(header.begin(), header.end(), name) - header.begin();
   };
   const size_t ttft = col("ttft_ms"), tpot = col("tpot_ms"), e2el = col("e2el_ms");
-  const size_t status = col("status");
+  const size_t status = col("status"), arrival = col("arrival_s");
   if (ttft == header.size() || tpot == header.size() || e2el == header.size()) {
     throw InputError(fmt::format("{}: a requests CSV needs ttft_ms, tpot_ms, e2el_ms", path));
   }
@@ -62,9 +62,12 @@ void LoadRequests(const std::string& path, const std::vector<std::string>& lines
     const std::vector<std::string> f = SplitCsvLine(lines[i]);
     const std::string where = fmt::format("{}:{}", path, i + 1);
     if (f.size() != header.size()) throw InputError(fmt::format("{}: wrong field count", where));
-    if (f[ttft].empty()) continue;                             // rejected or unfinished
     if (status < f.size() && f[status] == "warmup") continue;  // not in the run's statistics
+    const double arrival_s = arrival < f.size() ? ParseCell(f[arrival], where) : 0.0;
+    if (arrival < f.size()) r.arrival_s.push_back(arrival_s);
+    if (f[ttft].empty()) continue;  // rejected or unfinished
     r.ttft_ms.push_back(ParseCell(f[ttft], where));
+    if (arrival < f.size()) r.ttft_by_arrival.emplace_back(arrival_s, r.ttft_ms.back());
     r.e2el_ms.push_back(ParseCell(f[e2el], where));
     if (!f[tpot].empty()) r.tpot_ms.push_back(ParseCell(f[tpot], where));
   }

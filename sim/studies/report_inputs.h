@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/studies/chrome_trace.h"
@@ -34,6 +35,9 @@ struct CapacityCurve {
 struct RequestLatencies {
   std::string path;
   std::vector<double> ttft_ms, tpot_ms, e2el_ms;  // completed requests
+  std::vector<double> arrival_s;                  // every measured request (not warm-up)
+  // Completed requests as (arrival_s, ttft_ms), in file order.
+  std::vector<std::pair<double, double>> ttft_by_arrival;
 };
 
 struct StepTimeline {

@@ -154,6 +154,80 @@ std::vector<NamedPlot> CdfPlots(const std::vector<RequestLatencies>& files) {
   return plots;
 }
 
+namespace {
+
+constexpr size_t kMinRequestsOverTime = 200;
+constexpr int kTargetWindows = 60;
+
+// A window length of 1, 2 or 5 x 10^k seconds giving about kTargetWindows windows over `span`.
+double WindowSeconds(double span) {
+  const double raw = span / kTargetWindows;
+  const double decade = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0}) {
+    if (m * decade >= raw) return m * decade;
+  }
+  return 10 * decade;
+}
+
+// The 99th percentile (nearest rank) of `v`, which it sorts. REQUIRES: !v.empty().
+double P99(std::vector<double>& v) {
+  std::sort(v.begin(), v.end());
+  const size_t rank = static_cast<size_t>(std::ceil(0.99 * static_cast<double>(v.size())));
+  return v[std::max<size_t>(rank, 1) - 1];
+}
+
+}  // namespace
+
+std::vector<NamedPlot> LoadOverTimePlots(const std::vector<RequestLatencies>& files) {
+  Plot rate, ttft;
+  rate.title = "arrival rate over time";
+  rate.xlabel = "arrival time (s)";
+  rate.ylabel = "requests per second";
+  rate.ymin = 0;
+  ttft.title = "p99 TTFT over time";
+  ttft.xlabel = "arrival time (s)";
+  ttft.ylabel = "p99 time to first token (ms)";
+  ttft.ymin = 0;
+  double window_shown = 0;
+  for (const RequestLatencies& f : files) {
+    if (f.arrival_s.size() < kMinRequestsOverTime) continue;
+    const auto [lo, hi] = std::minmax_element(f.arrival_s.begin(), f.arrival_s.end());
+    const double span = *hi;
+    if (!(span > 0) || *lo < 0) continue;
+    const double w = WindowSeconds(span);
+    const size_t n = static_cast<size_t>(std::floor(span / w)) + 1;
+    std::vector<int64_t> arrivals(n, 0);
+    std::vector<std::vector<double>> ttfts(n);
+    for (double a : f.arrival_s) ++arrivals[std::min(n - 1, static_cast<size_t>(a / w))];
+    for (const auto& [a, t] : f.ttft_by_arrival) {
+      ttfts[std::min(n - 1, static_cast<size_t>(a / w))].push_back(t);
+    }
+    PlotSeries r{f.path, {}, "linespoints"}, t{f.path, {}, "linespoints"};
+    for (size_t i = 0; i < n; ++i) {
+      // The last window is cut at the last arrival: its rate would read low.
+      if (i + 1 == n && n > 1) break;
+      const double mid = (static_cast<double>(i) + 0.5) * w;
+      r.points.emplace_back(mid, static_cast<double>(arrivals[i]) / w);
+      if (!ttfts[i].empty()) t.points.emplace_back(mid, P99(ttfts[i]));
+    }
+    rate.series.push_back(std::move(r));
+    ttft.series.push_back(std::move(t));
+    window_shown = w;
+  }
+  if (rate.series.empty()) return {};
+  AutoLogY(&ttft);
+  return {{"load_rate.svg", std::move(rate),
+           fmt::format("Requests arriving per second in windows of {} s, one line per requests "
+                       "file: the offered load over the run (a rate schedule, a trace's bursts).",
+                       Number(window_shown))},
+          {"load_ttft.svg", std::move(ttft),
+           fmt::format("The 99th percentile of the time to first token of the requests arriving "
+                       "in each {} s window. It rises where arrivals outpace the deployment and "
+                       "queues build up, and falls as they drain; compare it with the arrival rate "
+                       "above.",
+                       Number(window_shown))}};
+}
+
 std::vector<NamedPlot> TimelinePlots(const StepTimeline& t, int index) {
   std::map<int, PlotSeries> batch, kv;
   for (const TracedStep& s : t.steps) {

@@ -24,6 +24,10 @@ struct NamedPlot {
 std::vector<NamedPlot> CapacityPlots(const CapacityCurve& c, int index);
 // CDFs of TTFT, TPOT and E2E latency, one line per requests file.
 std::vector<NamedPlot> CdfPlots(const std::vector<RequestLatencies>& files);
+// Load over time, one line per requests file with at least kMinRequestsOverTime measured
+// requests: the arrival rate and the p99 TTFT of the requests arriving in each of about 60
+// windows of the run (time-varying load, bursts, queues building up and draining).
+std::vector<NamedPlot> LoadOverTimePlots(const std::vector<RequestLatencies>& files);
 // Batch size and KV utilisation over time, one line per replica.
 std::vector<NamedPlot> TimelinePlots(const StepTimeline& t, int index);
 

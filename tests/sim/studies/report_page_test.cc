@@ -7,6 +7,7 @@
 
 #include "sim/studies/gnuplot.h"
 #include "sim/studies/report_inputs.h"
+#include "sim/studies/report_plots.h"
 #include "sim/studies/report_sweep_plots.h"
 #include "sim/studies/report_tables.h"
 #include "sim/studies/report_text.h"
@@ -67,6 +68,32 @@ TEST(ReportTextTest, SlosAndLabelsReadAsWords) {
   EXPECT_EQ(Number(std::nan("")), "–");
   EXPECT_EQ(Dollars(14.08), "$14.08");
   EXPECT_EQ(Html("<a&\"b\">"), "&lt;a&amp;&quot;b&quot;&gt;");
+}
+
+TEST(LoadOverTimeTest, WindowRatesAndP99FollowTheArrivals) {
+  // 2 req/s for 100 s, then 6 req/s for 100 s; TTFT 10 ms in the first half, 100 ms after.
+  RequestLatencies f;
+  f.path = "r.csv";
+  for (int i = 0; i < 200; ++i) f.arrival_s.push_back(0.5 * i);
+  for (int i = 0; i < 600; ++i) f.arrival_s.push_back(100 + i / 6.0);
+  for (double a : f.arrival_s) f.ttft_by_arrival.emplace_back(a, a < 100 ? 10.0 : 100.0);
+  const std::vector<NamedPlot> plots = LoadOverTimePlots({f});
+  ASSERT_EQ(plots.size(), 2u);
+  EXPECT_EQ(plots[0].file, "load_rate.svg");
+  // span 199.8 s -> 5 s windows (about 60 over the run); the last, cut short, is left out.
+  const std::vector<std::pair<double, double>>& rate = plots[0].plot.series.at(0).points;
+  ASSERT_EQ(rate.size(), 39u);
+  EXPECT_EQ(rate.front(), std::make_pair(2.5, 2.0));
+  EXPECT_EQ(rate[19], std::make_pair(97.5, 2.0));
+  EXPECT_EQ(rate[20], std::make_pair(102.5, 6.0));
+  const std::vector<std::pair<double, double>>& ttft = plots[1].plot.series.at(0).points;
+  EXPECT_EQ(ttft[19].second, 10.0);
+  EXPECT_EQ(ttft[20].second, 100.0);
+  EXPECT_NE(plots[0].caption.find("windows of 5 s"), std::string::npos) << plots[0].caption;
+  // Too few requests for windows to mean anything: no plot.
+  RequestLatencies small;
+  small.arrival_s = {0, 1, 2};
+  EXPECT_TRUE(LoadOverTimePlots({small}).empty());
 }
 
 TEST_F(ReportPageTest, GridAndZipSweepsAreTwoDimensional) {
