@@ -231,7 +231,7 @@ TEST_F(CapacityRunTest, BadFlagsAreRejected) {
   EXPECT_NE(o.err.find("servesim capacity: need SCENARIO.yaml and --slo"), std::string::npos);
   o = Servesim("capacity " + scenario.string() + " --slo ttft_p99_ms=500 --seed -1");
   EXPECT_EQ(o.code, 2);
-  EXPECT_EQ(o.err, "servesim: error: --seed -1: must be an integer in [0, 9000000000000000]\n");
+  EXPECT_EQ(o.err, "servesim: error: --seed -1: must be in [0, 9000000000000000], got -1\n");
 }
 
 TEST(CapacityScenarioTest, RateAndTargetsReplaceTheScenarios) {
