@@ -82,4 +82,61 @@ void WriteFileAtomically(const std::string& path, const std::string& content) {
   WriteFilesAtomically({{path, content}});
 }
 
+namespace {
+
+// A sibling of `dir` for staging or retiring: ".NAME.servesim-TAG-PID".
+std::filesystem::path Sibling(const std::filesystem::path& dir, const char* tag) {
+  return dir.parent_path() / fmt::format(".{}.servesim-{}-{}", dir.filename().string(), tag,
+                                         static_cast<long>(getpid()));
+}
+
+// Moves the finished `staging` directory to `dir`, replacing what was there.
+void Commit(const std::filesystem::path& staging, const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(dir) || (fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) {
+    fs::remove(dir, ec);  // an empty directory: nothing to keep
+    fs::rename(staging, dir, ec);
+    if (ec) {
+      throw InputError(fmt::format("{}: cannot create directory ({})", dir.string(), ec.message()));
+    }
+    return;
+  }
+  const fs::path old = Sibling(dir, "old");
+  fs::remove_all(old, ec);
+  fs::rename(dir, old, ec);
+  if (ec) throw InputError(fmt::format("{}: cannot replace ({})", dir.string(), ec.message()));
+  fs::rename(staging, dir, ec);
+  if (ec) {
+    std::error_code undo;
+    fs::rename(old, dir, undo);
+    throw InputError(fmt::format("{}: cannot replace ({})", dir.string(), ec.message()));
+  }
+  fs::remove_all(old, ec);
+}
+
+}  // namespace
+
+void WriteDirectoryAtomically(const std::string& dir_text,
+                              const std::function<void(const std::string& staging)>& fill) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(dir_text).lexically_normal();
+  if (!dir.has_filename()) dir = dir.parent_path();  // "out/" -> "out"
+  std::error_code ec;
+  if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
+  const fs::path staging = Sibling(dir, "new");
+  fs::remove_all(staging, ec);
+  if (!ec) fs::create_directory(staging, ec);
+  if (ec) {
+    throw InputError(fmt::format("{}: cannot create directory ({})", dir_text, ec.message()));
+  }
+  try {
+    fill(staging.string());
+    Commit(staging, dir);
+  } catch (...) {
+    fs::remove_all(staging, ec);
+    throw;
+  }
+}
+
 }  // namespace servesim

@@ -5,6 +5,7 @@
 // is renamed. Errors read "<path>: cannot write file (<reason>)".
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,5 +18,14 @@ void WriteFileAtomically(const std::string& path, const std::string& content);
 // Writes each (path, content); if any temporary cannot be written, nothing is renamed and every
 // temporary is removed. Throws InputError naming the failing path.
 void WriteFilesAtomically(const std::vector<std::pair<std::string, std::string>>& files);
+
+// Builds directory `dir` all or nothing: `fill` writes into a staging sibling
+// (".NAME.servesim-new-PID", created empty), which is renamed to `dir` once `fill` returns; an
+// existing `dir` is replaced (and put back if the rename fails). When `fill` throws, or the
+// rename fails, the staging directory is removed and `dir` is as it was. Errors read
+// "<dir>: cannot create directory (<reason>)" or "<dir>: cannot replace (<reason>)".
+// REQUIRES: `dir` names a directory by its own path (not "." or "..").
+void WriteDirectoryAtomically(const std::string& dir,
+                              const std::function<void(const std::string& staging)>& fill);
 
 }  // namespace servesim

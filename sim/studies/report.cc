@@ -1,7 +1,6 @@
 #include "sim/studies/report.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <filesystem>
 
@@ -92,7 +91,7 @@ bool IsReportDirectory(const fs::path& dir) {
 }
 
 // Refuses an output path that is not a fresh, empty or (with --force) previous report directory.
-fs::path CheckOutputDirectory(const std::string& out_dir, bool force) {
+void CheckOutputDirectory(const std::string& out_dir, bool force) {
   fs::path dir = fs::path(out_dir).lexically_normal();
   if (!dir.has_filename()) dir = dir.parent_path();
   const std::string name = dir.filename().string();
@@ -103,11 +102,11 @@ fs::path CheckOutputDirectory(const std::string& out_dir, bool force) {
                     out_dir));
   }
   std::error_code ec;
-  if (!fs::exists(dir, ec)) return dir;
+  if (!fs::exists(dir, ec)) return;
   if (!fs::is_directory(dir)) {
     throw InputError(fmt::format("{}: exists and is not a directory", out_dir));
   }
-  if (fs::is_empty(dir)) return dir;
+  if (fs::is_empty(dir)) return;
   if (!force) {
     throw InputError(fmt::format(
         "{}: already exists and is not empty; pass --force to replace the report in it, or "
@@ -121,34 +120,6 @@ fs::path CheckOutputDirectory(const std::string& out_dir, bool force) {
         "another --html directory",
         out_dir));
   }
-  return dir;
-}
-
-// A sibling of `dir` for staging or retiring: ".NAME.servesim-TAG-PID".
-fs::path Sibling(const fs::path& dir, const char* tag) {
-  return dir.parent_path() / fmt::format(".{}.servesim-{}-{}", dir.filename().string(), tag,
-                                         static_cast<long>(getpid()));
-}
-
-// Moves the finished `staging` directory to `dir`, replacing what was there.
-void Commit(const fs::path& staging, const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::exists(dir)) {
-    fs::rename(staging, dir, ec);
-    if (ec) throw InputError(fmt::format("{}: cannot create: {}", dir.string(), ec.message()));
-    return;
-  }
-  const fs::path old = Sibling(dir, "old");
-  fs::remove_all(old, ec);
-  fs::rename(dir, old, ec);
-  if (ec) throw InputError(fmt::format("{}: cannot replace: {}", dir.string(), ec.message()));
-  fs::rename(staging, dir, ec);
-  if (ec) {
-    std::error_code undo;
-    fs::rename(old, dir, undo);
-    throw InputError(fmt::format("{}: cannot replace: {}", dir.string(), ec.message()));
-  }
-  fs::remove_all(old, ec);
 }
 
 ReportOutput WriteReport(const std::vector<std::string>& inputs, const ReportInputs& in,
@@ -171,22 +142,12 @@ ReportOutput BuildReport(const std::vector<std::string>& inputs, const std::stri
   ReportInputs in;
   for (const std::string& path : inputs) LoadReportInput(path, &in);
   RequireGnuplot();
-  const fs::path dir = CheckOutputDirectory(out_dir, options.force);
-  std::error_code ec;
-  if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
-  if (ec) throw InputError(fmt::format("{}: cannot create directory: {}", out_dir, ec.message()));
-  const fs::path staging = Sibling(dir, "new");
-  fs::remove_all(staging, ec);
-  fs::create_directory(staging, ec);
-  if (ec) throw InputError(fmt::format("{}: cannot create directory: {}", out_dir, ec.message()));
-  try {
-    ReportOutput out = WriteReport(inputs, in, staging, out_dir);
-    Commit(staging, dir);
-    return out;
-  } catch (...) {
-    fs::remove_all(staging, ec);
-    throw;
-  }
+  CheckOutputDirectory(out_dir, options.force);
+  ReportOutput out;
+  WriteDirectoryAtomically(out_dir, [&](const std::string& staging) {
+    out = WriteReport(inputs, in, staging, out_dir);
+  });
+  return out;
 }
 
 }  // namespace servesim

@@ -1,7 +1,6 @@
 #include "sim/studies/slurm_job.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <filesystem>
@@ -10,6 +9,7 @@
 #include <system_error>
 
 #include "sim/config/input_error.h"
+#include "sim/report/atomic_file.h"
 #include "sim/report/version.h"
 #include "sim/studies/sweep_spec.h"
 
@@ -57,7 +57,7 @@ void CheckOptions(const SlurmJobOptions& o) {
   }
 }
 
-std::string WriteFile(const fs::path& path, const std::string& text, bool executable) {
+void WriteFile(const fs::path& path, const std::string& text, bool executable) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
@@ -66,7 +66,6 @@ std::string WriteFile(const fs::path& path, const std::string& text, bool execut
     fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
                     fs::perm_options::add);
   }
-  return path.string();
 }
 
 // Fills `tmp` with everything DIR will hold.
@@ -221,21 +220,8 @@ int64_t EmitSlurmJob(const SlurmJobOptions& o) {
   const SlurmJobScripts scripts =
       MakeSlurmJobScripts(o, dir_text, sweep_file.string(), sweep_file.stem().string(), n);
 
-  fs::create_directories(fs::path(dir_text).parent_path(), ec);
-  const fs::path tmp = fs::path(dir_text + fmt::format(".partial-{}", getpid()));
-  fs::remove_all(tmp, ec);
-  try {
-    Populate(o, tmp, scripts);
-  } catch (...) {
-    fs::remove_all(tmp, ec);
-    throw;
-  }
-  fs::rename(tmp, dir_text, ec);
-  if (ec) {
-    const std::string why = ec.message();
-    fs::remove_all(tmp, ec);
-    throw InputError(fmt::format("--emit-slurm {}: cannot create it: {}", dir_text, why));
-  }
+  WriteDirectoryAtomically(dir_text,
+                           [&](const std::string& staging) { Populate(o, staging, scripts); });
   return n;
 }
 

@@ -87,5 +87,25 @@ TEST_F(AtomicFileTest, AnExistingFileNamedLikeATemporaryIsNotTouched) {
   EXPECT_EQ(Read(path), "content");
 }
 
+TEST_F(AtomicFileTest, ADirectoryIsBuiltAsideAndRenamedOrLeftAsItWas) {
+  const std::string out = (dir_ / "out").string();
+  const auto fill = [&](const std::string& text) {
+    return
+        [text](const std::string& staging) { std::ofstream(fs::path(staging) / "f.txt") << text; };
+  };
+  WriteDirectoryAtomically(out + "/", fill("one"));  // absent: created
+  EXPECT_EQ(Read(dir_ / "out/f.txt"), "one");
+  WriteDirectoryAtomically(out, fill("two"));  // present: replaced
+  EXPECT_EQ(Read(dir_ / "out/f.txt"), "two");
+  EXPECT_THROW(WriteDirectoryAtomically(out,
+                                        [](const std::string& staging) {
+                                          std::ofstream(fs::path(staging) / "f.txt") << "three";
+                                          throw InputError("fill failed");
+                                        }),
+               InputError);
+  EXPECT_EQ(Read(dir_ / "out/f.txt"), "two");        // a failed fill changes nothing
+  EXPECT_EQ(Names(), std::set<std::string>{"out"});  // and leaves no staging directory
+}
+
 }  // namespace
 }  // namespace servesim
