@@ -26,6 +26,10 @@ struct BatchShape {
   // Sum over decode sequences of the tokens each attends to (its KV length including the token
   // computed in this step).
   int64_t decode_context_tokens = 0;
+  // Speculative decoding: draft tokens verified in this step, summed over decode sequences. A
+  // decode sequence verifying d drafts computes d + 1 query rows (its last token and the drafts)
+  // and samples at each of them; 0 without speculative decoding.
+  int64_t decode_draft_tokens = 0;
   std::vector<PrefillChunk> prefills;
   StepLaunch launch = StepLaunch::kDefault;
   // Rows added to reach the captured graph's size: they run through every layer's GEMMs,
@@ -37,11 +41,13 @@ struct BatchShape {
     for (const PrefillChunk& c : prefills) n += c.tokens;
     return n;
   }
-  int64_t TotalTokens() const { return decode_seqs + PrefillTokens(); }
+  // Query rows of the decode sequences: one each plus their draft tokens.
+  int64_t DecodeTokens() const { return decode_seqs + decode_draft_tokens; }
+  int64_t TotalTokens() const { return DecodeTokens() + PrefillTokens(); }
   int64_t NumSeqs() const { return decode_seqs + static_cast<int64_t>(prefills.size()); }
-  // Rows of the LM head: every decode sequence plus each chunk that completes its prompt.
+  // Rows of the LM head: every decode query row plus each chunk that completes its prompt.
   int64_t LogitsRows() const {
-    int64_t n = decode_seqs;
+    int64_t n = DecodeTokens();
     for (const PrefillChunk& c : prefills) n += c.produces_logits ? 1 : 0;
     return n;
   }
@@ -49,6 +55,7 @@ struct BatchShape {
   void Clear() {
     decode_seqs = 0;
     decode_context_tokens = 0;
+    decode_draft_tokens = 0;
     launch = StepLaunch::kDefault;
     padding_tokens = 0;
     prefills.clear();  // keeps capacity: no allocation per step

@@ -173,12 +173,13 @@ MemoryPlan PlanMemory(const ModelSpec& model, const HardwareSpec& hw, const Memo
   SERVESIM_CHECK(req.shape.ep == 1 || (model.IsMoe() && model.moe_num_experts % req.shape.ep == 0));
   SERVESIM_CHECK(model.num_layers > 0 && model.num_kv_heads > 0 && hw.memory_bytes > 0);
   MemoryPlan plan;
-  plan.weight_bytes = WeightBytesPerGpu(model, req.shape);
+  plan.weight_bytes = WeightBytesPerGpu(model, req.shape) + req.drafter_weight_bytes;
   // SGLang keeps activations outside its static fraction: only the runtime (CUDA context) is
   // inside, as it is part of what is in use when the fraction is applied.
   plan.activation_reserve_bytes =
       req.static_fraction > 0 ? kRuntimeOverheadBytes : ActivationReserveBytes(model, req);
-  plan.kv_bytes_per_token = KvBytesPerTokenPerGpu(model, req.shape);
+  plan.kv_bytes_per_token =
+      KvBytesPerTokenPerGpu(model, req.shape) + req.drafter_kv_bytes_per_token;
   const double others = plan.weight_bytes + plan.activation_reserve_bytes;
   // vLLM: the engine may use gpu_memory_utilization of the whole GPU. TensorRT-LLM: a fraction of
   // what is free after weights and activations goes to the KV cache.
@@ -194,6 +195,19 @@ MemoryPlan PlanMemory(const ModelSpec& model, const HardwareSpec& hw, const Memo
   plan.kv_capacity_tokens = plan.num_kv_blocks * req.block_size_tokens;
   plan.fits = CheckFit(hw, req, budget, plan);
   return plan;
+}
+
+DrafterFootprint DrafterMemory(const ModelSpec& drafter, const DeploymentShape& shape,
+                               bool shares_embeddings) {
+  DrafterFootprint f;
+  f.weight_bytes = WeightBytesPerGpu(drafter, shape);
+  if (shares_embeddings) {
+    ModelSpec none = drafter;
+    none.num_layers = 0;
+    f.weight_bytes -= WeightBytesPerGpu(none, shape);
+  }
+  f.kv_bytes_per_token = KvBytesPerTokenPerGpu(drafter, shape);
+  return f;
 }
 
 }  // namespace servesim

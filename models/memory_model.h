@@ -29,6 +29,10 @@ struct MemoryRequest {
   int64_t block_size_tokens = 16;
   int64_t max_num_batched_tokens = 8192;
   int64_t max_num_seqs = 256;
+  // Speculative decoding's drafter on each GPU (DrafterFootprint): its weights join the model's,
+  // and every cached token also holds the drafter's KV (the drafter attends to the same tokens).
+  double drafter_weight_bytes = 0;
+  double drafter_kv_bytes_per_token = 0;
 };
 
 struct MemoryPlan {
@@ -43,5 +47,15 @@ struct MemoryPlan {
 };
 
 MemoryPlan PlanMemory(const ModelSpec& model, const HardwareSpec& hw, const MemoryRequest& req);
+
+// What a speculative drafter adds per GPU when split like the target (`shape`): its weights (a
+// draft model's all; an EAGLE head shares the target's embedding and LM head, so only its layers)
+// and its KV bytes per token.
+struct DrafterFootprint {
+  double weight_bytes = 0;
+  double kv_bytes_per_token = 0;
+};
+DrafterFootprint DrafterMemory(const ModelSpec& drafter, const DeploymentShape& shape,
+                               bool shares_embeddings);
 
 }  // namespace servesim

@@ -327,14 +327,16 @@ OpCost RooflineStepModel::Impl::Experts(double tokens) const {
   return c;
 }
 
-// One paged-attention kernel over all decode sequences: reads every sequence's K and V, reads q
-// and writes o for one token per sequence.
+// One paged-attention kernel over all decode sequences: reads every sequence's K and V once,
+// reads q and writes o for each query row (one per sequence, plus its draft tokens when a step
+// verifies speculative drafts: each row attends to about the sequence's whole context).
 OpCost RooflineStepModel::Impl::DecodeAttention(const BatchShape& batch) const {
   if (batch.decode_seqs == 0) return {};
   const double ctx = static_cast<double>(batch.decode_context_tokens);
-  const double flops = 4 * q_dim * ctx;  // QK^T and PV, 2 flops per multiply-add each
-  const double bytes =
-      ctx * 2 * kv_dim * kb_read + static_cast<double>(batch.decode_seqs) * 2 * q_dim * ab;
+  const double rows = static_cast<double>(batch.DecodeTokens());
+  const double rows_per_seq = rows / static_cast<double>(batch.decode_seqs);
+  const double flops = 4 * q_dim * ctx * rows_per_seq;  // QK^T and PV, 2 flops per multiply-add
+  const double bytes = ctx * 2 * kv_dim * kb_read + rows * 2 * q_dim * ab;
   return Roofline(flops, bytes, attention, 1, params.kernel_launch_overhead_s);
 }
 
@@ -458,8 +460,8 @@ StepCost RooflineStepModel::Cost(const BatchShape& batch) const {
   }
   // Rows through the layers' GEMMs, elementwise ops and collectives (graph padding included).
   const double tokens =
-      static_cast<double>(batch.decode_seqs + batch.padding_tokens) + prefill_tokens;
-  logits_rows += static_cast<double>(batch.decode_seqs);
+      static_cast<double>(batch.DecodeTokens() + batch.padding_tokens) + prefill_tokens;
+  logits_rows += static_cast<double>(batch.DecodeTokens());
 
   // One layer's ops, then the ops done once per step (on the first and last stage). The
   // breakdown covers all layers (its total is the step's latency); stage_s and last_stage_s

@@ -110,6 +110,12 @@ void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& mo
   s->scheduler = scenario.engine.scheduler;
   s->preset = scenario.engine.preset;
   s->prefix_caching = scenario.engine.batching.prefix_caching;
+  if (const SpeculativeConfig& spec = scenario.engine.speculative; spec.enabled) {
+    s->speculative.emplace();
+    s->speculative->method = spec.method;
+    s->speculative->num_tokens = spec.num_tokens;
+    s->speculative->expected_tokens_per_step = spec.ExpectedTokensPerStep();
+  }
   s->seed = scenario.seed;
   s->events = sim.EventsProcessed() + sim.EventsInlined();
   Metrics::Capacity capacity;

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "calibrate/profile_io.h"
 #include "models/calibrated_step_model.h"
+#include "models/speculative_step_model.h"
 #include "sim/config/input_error.h"
 
 namespace servesim {
@@ -31,10 +34,30 @@ std::unique_ptr<StepModel> MakeCalibratedStepModel(const Scenario& scenario) {
 
 }  // namespace
 
+// With speculative decoding the target's model is wrapped: its steps verify drafts, and the
+// proposer's passes (the draft model or the EAGLE head, priced by the roofline on the same GPUs
+// and split) follow each step.
+static std::unique_ptr<StepModel> WithSpeculation(const Scenario& scenario,
+                                                  std::unique_ptr<StepModel> target) {
+  const SpeculativeConfig& spec = scenario.engine.speculative;
+  if (!spec.enabled) return target;
+  std::unique_ptr<StepModel> drafter;
+  if (spec.drafter) {
+    drafter = std::make_unique<RooflineStepModel>(*spec.drafter, scenario.hardware,
+                                                  scenario.engine.shape, scenario.engine.cost);
+  }
+  return std::make_unique<SpeculativeStepModel>(std::move(target), std::move(drafter),
+                                                spec.draft_method, spec.num_tokens,
+                                                scenario.engine.cost);
+}
+
 std::unique_ptr<StepModel> MakeStepModel(const Scenario& scenario) {
-  if (!scenario.calibration_path.empty()) return MakeCalibratedStepModel(scenario);
-  return std::make_unique<RooflineStepModel>(scenario.model, scenario.hardware,
-                                             scenario.engine.shape, scenario.engine.cost);
+  if (!scenario.calibration_path.empty()) {
+    return WithSpeculation(scenario, MakeCalibratedStepModel(scenario));
+  }
+  return WithSpeculation(
+      scenario, std::make_unique<RooflineStepModel>(scenario.model, scenario.hardware,
+                                                    scenario.engine.shape, scenario.engine.cost));
 }
 
 std::vector<std::unique_ptr<StepModel>> MakeStepModels(const Scenario& scenario) {

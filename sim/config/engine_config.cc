@@ -43,7 +43,8 @@ std::vector<std::string> EngineKeys() {
                                    "chunk_size",
                                    "max_prefill_tokens",
                                    "cuda_graphs",
-                                   "overlap_scheduling"};
+                                   "overlap_scheduling",
+                                   "speculative"};
   keys.insert(keys.end(), kCostKeys.begin(), kCostKeys.end());
   return keys;
 }
@@ -367,6 +368,11 @@ EngineConfig ParseEngine(const ConfigNode& engine, const ModelSpec& model, const
   }
   e.cost = ParseCost(engine, d.cost);
   ParseOverlap(engine, d, &e);
+  e.speculative = ParseSpeculative(engine.Child("speculative"), model);
+  if (e.speculative.enabled) {
+    e.batching.speculative.num_tokens = e.speculative.num_tokens;
+    e.batching.speculative.acceptance = e.speculative.acceptance;
+  }
   return e;
 }
 
@@ -410,6 +416,12 @@ MemoryRequest EngineMemoryRequest(const ConfigNode& at, const EngineConfig& e,
   req.block_size_tokens = e.batching.block_size;
   req.max_num_batched_tokens = e.batching.max_num_batched_tokens;
   req.max_num_seqs = e.batching.max_num_seqs;
+  if (e.speculative.drafter) {
+    const DrafterFootprint f = DrafterMemory(*e.speculative.drafter, req.shape,
+                                             e.speculative.draft_method == DraftMethod::kEagle);
+    req.drafter_weight_bytes = f.weight_bytes;
+    req.drafter_kv_bytes_per_token = f.kv_bytes_per_token;
+  }
   return req;
 }
 

@@ -13,6 +13,7 @@
 #include "models/step_model.h"
 #include "sim/config/config_node.h"
 #include "sim/config/engine_preset.h"
+#include "sim/config/speculative_config.h"
 #include "sim/serving/scheduler.h"
 
 namespace servesim {
@@ -33,6 +34,7 @@ struct EngineConfig {
   bool graph_sizes_given = false;  // engine.cuda_graphs.sizes written (never rewritten)
   int64_t max_model_len = 0;       // longest input + output served
   StepModelParams cost;
+  SpeculativeConfig speculative;  // engine.speculative; batching.speculative mirrors it
 };
 
 // The memory request of one replica of `tp` x `pp` GPUs of `hw` running engine `e`. Throws a

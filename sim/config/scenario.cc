@@ -298,6 +298,15 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
             "modelled; use preset vllm-v1 or trtllm-1 for prefix-cache studies");
   }
   if (root.Has("disaggregation")) {
+    if (s.engine.speculative.enabled) {
+      root.Child("engine")
+          .Child("speculative")
+          .Child("method")
+          .Fail(
+              "not with disaggregation: the decode pool's proposer would need the prompt's draft "
+              "KV "
+              "(or hidden states), which is not modelled");
+    }
     if (s.engine.scheduler == "static") {
       root.Child("engine")
           .Child("scheduler")
@@ -315,6 +324,10 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
     ParseDeployment(root, &s);
     PlanKvCache(root, &s);
     DeriveMaxRunning(s.memory.kv_capacity_tokens, &s);
+    const EngineConfig& e = s.engine;
+    CheckSpeculative(root.Child("engine").Child("speculative"), e.speculative, e.scheduler,
+                     e.batching.max_num_seqs, e.batching.max_num_batched_tokens, e.shape.tp,
+                     e.shape.pp);
   }
   s.workload = ParseWorkload(root.Require("workload"));
   CheckSomeRequestFits(root, s);

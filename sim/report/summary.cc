@@ -59,6 +59,17 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
     j["prefix_cache_hit_tokens"] = s.prefix_cache_hit_tokens;
     j["prefix_cache_hit_rate"] = s.prefix_cache_hit_rate;
   }
+  if (s.speculative) {
+    const Summary::Speculation& sp = *s.speculative;
+    j["speculative"] = {{"method", sp.method},
+                        {"num_tokens", sp.num_tokens},
+                        {"expected_tokens_per_step", sp.expected_tokens_per_step},
+                        {"sequence_steps", sp.sequence_steps},
+                        {"drafts_proposed", sp.drafts_proposed},
+                        {"drafts_accepted", sp.drafts_accepted},
+                        {"acceptance_rate", sp.acceptance_rate},
+                        {"tokens_per_step", sp.tokens_per_step}};
+  }
   j["mfu"] = s.mfu;
   j["memory_bandwidth_utilization"] = s.memory_bandwidth_utilization;
   j["busy_fraction"] = s.busy_fraction;
@@ -186,6 +197,13 @@ void PrintSummary(const Summary& s, std::ostream& out) {
   if (s.prefix_caching) {
     fmt::print(out, "{:<34}{:>13.1f}%\n",
                "Prefix cache hit rate:", 100.0 * s.prefix_cache_hit_rate);
+  }
+  if (s.speculative) {
+    const Summary::Speculation& sp = *s.speculative;
+    fmt::print(out, "{:<34}{:>14}\n",
+               "Speculative decoding:", fmt::format("{}, {} drafts", sp.method, sp.num_tokens));
+    fmt::print(out, "{:<34}{:>13.1f}%\n", "Draft acceptance:", 100.0 * sp.acceptance_rate);
+    fmt::print(out, "{:<34}{:>14.2f}\n", "Tokens per sequence-step:", sp.tokens_per_step);
   }
   if (s.pp > 1) {
     fmt::print(out, "{:<34}{:>13.1f}%\n", "Pipeline bubbles:", 100.0 * s.pipeline_bubble_fraction);

@@ -68,6 +68,21 @@ struct Summary {
   bool prefix_caching = false;
   int64_t prefix_cache_hit_tokens = 0;
   double prefix_cache_hit_rate = 0;
+  // Speculative decoding (present when engine.speculative is set; the runner fills what ran, the
+  // metrics what happened): decode sequence-steps, drafts verified and accepted in them, the
+  // accepted share, and tokens emitted per sequence per step (accepted drafts + 1: Spec-Bench's
+  // "mean accepted tokens"; 1 without speculation). Warm-up included, like the engine metrics.
+  struct Speculation {
+    std::string method;
+    int64_t num_tokens = 0;
+    double expected_tokens_per_step = 0;  // of the acceptance model, every draft verified
+    int64_t sequence_steps = 0;
+    int64_t drafts_proposed = 0;
+    int64_t drafts_accepted = 0;
+    double acceptance_rate = 0;
+    double tokens_per_step = 0;
+  };
+  std::optional<Speculation> speculative;
   double mfu = 0;  // FLOPs done / (duration x dense peak), per GPU
   double memory_bandwidth_utilization = 0;
   double busy_fraction = 0;  // share of the duration with a step running (mean over replicas)

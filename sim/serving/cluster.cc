@@ -14,7 +14,9 @@ Cluster::Cluster(const Scenario& s, const std::vector<const StepModel*>& models,
     : sim_(sim), table_(table), metrics_(metrics), step_trace_(step_trace) {
   if (!s.disaggregation) {
     SERVESIM_CHECK(models.size() == 1);
-    AddPool("all", s.replicas, s.engine.batching, s.pp, models[0], s.seed, s.router);
+    SchedulerConfig batching = s.engine.batching;
+    batching.speculative.seed = s.seed;  // streams named per engine by the replicas
+    AddPool("all", s.replicas, batching, s.pp, models[0], s.seed, s.router);
     return;
   }
   SERVESIM_CHECK(models.size() == 2);

@@ -136,6 +136,13 @@ void Metrics::OnFinish(RequestId id, SimTime now) {
 
 void Metrics::OnPreempt(RequestId, SimTime) { ++preemptions_; }
 
+void Metrics::OnDrafts(int64_t sequences, int64_t proposed, int64_t accepted) {
+  draft_sequence_steps_ += sequences;
+  drafts_proposed_ += proposed;
+  drafts_accepted_ += accepted;
+  later_tokens_ += accepted;  // streamed with their step's chunk: no inter-token gap of their own
+}
+
 void Metrics::OnMeasureStart(SimTime t) {
   SERVESIM_CHECK(t >= measure_start_);
   measure_start_ = t;
@@ -197,6 +204,18 @@ void Metrics::SummarizeEngine(const Capacity& capacity, Summary* s) const {
   s->mean_batch_size = num_steps_ > 0 ? sum_batch_ / num_steps_ : 0;
   s->max_batch_size = max_batch_;
   s->preemptions = preemptions_;
+  if (s->speculative) {
+    Summary::Speculation& sp = *s->speculative;
+    sp.sequence_steps = draft_sequence_steps_;
+    sp.drafts_proposed = drafts_proposed_;
+    sp.drafts_accepted = drafts_accepted_;
+    const auto ratio = [](int64_t a, int64_t b) {
+      return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+    };
+    sp.acceptance_rate = ratio(drafts_accepted_, drafts_proposed_);
+    sp.tokens_per_step =
+        draft_sequence_steps_ > 0 ? 1 + ratio(drafts_accepted_, draft_sequence_steps_) : 0.0;
+  }
   s->max_kv_utilization = max_kv_;
   double kv = 0, busy = 0, stage_work = 0;
   s->replicas.clear();

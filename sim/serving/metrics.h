@@ -53,6 +53,7 @@ class Metrics : public StepObserver {
   void OnTokenGaps(SimTime gap, int64_t count) override;
   void OnFinish(RequestId id, SimTime now) override;
   void OnPreempt(RequestId id, SimTime now) override;
+  void OnDrafts(int64_t sequences, int64_t proposed, int64_t accepted) override;
 
   struct SloTargets {
     std::optional<double> ttft_ms;
@@ -69,7 +70,8 @@ class Metrics : public StepObserver {
   void Summarize(const SloTargets& slo, const Capacity& capacity, Summary* s);
 
   int64_t Completed() const { return completed_; }
-  // Output tokens emitted so far: first tokens plus the tokens that followed a gap.
+  // Output tokens emitted so far: first tokens, the tokens that followed a gap, and accepted
+  // speculative drafts (streamed with the token after them).
   int64_t TokensEmitted() const { return first_tokens_ + later_tokens_; }
 
  private:
@@ -96,6 +98,10 @@ class Metrics : public StepObserver {
   int64_t first_tokens_ = 0;
   int64_t later_tokens_ = 0;
   int64_t preemptions_ = 0;
+  // Speculative decoding: decode sequence-steps that verified drafts, drafts verified, accepted.
+  int64_t draft_sequence_steps_ = 0;
+  int64_t drafts_proposed_ = 0;
+  int64_t drafts_accepted_ = 0;
   SimTime last_finish_ = 0;
   int64_t num_steps_ = 0;
   double sum_batch_ = 0;

@@ -1,6 +1,7 @@
 #include "sim/serving/replica.h"
 
 #include <algorithm>
+#include <string>
 
 #include "sim/core/check.h"
 
@@ -16,7 +17,12 @@ Replica::Replica(int index, Simulation* sim, const SchedulerConfig& config, int6
   SERVESIM_CHECK(pp >= 1 && config.num_blocks >= pp);
   SchedulerConfig per_engine = config;
   per_engine.num_blocks = config.num_blocks / pp;  // vLLM splits the cache over virtual engines
-  for (int64_t v = 0; v < pp; ++v) engines_.push_back(std::make_unique<Engine>(per_engine, table));
+  for (int64_t v = 0; v < pp; ++v) {
+    // Each engine draws its accepted drafts from its own stream of the run seed.
+    per_engine.speculative.stream =
+        "speculative/replica" + std::to_string(index) + "/engine" + std::to_string(v);
+    engines_.push_back(std::make_unique<Engine>(per_engine, table));
+  }
 }
 
 Scheduler& Replica::LeastLoadedEngine() {

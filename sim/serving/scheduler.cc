@@ -15,7 +15,7 @@ Scheduler::Scheduler(const SchedulerConfig& config, RequestTable* table)
     : config_(config),
       table_(table),
       blocks_(config.num_blocks, config.block_size, config.prefix_caching),
-      decode_(table, config.block_size) {
+      decode_(table, config.block_size, config.speculative) {
   SERVESIM_CHECK(config_.max_num_seqs >= 1);
   // SGLang's decode batches do not share a token budget with prefills.
   SERVESIM_CHECK(config_.max_num_batched_tokens >= config_.max_num_seqs ||
@@ -29,6 +29,13 @@ Scheduler::Scheduler(const SchedulerConfig& config, RequestTable* table)
   }
   SERVESIM_CHECK(!(p == SchedulerPolicy::kStatic && config_.prefill_only));
   SERVESIM_CHECK(!(p == SchedulerPolicy::kStatic && config_.overlap));
+  if (config_.speculative.num_tokens > 0) {
+    SERVESIM_CHECK(p == SchedulerPolicy::kVllm || p == SchedulerPolicy::kSarathi ||
+                   p == SchedulerPolicy::kTrtllm);
+    SERVESIM_CHECK(!config_.prefill_only);
+    SERVESIM_CHECK(config_.max_num_batched_tokens >=
+                   config_.max_num_seqs * (config_.speculative.num_tokens + 1));
+  }
   const std::vector<int64_t>& sizes = config_.cuda_graphs.sizes;
   SERVESIM_CHECK(std::is_sorted(sizes.begin(), sizes.end()) && (sizes.empty() || sizes[0] >= 1));
   new_token_ratio_ = config_.sglang.new_token_ratio_init;
@@ -143,11 +150,13 @@ bool Scheduler::PlanGeneral(SimTime now, BatchShape* batch, StepObserver* observ
   planned_decodes_ = decode_.Size();
   planned_padding_ = static_cast<int64_t>(padding_.size());
   batch->decode_seqs = planned_decodes_ + planned_padding_;
-  // Each decode sequence attends to its cached tokens plus the one computed now; so does each
-  // padding member of a static batch.
-  batch->decode_context_tokens = decode_.SumComputed() + padding_context_ + batch->decode_seqs;
+  batch->decode_draft_tokens = decode_.DraftTokensNextStep();
+  // Each decode sequence attends to its cached tokens plus the ones computed now (one, or one
+  // plus its drafts); so does each padding member of a static batch.
+  batch->decode_context_tokens =
+      decode_.SumComputed() + padding_context_ + batch->decode_seqs + batch->decode_draft_tokens;
   PlanLingering(batch);
-  int64_t budget = config_.max_num_batched_tokens - batch->decode_seqs;
+  int64_t budget = config_.max_num_batched_tokens - batch->DecodeTokens();
   SERVESIM_CHECK(budget >= 0);
   PlanRunningPrefills(now, &budget, batch, observer);
   // As in vLLM V1, a step that had to preempt admits nobody new. A static batch admits nobody
@@ -169,6 +178,7 @@ void Scheduler::PlanDecodes(SimTime now, StepObserver* observer) {
     SERVESIM_CHECK(PreemptLast(now, observer));
   }
   blocks_.Allocate(decode_.NewBlocksNextStep());
+  decode_.GrantBlocks();
 }
 
 void Scheduler::PlanRunningPrefills(SimTime now, int64_t* budget, BatchShape* batch,
@@ -209,7 +219,8 @@ void Scheduler::AdmitPrefilled(SimTime now) {
     if (need > blocks_.Free()) return;  // FCFS: later requests wait behind this one
     waiting_.pop_front();
     blocks_.Allocate(need);
-    r.blocks = Reserves() ? need : 0;  // vllm: the decode set tracks them
+    // vllm: the decode set tracks them (speculative: each member holds its own).
+    r.blocks = Reserves() || decode_.PerMember() ? need : 0;
     MarkAdmitted(r, now);
     decode_.Add(id);
     joined_.push_back(id);
@@ -252,7 +263,7 @@ void Scheduler::Preempt(RequestId id, SimTime now, StepObserver* observer) {
   Request& r = (*table_)[id];
   if (r.in_decode_set) {
     decode_.Remove(id);  // sets r.computed and r.generated
-    r.blocks = blocks_.BlocksFor(r.computed);
+    if (!decode_.PerMember()) r.blocks = blocks_.BlocksFor(r.computed);
     r.last_token = last_commit_;  // decode members emitted at the end of the last step
   } else {
     auto it = std::find(prefilling_.rbegin(), prefilling_.rend(), id);
@@ -293,9 +304,10 @@ void Scheduler::Commit(SimTime now, StepObserver* observer) {
     last_decode_commit_ = now;
     finished_scratch_.clear();
     decode_.Advance(&finished_scratch_);
+    if (decode_.PerMember()) ReportDrafts(observer);
     for (RequestId id : finished_scratch_) {
       Request& r = (*table_)[id];
-      if (!Reserves()) r.blocks = blocks_.BlocksFor(r.computed);
+      if (!Reserves() && !decode_.PerMember()) r.blocks = blocks_.BlocksFor(r.computed);
       Finish(id, now, observer);
     }
   }
@@ -313,7 +325,12 @@ void Scheduler::Commit(SimTime now, StepObserver* observer) {
   if (!padding_.empty() && !BatchRunning()) EndBatch();
 }
 
+void Scheduler::ReportDrafts(StepObserver* observer) {
+  observer->OnDrafts(planned_decodes_, decode_.ProposedLastStep(), decode_.AcceptedLastStep());
+}
+
 bool Scheduler::InFlightIsPlainDecode() {
+  if (decode_.PerMember()) return false;  // members advance unevenly: always a general commit
   return planned_.empty() && joined_.empty() && fresh_.empty() && planned_decodes_ > 0 &&
          (!config_.overlap || lingering_in_step_.empty()) && !decode_.FinishesNextStep();
 }
@@ -342,6 +359,7 @@ bool Scheduler::PlanPlainDecode(BatchShape* batch) {
   if (!waiting_.empty() || !prefilling_.empty() || decode_.Empty()) return false;
   if (config_.overlap && (!incoming_.empty() || !lingering_.empty())) return false;
   if (config_.policy == SchedulerPolicy::kSglang) return false;  // its own decode rules
+  if (decode_.PerMember()) return false;
   if (!Reserves()) {
     const int64_t need = decode_.NewBlocksNextStep();
     if (need > blocks_.Free()) return false;
@@ -377,7 +395,7 @@ void Scheduler::FinishPrefill(RequestId id, SimTime now, StepObserver* observer)
     Finish(id, now, observer);
     return;
   }
-  if (!Reserves()) r.blocks = 0;  // the decode set tracks them now
+  if (!Reserves() && !decode_.PerMember()) r.blocks = 0;  // the decode set tracks them now
   decode_.Add(id);
   // A prefill batch of sglang: the request waits in the decode set, its first token out now.
   if (config_.policy == SchedulerPolicy::kSglang) fresh_.push_back(id);

@@ -71,6 +71,9 @@ struct SchedulerConfig {
   // slot and KV blocks are freed. REQUIRES: policy is not kStatic.
   bool overlap = false;
   SglangPolicy sglang;
+  // Speculative decoding (off by default). REQUIRES when on: policy vllm, sarathi or trtllm; not
+  // prefill_only; max_num_batched_tokens >= max_num_seqs x (num_tokens + 1).
+  SpeculativeDecoding speculative;
 };
 
 // What the scheduler reports as a step completes; implemented by metrics.
@@ -82,6 +85,11 @@ class StepObserver {
   virtual void OnTokenGaps(SimTime gap, int64_t count) = 0;
   virtual void OnFinish(RequestId id, SimTime now) = 0;
   virtual void OnPreempt(RequestId id, SimTime now) = 0;
+  // Speculative decoding: a step's `sequences` decode sequences verified `proposed` draft tokens
+  // and accepted `accepted` of them. Each accepted draft is an extra token, streamed in the same
+  // chunk as the token sampled after it: OnTokenGaps counted one gap per sequence (the chunk's),
+  // the accepted drafts come on top of those.
+  virtual void OnDrafts(int64_t /*sequences*/, int64_t /*proposed*/, int64_t /*accepted*/) {}
 };
 
 class Scheduler {
@@ -165,6 +173,8 @@ class Scheduler {
   // fits; resets the new-token ratio from what is left.
   void RetractSglang(SimTime now, StepObserver* observer);
   void PlanDecodes(SimTime now, StepObserver* observer);
+  // Speculative decoding: the drafts verified and accepted in the step just committed.
+  void ReportDrafts(StepObserver* observer);
   void PlanRunningPrefills(SimTime now, int64_t* budget, BatchShape* batch, StepObserver* observer);
   void PlanWaiting(SimTime now, int64_t* budget, BatchShape* batch);
   // Admits prefilled requests (EnqueuePrefilled) at the head of the queue into the decode set.

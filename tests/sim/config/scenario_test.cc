@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "sim/config/input_error.h"
+#include "tests/util/error_of.h"
 
 namespace servesim {
 namespace {
@@ -245,6 +246,81 @@ TEST(ScenarioTest, SeedOverrideWins) {
   const Scenario s = ParseScenario(
       ApplyOverrides(ConfigNode::LoadString(kBase, "s.yaml"), {"seed=5"}), uint64_t{9});
   EXPECT_EQ(s.seed, 9u);
+}
+
+}  // namespace
+}  // namespace servesim
+
+namespace servesim {
+namespace {
+
+const char* kEagle = "engine.speculative={method: eagle, num_tokens: 3, acceptance_rate: 0.7}";
+
+TEST(ScenarioTest, SpeculativeDecodingIsParsedAndSizesTheKvCache) {
+  const Scenario plain = Load({});
+  const Scenario s = Load({kEagle});
+  EXPECT_TRUE(s.engine.speculative.enabled);
+  EXPECT_EQ(s.engine.batching.speculative.num_tokens, 3);
+  EXPECT_EQ(s.engine.batching.speculative.acceptance, (std::vector<double>{0.7, 0.7, 0.7}));
+  EXPECT_NEAR(s.engine.speculative.ExpectedTokensPerStep(), 1 + 0.7 + 0.49 + 0.343, 1e-12);
+  // The EAGLE head's layer and its KV take memory from the cache.
+  EXPECT_GT(s.memory.weight_bytes, plain.memory.weight_bytes);
+  EXPECT_GT(s.memory.kv_bytes_per_token, plain.memory.kv_bytes_per_token);
+  EXPECT_LT(s.memory.num_kv_blocks, plain.memory.num_kv_blocks);
+  const Scenario d =
+      Load({"engine.speculative={method: draft, num_tokens: 2, "
+            "acceptance_rate: [0.8, 0.6], draft_model: llama-3-8b}"});
+  ASSERT_TRUE(d.engine.speculative.drafter.has_value());
+  EXPECT_EQ(d.engine.speculative.drafter->name, "llama-3-8b");
+  EXPECT_EQ(d.engine.batching.speculative.acceptance, (std::vector<double>{0.8, 0.6}));
+}
+
+// With engine.speculative in the file, so that errors inside it are located in the file.
+std::string SpeculativeErrorOf(const std::vector<std::string>& sets) {
+  const std::string text = std::string(kBase) +
+                           "engine:\n"
+                           "  speculative: {method: eagle, num_tokens: 3, acceptance_rate: 0.7}\n";
+  return test_util::InputErrorOf([&] {
+    ParseScenario(ApplyOverrides(ConfigNode::LoadString(text, "s.yaml"), sets), std::nullopt);
+  });
+}
+
+TEST(ScenarioTest, RejectsBadSpeculativeDecodingWithLocatedMessages) {
+  EXPECT_EQ(SpeculativeErrorOf({}), "no error");
+  EXPECT_EQ(SpeculativeErrorOf({"engine.speculative.method=medusa"}),
+            "--set engine.speculative.method=medusa: engine.speculative.method: must be one of "
+            "draft, eagle, ngram, got 'medusa'");
+  EXPECT_EQ(SpeculativeErrorOf({"engine.speculative.num_tokens=17"}),
+            "--set engine.speculative.num_tokens=17: engine.speculative.num_tokens: must be in "
+            "[1, 16], got 17");
+  EXPECT_EQ(SpeculativeErrorOf({"engine.speculative.acceptance_rate=[0.5,0.5]"}),
+            "--set engine.speculative.acceptance_rate=[0.5,0.5]: engine.speculative."
+            "acceptance_rate: a list needs one rate per draft position, num_tokens = 3, got 2");
+  EXPECT_EQ(SpeculativeErrorOf({"engine.speculative.acceptance_rate=1.5"}),
+            "--set engine.speculative.acceptance_rate=1.5: engine.speculative.acceptance_rate: "
+            "must be in [0, 1], got 1.5");
+  EXPECT_EQ(SpeculativeErrorOf({"engine.speculative.draft_model=llama-3-8b"}),
+            "--set engine.speculative.draft_model=llama-3-8b: engine.speculative.draft_model: "
+            "only used by method draft (method eagle has no separate draft model)");
+  EXPECT_EQ(SpeculativeErrorOf({"engine.speculative.method=draft"}),
+            "s.yaml:5:16: engine.speculative.draft_model: missing required key");
+  EXPECT_EQ(SpeculativeErrorOf(
+                {"engine.speculative.method=draft", "engine.speculative.draft_model=llama-2-7b"}),
+            "--set engine.speculative.draft_model=llama-2-7b: engine.speculative.draft_model: the "
+            "draft model's vocabulary (32000 tokens) must be the target's (128256 tokens of "
+            "'llama-3.1-8b'): the target verifies the draft's token ids");
+  EXPECT_EQ(SpeculativeErrorOf({"engine.scheduler=sglang"}),
+            "s.yaml:5:25: engine.speculative.method: speculative decoding is modelled for "
+            "schedulers vllm, sarathi and trtllm, not sglang");
+  EXPECT_EQ(SpeculativeErrorOf({"engine.max_num_seqs=256", "engine.max_num_batched_tokens=512"}),
+            "s.yaml:5:44: engine.speculative.num_tokens: max_num_seqs x (num_tokens + 1) = 256 x "
+            "4 = 1024 query rows exceed the token budget (512): every running sequence verifies "
+            "its drafts in each step; lower num_tokens or max_num_seqs, or raise the budget");
+  EXPECT_EQ(SpeculativeErrorOf({"hardware.num_gpus=2", "parallel.pp=2"}),
+            "s.yaml:5:25: engine.speculative.method: not with pipeline parallelism (pp = 2): the "
+            "proposer would wait for the last stage");
+  EXPECT_EQ(SpeculativeErrorOf({"engine.speculative.colour=1"}),
+            "--set engine.speculative.colour=1: engine.speculative.colour: unknown key");
 }
 
 }  // namespace

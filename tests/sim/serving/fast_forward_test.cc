@@ -132,6 +132,14 @@ std::string RandomScenario(uint64_t seed) {
                    scheduler, pick({"8", "32", "256"}));
   y += fmt::format("  gpu_memory_utilization: {}\n", squeeze ? "0.45" : pick({"0.6", "0.9"}));
   if (scheduler == "sarathi") y += "  chunk_size: 512\n";
+  // Speculative decoding on a third of the eligible scenarios, from its own stream (so that the
+  // other choices stay those of the seed).
+  Rng spec(seed, "fast_forward_test/speculative");
+  if ((scheduler == "vllm" || scheduler == "trtllm") && pp == 1 && !disagg &&
+      spec.UniformInt(0, 2) == 0) {
+    y += fmt::format("  speculative: {{method: {}, num_tokens: {}, acceptance_rate: 0.7}}\n",
+                     spec.UniformInt(0, 1) == 0 ? "eagle" : "ngram", spec.UniformInt(1, 4));
+  }
   const std::string in = fmt::format("{{dist: lognormal, mean: {}, sigma: 0.8, min: 4, max: 4000}}",
                                      squeeze ? "2000" : pick({"100", "600", "2000"}));
   const std::string out =
@@ -157,7 +165,7 @@ std::string RandomScenario(uint64_t seed) {
 }
 
 TEST(FastForwardTest, RandomScenariosGiveIdenticalResults) {
-  int ran = 0, preempting = 0, inlining = 0, pipelined = 0, disaggregated = 0;
+  int ran = 0, preempting = 0, inlining = 0, pipelined = 0, disaggregated = 0, speculating = 0;
   for (uint64_t seed = 1; seed <= 120; ++seed) {
     const std::string yaml = RandomScenario(seed);
     Scenario s;
@@ -172,6 +180,7 @@ TEST(FastForwardTest, RandomScenariosGiveIdenticalResults) {
     inlining += fast.inlined > 0 ? 1 : 0;
     pipelined += s.pp > 1 ? 1 : 0;
     disaggregated += s.disaggregation ? 1 : 0;
+    speculating += s.engine.speculative.enabled ? 1 : 0;
   }
   // The draw covers what fast-forward must respect.
   EXPECT_GE(ran, 80);
@@ -179,6 +188,7 @@ TEST(FastForwardTest, RandomScenariosGiveIdenticalResults) {
   EXPECT_GE(inlining, 40);
   EXPECT_GE(pipelined, 3);
   EXPECT_GE(disaggregated, 3);
+  EXPECT_GE(speculating, 5);
 }
 
 // Engine presets bring CUDA-graph launches, host/GPU overlap (arrivals seen a step late,
@@ -197,6 +207,12 @@ std::string RandomPresetScenario(uint64_t seed) {
   if (seed % 3 == 0) y += fmt::format("  overlap_scheduling: {}\n", pick({"true", "false"}));
   if (seed % 4 == 0) y += fmt::format("  max_num_seqs: {}\n", pick({"8", "64"}));
   if (seed % 7 == 0 && preset == "vllm-v1") y += "  gpu_memory_utilization: 0.5\n";
+  // Speculative decoding (with trtllm-1's overlap, too), from its own stream.
+  Rng spec(seed, "fast_forward_presets/speculative");
+  if (preset != "sglang" && seed % 4 != 0 && spec.UniformInt(0, 2) == 0) {
+    y += fmt::format("  speculative: {{method: eagle, num_tokens: {}, acceptance_rate: 0.6}}\n",
+                     spec.UniformInt(1, 3));
+  }
   const std::string in = fmt::format("{{dist: lognormal, mean: {}, sigma: 0.8, min: 4, max: 4000}}",
                                      pick({"100", "600", "2000"}));
   const std::string out = fmt::format(
@@ -214,7 +230,7 @@ std::string RandomPresetScenario(uint64_t seed) {
 }
 
 TEST(FastForwardTest, PresetScenariosGiveIdenticalResults) {
-  int ran = 0, overlapped = 0, sglang = 0;
+  int ran = 0, overlapped = 0, sglang = 0, speculating_overlapped = 0;
   for (uint64_t seed = 1; seed <= 60; ++seed) {
     const std::string yaml = RandomPresetScenario(seed);
     Scenario s;
@@ -227,10 +243,12 @@ TEST(FastForwardTest, PresetScenariosGiveIdenticalResults) {
     ++ran;
     overlapped += s.engine.batching.overlap ? 1 : 0;
     sglang += s.engine.scheduler == "sglang" ? 1 : 0;
+    speculating_overlapped += s.engine.speculative.enabled && s.engine.batching.overlap ? 1 : 0;
   }
   EXPECT_GE(ran, 40);
   EXPECT_GE(overlapped, 15);
   EXPECT_GE(sglang, 8);
+  EXPECT_GE(speculating_overlapped, 2);
 }
 
 }  // namespace
