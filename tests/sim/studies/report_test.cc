@@ -76,7 +76,8 @@ TEST_F(ReportTest, UnknownFilesAreRefused) {
     EXPECT_EQ(std::string(e.what()),
               other.string() +
                   ": not a capacity result (\"max_rate\", \"curve\"), a trace (\"traceEvents\"), "
-                  "a scaling result (\"points\", \"usl\") or a plan (\"options\", \"target\")");
+                  "a scaling result (\"points\", \"usl\"), a plan (\"options\", \"target\") or "
+                  "an autoscaled run (\"autoscaling\")");
   }
   EXPECT_THROW(LoadReportInput(Write("x.txt", "").string(), &in), InputError);
   EXPECT_THROW(LoadReportInput(Write("x.csv", "a,b\n1,2\n").string(), &in), InputError);
