@@ -236,6 +236,34 @@ TEST(AutoscalerTest, DeterministicAndIdenticalWithoutFastForward) {
   }
 }
 
+// Sessions behind session_affinity with prefix caching, pipeline parallelism, a closed loop with
+// warm-up under sglang: every request is served, and fast-forward changes nothing.
+TEST(AutoscalerTest, ExampleWorkloadsUnderAnAutoscalerCompleteIdenticallyWithoutFastForward) {
+  const std::string scaler =
+      "autoscaler={policy: queue_depth, target_per_replica: 3, interval_s: 2, "
+      "scale_down_cooldown_s: 6, cold_start_s: 1}";
+  const std::string dir = std::string(SERVESIM_SOURCE_DIR) + "/configs/scenarios/";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"prefix-caching-sessions.yaml", {"hardware.num_gpus=4", scaler}},
+      {"prefix-caching-sessions.yaml", {"hardware.num_gpus=8", "parallel.pp=2", scaler}},
+      {"closed-loop.yaml",
+       {"hardware.num_gpus=3", "workload.num_requests=600", "workload.warmup_requests=8",
+        "router.policy=least_kv_usage", scaler}},
+  };
+  for (const auto& [file, sets] : cases) {
+    const Scenario s = LoadScenario(dir + file, sets);
+    RunOptions slow;
+    slow.fast_forward = false;
+    const RunResult fast = RunScenario(s);
+    const RunResult ref = RunScenario(s, nullptr, slow);
+    EXPECT_EQ(SummaryToJson(fast.summary).dump(), SummaryToJson(ref.summary).dump()) << file;
+    const Summary::Autoscaling& a = Scaling(fast);
+    EXPECT_GT(a.scale_ups, 0) << file;
+    ExpectWithinBounds(a);
+    for (const Request& r : fast.requests) EXPECT_GE(r.finish, 0) << file;
+  }
+}
+
 TEST(AutoscalerTest, WindowsCoverTheRunAndCountEveryRequest) {
   const Scenario s = FromYaml(kBurst, {"autoscaler.report_window_s=25", "slo.ttft_ms=100"});
   const RunResult r = RunScenario(s, FixedStep(kStepS));
