@@ -15,15 +15,25 @@ constexpr double kSecondsPerHour = 3600;
 // writes 30 s as 30.000000000000004).
 double ExactSeconds(SimTime t) { return static_cast<double>(t) / 1e9; }
 
-// Requests by the window of their arrival: completed, within the SLO, p99 TTFT.
+// The windows in which some measured request arrived (their indices, ascending), with their
+// completions, SLO attainment and p99 TTFT. Windows without one are left out, so that the
+// count is bounded by the requests however long the run.
 void SummarizeWindows(const Scenario& scenario, const RequestTable& requests, SimTime window,
+                      std::vector<SimTime>* index,
                       std::vector<Summary::Autoscaling::Window>* windows) {
-  std::vector<std::vector<double>> ttft(windows->size());
-  std::vector<int64_t> good(windows->size(), 0);
+  for (const Request& r : requests) {
+    if (!r.warmup && r.finish >= 0) index->push_back(r.arrival / window);
+  }
+  std::sort(index->begin(), index->end());
+  index->erase(std::unique(index->begin(), index->end()), index->end());
+  windows->resize(index->size());
+  std::vector<std::vector<double>> ttft(index->size());
+  std::vector<int64_t> good(index->size(), 0);
   const SloConfig& slo = scenario.slo;
   for (const Request& r : requests) {
     if (r.warmup || r.finish < 0) continue;
-    const size_t w = std::min(static_cast<size_t>(r.arrival / window), windows->size() - 1);
+    const size_t w = static_cast<size_t>(
+        std::lower_bound(index->begin(), index->end(), r.arrival / window) - index->begin());
     const double ttft_ms = SimTimeToMs(r.first_token - r.arrival);
     const double tpot_ms = r.output_tokens > 1 ? SimTimeToMs(r.finish - r.first_token) /
                                                      static_cast<double>(r.output_tokens - 1)
@@ -36,12 +46,27 @@ void SummarizeWindows(const Scenario& scenario, const RequestTable& requests, Si
   }
   for (size_t w = 0; w < windows->size(); ++w) {
     Summary::Autoscaling::Window& out = (*windows)[w];
+    out.start_s = ExactSeconds((*index)[w] * window);
     out.completed = static_cast<int64_t>(ttft[w].size());
-    if (out.completed == 0) continue;
     std::sort(ttft[w].begin(), ttft[w].end());
     out.p99_ttft_ms = Percentile(ttft[w], 99);
     out.slo_attainment = static_cast<double>(good[w]) / static_cast<double>(out.completed);
   }
+}
+
+// Booked replica x seconds of `timeline` (points ascending, the last one lasting to `end`) over
+// [from, to). `k`: the segment to start from, advanced for the next, later call.
+double BookedSeconds(const std::vector<Summary::Autoscaling::Point>& timeline, SimTime end,
+                     SimTime from, SimTime to, size_t* k) {
+  while (*k + 1 < timeline.size() && timeline[*k + 1].at <= from) ++*k;
+  double sum = 0;
+  for (size_t i = *k; i < timeline.size(); ++i) {
+    const SimTime a = std::max(from, timeline[i].at);
+    const SimTime b = std::min(to, i + 1 < timeline.size() ? timeline[i + 1].at : end);
+    if (a >= to) break;
+    if (b > a) sum += static_cast<double>(timeline[i].replicas) * SimTimeToSeconds(b - a);
+  }
+  return sum;
 }
 
 }  // namespace
@@ -74,18 +99,17 @@ void SummarizeAutoscaling(const Autoscaler& autoscaler, const Scenario& scenario
     a.peak_replicas = std::max(a.peak_replicas, p.booked);
   }
   a.window_s = ExactSeconds(c.report_window);
-  const SimTime count = std::max<SimTime>(1, (end + c.report_window - 1) / c.report_window);
-  a.windows.resize(static_cast<size_t>(count));
-  for (SimTime w = 0; w < count; ++w) {
-    Summary::Autoscaling::Window& out = a.windows[static_cast<size_t>(w)];
-    const SimTime from = w * c.report_window, to = std::min(end, from + c.report_window);
-    out.start_s = ExactSeconds(from);
+  std::vector<SimTime> index;
+  SummarizeWindows(scenario, requests, c.report_window, &index, &a.windows);
+  size_t segment = 0;
+  for (size_t w = 0; w < index.size(); ++w) {
+    Summary::Autoscaling::Window& out = a.windows[w];
+    const SimTime from = index[w] * c.report_window, to = std::min(end, from + c.report_window);
     const double span_s = SimTimeToSeconds(to - from);
-    const double booked = autoscaler.BookedReplicaSeconds(from, to);
+    const double booked = BookedSeconds(a.timeline, end, from, to, &segment);
     out.mean_replicas = span_s > 0 ? booked / span_s : 0;
     out.gpu_hours = booked * gpus / kSecondsPerHour;
   }
-  SummarizeWindows(scenario, requests, c.report_window, &a.windows);
   s->autoscaling = std::move(a);
 }
 

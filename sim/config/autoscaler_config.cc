@@ -131,11 +131,11 @@ std::optional<AutoscalerConfig> ParseAutoscaler(const ConfigNode& root, const Sc
         .Fail(fmt::format("must be within [min_replicas, max_replicas] = [{}, {}], got {}",
                           c.min_replicas, c.max_replicas, c.initial_replicas));
   }
-  c.interval = Seconds(node.Child("interval_s"), 30, Range{0.0, 86400.0, true});
+  c.interval = Seconds(node.Child("interval_s"), 30, Between(0.1, 86400));
   c.scale_down_cooldown =
       Seconds(node.Child("scale_down_cooldown_s"), 300, Between(0, kMaxSeconds));
   c.cold_start = Seconds(node.Child("cold_start_s"), kDefaultColdStartS, Between(0, 86400));
-  c.report_window = Seconds(node.Child("report_window_s"), 3600, Range{0.0, kMaxSeconds, true});
+  c.report_window = Seconds(node.Child("report_window_s"), 3600, Between(1, kMaxSeconds));
   // Weights come into each GPU of the replica over its host link, one direction of it (the zoo
   // gives the bidirectional figure), all GPUs at once.
   c.weight_load =

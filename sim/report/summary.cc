@@ -59,11 +59,8 @@ nlohmann::ordered_json AutoscalingJson(const Summary::Autoscaling& a, bool slo) 
     nlohmann::ordered_json o;
     o["start_s"] = w.start_s;
     o["completed"] = w.completed;
-    if (slo)
-      o["slo_attainment"] =
-          w.completed > 0 ? nlohmann::ordered_json(w.slo_attainment) : nlohmann::ordered_json();
-    o["p99_ttft_ms"] =
-        w.completed > 0 ? nlohmann::ordered_json(w.p99_ttft_ms) : nlohmann::ordered_json();
+    if (slo) o["slo_attainment"] = w.slo_attainment;
+    o["p99_ttft_ms"] = w.p99_ttft_ms;
     o["mean_replicas"] = w.mean_replicas;
     o["gpu_hours"] = w.gpu_hours;
     windows.push_back(o);
@@ -90,11 +87,10 @@ void PrintAutoscaling(const Summary::Autoscaling& a, bool slo, std::ostream& out
   fmt::print(out, "  {:>10}{:>11}{:>8}{:>15}{:>10}\n", "window (s)", "completed",
              slo ? "SLO %" : "", "p99 TTFT (ms)", "replicas");
   for (const Summary::Autoscaling::Window& w : a.windows) {
-    const std::string att =
-        slo && w.completed > 0 ? fmt::format("{:.1f}", 100.0 * w.slo_attainment) : "";
-    const std::string p99 = w.completed > 0 ? fmt::format("{:.1f}", w.p99_ttft_ms) : "-";
-    fmt::print(out, "  {:>10.0f}{:>11}{:>8}{:>15}{:>10.2f}\n", w.start_s, w.completed, att, p99,
-               w.mean_replicas);
+    // Only windows in which requests arrived are listed: every one has completions.
+    const std::string att = slo ? fmt::format("{:.1f}", 100.0 * w.slo_attainment) : "";
+    fmt::print(out, "  {:>10.0f}{:>11}{:>8}{:>15.1f}{:>10.2f}\n", w.start_s, w.completed, att,
+               w.p99_ttft_ms, w.mean_replicas);
   }
 }
 

@@ -123,8 +123,9 @@ struct Summary {
     };
     std::vector<Point> timeline;  // from 0, a point per change, up to the run's end
     double window_s = 3600;
-    // Per window of window_s by arrival time: requests completed, their SLO attainment (when
-    // the scenario sets slo.*) and p99 TTFT; replicas booked on average and GPU-hours.
+    // Per window of window_s in which some measured request arrived (the others are left out):
+    // those requests, their SLO attainment (the JSON has it when the scenario sets slo.*) and
+    // p99 TTFT; replicas booked on average over the window and its GPU-hours.
     struct Window {
       double start_s = 0;
       int64_t completed = 0;

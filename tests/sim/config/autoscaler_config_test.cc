@@ -106,7 +106,10 @@ TEST(AutoscalerConfigTest, ErrorsNameTheKeyAndTheRule) {
             "--set autoscaler.target_kv_usage=1.5: autoscaler.target_kv_usage: must be in (0, 1], "
             "got 1.5");
   EXPECT_EQ(ErrorOf({"autoscaler.interval_s=0"}),
-            "--set autoscaler.interval_s=0: autoscaler.interval_s: must be in (0, 86400], got 0");
+            "--set autoscaler.interval_s=0: autoscaler.interval_s: must be in [0.1, 86400], got 0");
+  EXPECT_EQ(ErrorOf({"autoscaler.report_window_s=0.5"}),
+            "--set autoscaler.report_window_s=0.5: autoscaler.report_window_s: must be in [1, "
+            "1000000000], got 0.5");
   EXPECT_EQ(ErrorOf({"autoscaler.cold_start_s=-1"}),
             "--set autoscaler.cold_start_s=-1: autoscaler.cold_start_s: must be in [0, 86400], "
             "got -1");
