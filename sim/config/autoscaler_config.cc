@@ -16,7 +16,7 @@ const std::vector<std::string> kKeys = {
     "policy",           "min_replicas",       "max_replicas",
     "initial_replicas", "interval_s",         "scale_down_cooldown_s",
     "cold_start_s",     "target_per_replica", "target_kv_usage",
-    "schedule",         "report_window_s"};
+    "schedule",         "report_window_s",    "tolerance"};
 
 // Keys that only some policies read: given with another policy, they are an error rather than
 // silently ignored.
@@ -30,6 +30,9 @@ const std::vector<PolicyKey> kPolicyKeys = {
      {AutoscalerPolicy::kQueueDepth, AutoscalerPolicy::kUtilization},
      "queue_depth or utilization"},
     {"scale_down_cooldown_s",
+     {AutoscalerPolicy::kQueueDepth, AutoscalerPolicy::kUtilization},
+     "queue_depth or utilization"},
+    {"tolerance",
      {AutoscalerPolicy::kQueueDepth, AutoscalerPolicy::kUtilization},
      "queue_depth or utilization"},
     {"target_per_replica", {AutoscalerPolicy::kQueueDepth}, "queue_depth"},
@@ -134,6 +137,7 @@ std::optional<AutoscalerConfig> ParseAutoscaler(const ConfigNode& root, const Sc
   c.interval = Seconds(node.Child("interval_s"), 30, Between(0.1, 86400));
   c.scale_down_cooldown =
       Seconds(node.Child("scale_down_cooldown_s"), 300, Between(0, kMaxSeconds));
+  c.tolerance = node.GetDouble("tolerance", 0.1, Between(0, 1));
   c.cold_start = Seconds(node.Child("cold_start_s"), kDefaultColdStartS, Between(0, 86400));
   c.report_window = Seconds(node.Child("report_window_s"), 3600, Between(1, kMaxSeconds));
   // Weights come into each GPU of the replica over its host link, one direction of it (the zoo

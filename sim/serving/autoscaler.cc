@@ -89,14 +89,18 @@ int64_t Autoscaler::Recommend(SimTime now) {
     AdvanceIntegral(now);
     const double mean = in_system_integral_ / SimTimeToSeconds(config_.interval);
     in_system_integral_ = 0;
-    wanted = std::ceil(mean / config_.target_per_replica);
+    wanted = mean / config_.target_per_replica;
   } else {
     double used = 0;  // KV-cache use summed over the active replicas, now
     for (size_t i = 0; i < replicas_.size(); ++i) {
       if (state_[i] == State::kActive) used += replicas_[i]->KvUsage();
     }
-    wanted = std::ceil(used / config_.target_kv_usage);
+    wanted = used / config_.target_kv_usage;
   }
+  // Within the tolerance of what serves now, nothing changes (Kubernetes HPA's tolerance): a
+  // load hovering at a boundary between two counts does not start and stop a replica each time.
+  const double current = static_cast<double>(active_ + loading_);
+  wanted = std::abs(wanted / current - 1) <= config_.tolerance ? current : std::ceil(wanted);
   const double lo = static_cast<double>(config_.min_replicas);
   const double hi = static_cast<double>(config_.max_replicas);
   return static_cast<int64_t>(std::clamp(wanted, lo, hi));

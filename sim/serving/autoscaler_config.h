@@ -25,6 +25,7 @@ struct AutoscalerConfig {
   SimTime weight_load = 0;        // derived: per-GPU weights over the host link
   double target_per_replica = 0;  // queue_depth: requests in the system per serving replica
   double target_kv_usage = 0;     // utilization: KV-cache use of the active replicas
+  double tolerance = 0.1;  // queue_depth, utilization: no change within this ratio of the count
   struct Step {
     SimTime at = 0;
     int64_t replicas = 1;

@@ -47,6 +47,7 @@ TEST(AutoscalerConfigTest, Defaults) {
   EXPECT_EQ(c.cold_start, SecondsToSimTime(kDefaultColdStartS));
   EXPECT_EQ(c.report_window, 3600 * kNsPerSecond);
   EXPECT_DOUBLE_EQ(c.target_per_replica, 16);
+  EXPECT_DOUBLE_EQ(c.tolerance, 0.1);
   // Weights per GPU over one direction of the host link (the zoo gives both directions).
   EXPECT_EQ(c.weight_load, SecondsToSimTime(s.memory.weight_bytes /
                                             (s.hardware.host_link_bandwidth_bytes_per_s / 2)));
@@ -107,6 +108,8 @@ TEST(AutoscalerConfigTest, ErrorsNameTheKeyAndTheRule) {
             "got 1.5");
   EXPECT_EQ(ErrorOf({"autoscaler.interval_s=0"}),
             "--set autoscaler.interval_s=0: autoscaler.interval_s: must be in [0.1, 86400], got 0");
+  EXPECT_EQ(ErrorOf({"autoscaler.tolerance=1.5"}),
+            "--set autoscaler.tolerance=1.5: autoscaler.tolerance: must be in [0, 1], got 1.5");
   EXPECT_EQ(ErrorOf({"autoscaler.report_window_s=0.5"}),
             "--set autoscaler.report_window_s=0.5: autoscaler.report_window_s: must be in [1, "
             "1000000000], got 0.5");
@@ -139,6 +142,9 @@ TEST(AutoscalerConfigTest, ScheduleErrors) {
   EXPECT_EQ(with({"autoscaler.schedule=[{at_s: 0, replica: 2}]"}),
             "--set autoscaler.schedule=[{at_s: 0, replica: 2}]: autoscaler.schedule[0].replica: "
             "unknown key (did you mean 'replicas'?)");
+  EXPECT_EQ(with({"autoscaler.schedule=[{at_s: 0, replicas: 2}]", "autoscaler.tolerance=0.2"}),
+            "--set autoscaler.tolerance=0.2: autoscaler.tolerance: only with policy queue_depth "
+            "or utilization; policy is schedule");
   EXPECT_EQ(with({"autoscaler.schedule=[{at_s: 0, replicas: 2}]", "autoscaler.interval_s=5"}),
             "--set autoscaler.interval_s=5: autoscaler.interval_s: only with policy queue_depth "
             "or utilization; policy is schedule");

@@ -185,6 +185,18 @@ TEST(AutoscalerTest, QueueDepthScalesUpUnderABurstAndDownAfterTheCooldown) {
   EXPECT_EQ(a.scale_ups, a.scale_downs);
 }
 
+TEST(AutoscalerTest, ToleranceKeepsTheCountWhileTheLoadIsClose) {
+  // The burst asks for about 1.7 replicas of 50 requests each.
+  const Scenario exact =
+      FromYaml(kBurst, {"autoscaler.target_per_replica=50", "autoscaler.tolerance=0"});
+  EXPECT_EQ(Scaling(RunScenario(exact, FixedStep(kStepS))).peak_replicas, 2);
+  const Scenario tolerant =
+      FromYaml(kBurst, {"autoscaler.target_per_replica=50", "autoscaler.tolerance=1"});
+  const Summary::Autoscaling& a = Scaling(RunScenario(tolerant, FixedStep(kStepS)));
+  EXPECT_EQ(a.peak_replicas, 1);
+  EXPECT_EQ(a.scale_ups, 0);
+}
+
 TEST(AutoscalerTest, CountsStayWithinMinAndMax) {
   const Scenario s = FromYaml(
       kBurst, {"autoscaler.min_replicas=2", "autoscaler.max_replicas=3", "hardware.num_gpus=4"});
