@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "sim/autoscaling_summary.h"
 #include "sim/core/check.h"
 #include "sim/core/simulation.h"
 #include "sim/serving/cluster.h"
@@ -103,7 +104,8 @@ void SummarizePools(const Cluster& cluster, Summary* s) {
 }
 
 void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& models,
-               const Cluster& cluster, Metrics& metrics, const Simulation& sim, Summary* s) {
+               const Cluster& cluster, Metrics& metrics, const Simulation& sim,
+               const RequestTable& requests, Summary* s) {
   s->scenario = scenario.name;
   s->model = scenario.model.name;
   s->router = scenario.router;
@@ -122,6 +124,9 @@ void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& mo
   DescribeDeployment(scenario, s, &capacity);
   metrics.Summarize({scenario.slo.ttft_ms, scenario.slo.tpot_ms}, capacity, s);
   SummarizePools(cluster, s);
+  if (const Autoscaler* a = cluster.autoscaler()) {
+    SummarizeAutoscaling(*a, scenario, requests, metrics.LastFinish(), s);
+  }
   if (const CoverageLedger* ledger = models.front()->Coverage()) s->coverage = *ledger;
 }
 
@@ -163,6 +168,7 @@ RunResult Run(const Scenario& scenario, const std::vector<const StepModel*>& mod
       max_prompt_len);
   int64_t finished = 0;
   metrics.SetOnFinish([&](RequestId id, SimTime now) {
+    cluster.OnRequestDone(now);
     driver.OnRequestDone(id, now);
     if (options.on_progress && ++finished % options.progress_every == 0) {
       options.on_progress(finished);
@@ -170,11 +176,12 @@ RunResult Run(const Scenario& scenario, const std::vector<const StepModel*>& mod
   });
   driver.SetOnMeasureStart([&metrics](SimTime t) { metrics.OnMeasureStart(t); });
   metrics.SetOnHandoff([&cluster](RequestId id) { cluster.OnPrefillDone(id); });
+  cluster.Start();
   driver.Start();
   sim.Run();
   SERVESIM_CHECK(cluster.Idle());
   CheckConservation(result.requests, metrics);
-  Summarize(scenario, models, cluster, metrics, sim, &result.summary);
+  Summarize(scenario, models, cluster, metrics, sim, result.requests, &result.summary);
   result.events_inlined = sim.EventsInlined();
   return result;
 }

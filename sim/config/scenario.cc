@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "models/topology.h"
+#include "sim/config/autoscaler_config.h"
 #include "sim/config/engine_config.h"
 #include "sim/config/input_error.h"
 #include "sim/config/run_estimate.h"
@@ -17,8 +18,9 @@ namespace servesim {
 namespace {
 
 const std::vector<std::string> kTopKeys = {
-    "name",     "description", "model", "hardware",    "engine",         "parallel",      "router",
-    "workload", "slo",         "seed",  "calibration", "disaggregation", "prefix_caching"};
+    "name",        "description",    "model",          "hardware",  "engine",
+    "parallel",    "router",         "workload",       "slo",       "seed",
+    "calibration", "disaggregation", "prefix_caching", "autoscaler"};
 
 }  // namespace
 
@@ -328,6 +330,11 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
     CheckSpeculative(root.Child("engine").Child("speculative"), e.speculative, e.scheduler,
                      e.batching.max_num_seqs, e.batching.max_num_batched_tokens, e.shape.tp,
                      e.shape.pp);
+  }
+  s.autoscaler = ParseAutoscaler(root, s);
+  if (s.autoscaler) {  // the pool holds max_replicas replicas; the autoscaler picks who serves
+    s.replicas = s.autoscaler->max_replicas;
+    s.num_gpus = s.replicas * s.engine.shape.tp * s.pp;
   }
   s.workload = ParseWorkload(root.Require("workload"));
   CheckSomeRequestFits(root, s);

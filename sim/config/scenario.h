@@ -14,6 +14,7 @@
 #include "models/step_model.h"
 #include "sim/config/disaggregation.h"
 #include "sim/config/engine_config.h"
+#include "sim/serving/autoscaler_config.h"
 #include "sim/serving/scheduler.h"
 #include "sim/workload/workload.h"
 
@@ -45,6 +46,9 @@ struct Scenario {
   std::string calibration_path;  // `calibration:` (resolved); empty = roofline only
   // Prefill/decode pools; when set, hardware/parallel above describe no deployment of their own.
   std::optional<DisaggregationConfig> disaggregation;
+  // `autoscaler:` (colocated only): replicas/num_gpus above are then its max_replicas, the most
+  // it may use.
+  std::optional<AutoscalerConfig> autoscaler;
 };
 
 // Loads, applies overrides, validates. `seed_override` (from --seed) replaces `seed:`.

@@ -27,6 +27,73 @@ void PutLatency(nlohmann::ordered_json& j, const std::string& name, const Latenc
   j["max_" + name + "_ms"] = value(st.max_ms);
 }
 
+nlohmann::ordered_json AutoscalingJson(const Summary::Autoscaling& a, bool slo) {
+  nlohmann::ordered_json j;
+  j["policy"] = a.policy;
+  j["min_replicas"] = a.min_replicas;
+  j["max_replicas"] = a.max_replicas;
+  j["gpus_per_replica"] = a.gpus_per_replica;
+  j["scale_up_delay_s"] = a.scale_up_delay_s;
+  j["cold_start_s"] = a.cold_start_s;
+  j["weight_load_s"] = a.weight_load_s;
+  j["scale_ups"] = a.scale_ups;
+  j["scale_downs"] = a.scale_downs;
+  j["cold_starts"] = a.cold_starts;
+  j["gpu_hours"] = a.gpu_hours;
+  j["static_gpu_hours"] = a.static_gpu_hours;
+  if (a.static_cost_usd > 0) {
+    j["cost_usd"] = a.cost_usd;
+    j["static_cost_usd"] = a.static_cost_usd;
+  }
+  j["mean_replicas"] = a.mean_replicas;
+  j["peak_replicas"] = a.peak_replicas;
+  nlohmann::ordered_json timeline = nlohmann::ordered_json::array();
+  for (const Summary::Autoscaling::Point& p : a.timeline) {
+    timeline.push_back(
+        {{"t_s", static_cast<double>(p.at) / 1e9}, {"replicas", p.replicas}, {"active", p.active}});
+  }
+  j["replica_timeline"] = timeline;
+  j["window_s"] = a.window_s;
+  nlohmann::ordered_json windows = nlohmann::ordered_json::array();
+  for (const Summary::Autoscaling::Window& w : a.windows) {
+    nlohmann::ordered_json o;
+    o["start_s"] = w.start_s;
+    o["completed"] = w.completed;
+    if (slo) o["slo_attainment"] = w.slo_attainment;
+    o["p99_ttft_ms"] = w.p99_ttft_ms;
+    o["mean_replicas"] = w.mean_replicas;
+    o["gpu_hours"] = w.gpu_hours;
+    windows.push_back(o);
+  }
+  j["windows"] = windows;
+  return j;
+}
+
+void PrintAutoscaling(const Summary::Autoscaling& a, bool slo, std::ostream& out) {
+  fmt::print(out, "Autoscaling ({}): {} to {} replicas of {} GPU{}\n", a.policy, a.min_replicas,
+             a.max_replicas, a.gpus_per_replica, a.gpus_per_replica > 1 ? "s" : "");
+  fmt::print(out, "  {:<32}{:>14.2f}  (cold start {:.2f} + weights {:.2f})\n",
+             "Scale-up delay (s):", a.scale_up_delay_s, a.cold_start_s, a.weight_load_s);
+  fmt::print(out, "  {:<32}{:>10.2f} / {}\n", "Replicas booked (mean / peak):", a.mean_replicas,
+             a.peak_replicas);
+  fmt::print(out, "  {:<32}{:>10} / {}\n", "Scale-ups / scale-downs:", a.scale_ups, a.scale_downs);
+  const double saved = a.static_gpu_hours > 0 ? 1 - a.gpu_hours / a.static_gpu_hours : 0;
+  fmt::print(out, "  {:<32}{:>14.3f}  (static peak {:.3f}: {:.1f}% less)\n",
+             "GPU-hours:", a.gpu_hours, a.static_gpu_hours, 100.0 * saved);
+  if (a.static_cost_usd > 0) {
+    fmt::print(out, "  {:<32}{:>14.2f}  (static peak {:.2f})\n", "Cost (USD):", a.cost_usd,
+               a.static_cost_usd);
+  }
+  fmt::print(out, "  {:>10}{:>11}{:>8}{:>15}{:>10}\n", "window (s)", "completed",
+             slo ? "SLO %" : "", "p99 TTFT (ms)", "replicas");
+  for (const Summary::Autoscaling::Window& w : a.windows) {
+    // Only windows in which requests arrived are listed: every one has completions.
+    const std::string att = slo ? fmt::format("{:.1f}", 100.0 * w.slo_attainment) : "";
+    fmt::print(out, "  {:>10.0f}{:>11}{:>8}{:>15.1f}{:>10.2f}\n", w.start_s, w.completed, att,
+               w.p99_ttft_ms, w.mean_replicas);
+  }
+}
+
 }  // namespace
 
 nlohmann::ordered_json SummaryToJson(const Summary& s) {
@@ -113,6 +180,8 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
                         {"p99_ms", s.kv_transfer.p99_ms},
                         {"mean_queue_ms", s.kv_transfer.mean_queue_ms}};
   }
+  if (s.autoscaling)
+    j["autoscaling"] = AutoscalingJson(*s.autoscaling, s.slo_ttft_ms || s.slo_tpot_ms);
   j["scenario"] = s.scenario;
   j["model"] = s.model;
   j["gpu"] = s.gpu;
@@ -218,6 +287,7 @@ void PrintSummary(const Summary& s, std::ostream& out) {
                100 * s.gemm_s / total, 100 * s.attention_s / total, 100 * s.communication_s / total,
                100 * s.other_s / total, 100 * s.host_s / total);
   }
+  if (s.autoscaling) PrintAutoscaling(*s.autoscaling, s.slo_ttft_ms || s.slo_tpot_ms, out);
 }
 
 namespace {

@@ -119,6 +119,39 @@ struct Summary {
   // Summed step time per op class, seconds.
   double gemm_s = 0, attention_s = 0, communication_s = 0, other_s = 0, host_s = 0;
   uint64_t events = 0;
+  // Present when the scenario has an autoscaler (docs/config.md#autoscaler).
+  struct Autoscaling {
+    std::string policy;
+    int64_t min_replicas = 1, max_replicas = 1, gpus_per_replica = 1;
+    double cold_start_s = 0, weight_load_s = 0, scale_up_delay_s = 0;
+    int64_t scale_ups = 0, scale_downs = 0, cold_starts = 0;
+    // Over the run, [0, last completion]: GPU-hours booked (loading, active or draining), and
+    // what max_replicas for the whole run would have booked.
+    double gpu_hours = 0, static_gpu_hours = 0;
+    double cost_usd = 0, static_cost_usd = 0;  // at the GPU's indicative price (0: none)
+    double mean_replicas = 0;                  // booked, time-weighted
+    int64_t peak_replicas = 0;                 // booked
+    struct Point {
+      SimTime at = 0;
+      int64_t replicas = 0;  // booked
+      int64_t active = 0;    // routable
+    };
+    std::vector<Point> timeline;  // from 0, a point per change, up to the run's end
+    double window_s = 3600;
+    // Per window of window_s in which some measured request arrived (the others are left out):
+    // those requests, their SLO attainment (the JSON has it when the scenario sets slo.*) and
+    // p99 TTFT; replicas booked on average over the window and its GPU-hours.
+    struct Window {
+      double start_s = 0;
+      int64_t completed = 0;
+      double slo_attainment = 0;
+      double p99_ttft_ms = 0;
+      double mean_replicas = 0;
+      double gpu_hours = 0;
+    };
+    std::vector<Window> windows;
+  };
+  std::optional<Autoscaling> autoscaling;
   // Present when steps were priced from a calibration profile.
   std::optional<CoverageLedger> coverage;
 };

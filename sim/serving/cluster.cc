@@ -17,9 +17,14 @@ Cluster::Cluster(const Scenario& s, const std::vector<const StepModel*>& models,
     SchedulerConfig batching = s.engine.batching;
     batching.speculative.seed = s.seed;  // streams named per engine by the replicas
     AddPool("all", s.replicas, batching, s.pp, models[0], s.seed, s.router);
+    if (s.autoscaler) {
+      std::vector<Replica*> replicas;
+      for (auto& r : pools_[0].replicas) replicas.push_back(r.get());
+      autoscaler_ = std::make_unique<Autoscaler>(*s.autoscaler, sim, std::move(replicas));
+    }
     return;
   }
-  SERVESIM_CHECK(models.size() == 2);
+  SERVESIM_CHECK(models.size() == 2 && !s.autoscaler);
   const DisaggregationConfig& d = *s.disaggregation;
   SchedulerConfig prefill = s.engine.batching, decode = s.engine.batching;
   prefill.prefill_only = true;
@@ -61,7 +66,16 @@ void Cluster::AddPool(const std::string& role, int64_t replicas, const Scheduler
   pools_.push_back(std::move(pool));
 }
 
+void Cluster::Start() {
+  if (autoscaler_) autoscaler_->Start();
+}
+
+void Cluster::OnRequestDone(SimTime now) {
+  if (autoscaler_) autoscaler_->OnLeave(now);
+}
+
 void Cluster::Submit(RequestId id) {
+  if (autoscaler_) autoscaler_->OnArrive(sim_->Now());
   Pool& pool = pools_.front();
   Request& r = (*table_)[id];
   const size_t target = pool.router->Route(r, pool.replicas);

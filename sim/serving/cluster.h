@@ -2,6 +2,8 @@
 // identical replicas. Disaggregated: a prefill pool whose replicas stop each request after its
 // first token, and a decode pool that continues it once its KV cache has been moved over
 // (KvTransfer). Replicas have one index across pools (prefill first) for metrics.
+// With an autoscaler (colocated only) the pool holds max_replicas replicas, of which the
+// Autoscaler decides which serve.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include "models/step_model.h"
 #include "sim/config/scenario.h"
 #include "sim/core/simulation.h"
+#include "sim/serving/autoscaler.h"
 #include "sim/serving/kv_transfer.h"
 #include "sim/serving/metrics.h"
 #include "sim/serving/replica.h"
@@ -37,8 +40,12 @@ class Cluster {
 
   static int NumReplicas(const Scenario& scenario);
 
+  // Before the first arrival: starts the autoscaler, if any.
+  void Start();
   // A request enters: routed to the first pool.
   void Submit(RequestId id);
+  // A request finished (completions, not hand-offs).
+  void OnRequestDone(SimTime now);
   // A prefill-pool replica emitted the first token of request `id` (disaggregated runs only).
   void OnPrefillDone(RequestId id);
 
@@ -48,6 +55,7 @@ class Cluster {
   bool Idle() const;
   const std::vector<Pool>& pools() const { return pools_; }
   const KvTransfer* transfer() const { return transfer_.get(); }
+  const Autoscaler* autoscaler() const { return autoscaler_.get(); }
 
  private:
   void AddPool(const std::string& role, int64_t replicas, const SchedulerConfig& batching,
@@ -59,6 +67,7 @@ class Cluster {
   StepTraceSink* step_trace_;
   std::vector<Pool> pools_;
   std::unique_ptr<KvTransfer> transfer_;
+  std::unique_ptr<Autoscaler> autoscaler_;
   double kv_bytes_per_token_ = 0;
 };
 

@@ -70,6 +70,8 @@ class Metrics : public StepObserver {
   void Summarize(const SloTargets& slo, const Capacity& capacity, Summary* s);
 
   int64_t Completed() const { return completed_; }
+  // When the last request completed (0 before any): the end of the run.
+  SimTime LastFinish() const { return last_finish_; }
   // Output tokens emitted so far: first tokens, the tokens that followed a gap, and accepted
   // speculative drafts (streamed with the token after them).
   int64_t TokensEmitted() const { return first_tokens_ + later_tokens_; }

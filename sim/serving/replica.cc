@@ -78,6 +78,7 @@ void Replica::Complete(SimTime now, size_t v, bool plain) {
   e.in_flight = false;
   if (--in_flight_ == 0) metrics_->OnBusy(index_, now - busy_since_);
   ReportKv(now);
+  if (on_idle_ && Idle()) on_idle_(now);
 }
 
 void Replica::TryLaunch(SimTime now) {

@@ -12,7 +12,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "models/batch.h"
@@ -52,6 +54,15 @@ class Replica : public EventHandler {
     load_index_ = index;
     load_position_ = position;
   }
+  // Autoscaling (sim/serving/autoscaler.h): whether routers may send this replica new requests
+  // (always true without an autoscaler), and a callback for each completion that leaves the
+  // replica with nothing to run.
+  bool Routable() const { return routable_; }
+  void SetRoutable(bool on) {
+    const LoadMark mark(this);
+    routable_ = on;
+  }
+  void SetOnIdle(std::function<void(SimTime)> fn) { on_idle_ = std::move(fn); }
 
  private:
   struct Engine {
@@ -107,6 +118,8 @@ class Replica : public EventHandler {
   SimTime wake_at_ = -1;  // time of the pending kWake event, -1 if none
   LoadIndex* load_index_ = nullptr;
   size_t load_position_ = 0;
+  bool routable_ = true;
+  std::function<void(SimTime)> on_idle_;
 };
 
 }  // namespace servesim

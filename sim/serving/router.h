@@ -6,6 +6,8 @@
 //   random             uniform, from the run's "router" random stream
 //   session_affinity   a session's requests stick to the replica its first request went to
 //                      (chosen least_outstanding); requests without a session: least_outstanding
+// Every policy picks among the routable replicas only (Replica::Routable: all of them without
+// an autoscaler); a session whose replica stopped being routable is placed again.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +53,8 @@ class Router {
  private:
   size_t LeastOutstanding(const std::vector<std::unique_ptr<Replica>>& replicas);
   size_t LeastKvUsage(const std::vector<std::unique_ptr<Replica>>& replicas) const;
+  size_t RoundRobin(const std::vector<std::unique_ptr<Replica>>& replicas);
+  size_t Random(const std::vector<std::unique_ptr<Replica>>& replicas);
 
   RouterPolicy policy_;
   Rng rng_;

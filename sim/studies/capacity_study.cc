@@ -83,6 +83,12 @@ RateOutcome RunSteadyAtRate(const Scenario& base, double rate, const CapacitySlo
 }
 
 void CheckCapacityScenario(const Scenario& scenario) {
+  if (scenario.autoscaler) {
+    throw InputError(fmt::format(
+        "{}: autoscaler: capacity finds the highest rate a fixed deployment serves; remove the "
+        "autoscaler (or run the autoscaled load with servesim run)",
+        scenario.file));
+  }
   if (scenario.workload.rate_schedule) {
     throw InputError(fmt::format(
         "{}: workload.arrival.rate_schedule: capacity varies one constant arrival rate; remove "

@@ -143,6 +143,12 @@ StudyBase LoadStudyBase(const std::string& path, const std::vector<std::string>&
             "the scaling and plan studies enumerate colocated deployments (tp, pp, replicas); "
             "remove disaggregation");
   }
+  if (base.scenario.autoscaler) {
+    root.Child("autoscaler")
+        .Fail(
+            "the scaling and plan studies enumerate fixed deployments (tp, pp, replicas); remove "
+            "the autoscaler (or run the autoscaled load with servesim run)");
+  }
   if (base.scenario.workload.ClosedLoop()) {
     root.Child("workload")
         .Child("concurrency")

@@ -6,6 +6,7 @@
 
 #include "sim/config/input_error.h"
 #include "sim/report/atomic_file.h"
+#include "sim/studies/report_autoscaling_plots.h"
 #include "sim/studies/report_inputs.h"
 #include "sim/studies/report_page.h"
 #include "sim/studies/report_plots.h"
@@ -54,6 +55,11 @@ std::vector<ReportSection> Sections(const ReportInputs& in, const std::string& d
     add(fmt::format("section-capacity{}", n), "Capacity: " + in.capacities[i].path, "",
         {CapacitySummaryTable(in.capacities[i], n), CapacityCurveTable(in.capacities[i], n)},
         CapacityPlots(in.capacities[i], n));
+  }
+  for (size_t i = 0; i < in.autoscaled_runs.size(); ++i) {
+    const int n = static_cast<int>(i + 1);
+    add(fmt::format("section-autoscaling{}", n), "Autoscaling: " + in.autoscaled_runs[i].path, "",
+        {}, AutoscalingPlots(in.autoscaled_runs[i], n));
   }
   const CapacityCurve* slo = in.capacities.empty() ? nullptr : &in.capacities[0];
   for (size_t i = 0; i < in.sweeps.size(); ++i) {

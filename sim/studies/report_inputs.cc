@@ -106,10 +106,14 @@ void LoadJson(const std::string& path, ReportInputs* inputs) {
     inputs->plans.push_back({path, j});
     return;
   }
+  if (j.is_object() && j.contains("autoscaling") && j["autoscaling"].is_object()) {
+    inputs->autoscaled_runs.push_back({path, j});
+    return;
+  }
   throw InputError(
       fmt::format("{}: not a capacity result (\"max_rate\", \"curve\"), a trace "
-                  "(\"traceEvents\"), a scaling result (\"points\", \"usl\") or a plan "
-                  "(\"options\", \"target\")",
+                  "(\"traceEvents\"), a scaling result (\"points\", \"usl\"), a plan "
+                  "(\"options\", \"target\") or an autoscaled run (\"autoscaling\")",
                   path));
 }
 

@@ -5,6 +5,7 @@
 //   Trace Event JSON (run --chrome-trace)     -> batch size and KV utilisation over time
 //   scaling JSON (servesim scaling --json)    -> capacity vs linear, USL, losses by cause
 //   plan JSON (servesim plan --json)          -> $/hour and $/M tokens per candidate
+//   run JSON with "autoscaling" (run --json)  -> replicas over time, SLO attainment per window
 // A new kind gets a struct and a vector here, a recogniser in LoadReportInput and a section in
 // report.cc.
 #pragma once
@@ -58,6 +59,7 @@ struct ReportInputs {
   std::vector<StepTimeline> timelines;
   std::vector<StudyJson> scalings;
   std::vector<StudyJson> plans;
+  std::vector<StudyJson> autoscaled_runs;  // run summaries with an "autoscaling" object
 };
 
 // Recognises and loads `path` into `inputs`. Throws InputError "PATH: ..." for a file that is

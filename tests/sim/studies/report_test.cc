@@ -6,6 +6,7 @@
 
 #include "sim/config/input_error.h"
 #include "sim/studies/gnuplot.h"
+#include "sim/studies/report_autoscaling_plots.h"
 #include "sim/studies/report_inputs.h"
 #include "sim/studies/report_plots.h"
 #include "sim/studies/report_sweep_plots.h"
@@ -76,7 +77,8 @@ TEST_F(ReportTest, UnknownFilesAreRefused) {
     EXPECT_EQ(std::string(e.what()),
               other.string() +
                   ": not a capacity result (\"max_rate\", \"curve\"), a trace (\"traceEvents\"), "
-                  "a scaling result (\"points\", \"usl\") or a plan (\"options\", \"target\")");
+                  "a scaling result (\"points\", \"usl\"), a plan (\"options\", \"target\") or "
+                  "an autoscaled run (\"autoscaling\")");
   }
   EXPECT_THROW(LoadReportInput(Write("x.txt", "").string(), &in), InputError);
   EXPECT_THROW(LoadReportInput(Write("x.csv", "a,b\n1,2\n").string(), &in), InputError);
@@ -127,6 +129,44 @@ TEST_F(ReportTest, HtmlAndSvgPlotsAreWritten) {
   for (const char* f : {"sweep1_throughput.svg", "sweep1_heatmap_p99_ttft_ms.svg"}) {
     EXPECT_TRUE(fs::exists(dir_ / "html" / f)) << f;
   }
+}
+
+// A run summary of an autoscaled scenario: its replica timeline and per-window SLO attainment.
+TEST_F(ReportTest, AutoscaledRunGetsReplicaAndWindowPlots) {
+  const fs::path scenario = Write("as.yaml",
+                                  "model: llama-3.1-8b\n"
+                                  "hardware: {gpu: h100-sxm-80gb, num_gpus: 2}\n"
+                                  "autoscaler:\n"
+                                  "  policy: schedule\n"
+                                  "  cold_start_s: 1\n"
+                                  "  report_window_s: 5\n"
+                                  "  schedule: [{at_s: 0, replicas: 1}, {at_s: 5, replicas: 2}]\n"
+                                  "workload:\n"
+                                  "  arrival: {process: poisson, rate: 10}\n"
+                                  "  duration_s: 20\n"
+                                  "  input_tokens: 64\n"
+                                  "  output_tokens: 8\n"
+                                  "slo: {ttft_ms: 100}\n");
+  const std::string json = (dir_ / "as.json").string();
+  ASSERT_EQ(Servesim("run " + scenario.string() + " --quiet --json " + json).code, 0);
+  ReportInputs in;
+  LoadReportInput(json, &in);
+  ASSERT_EQ(in.autoscaled_runs.size(), 1u);
+  const std::vector<NamedPlot> plots = AutoscalingPlots(in.autoscaled_runs[0], 1);
+  ASSERT_EQ(plots.size(), 2u);
+  EXPECT_EQ(plots[0].file, "autoscaling1_replicas.svg");
+  ASSERT_EQ(plots[0].plot.series.size(), 2u);  // booked, active
+  const auto& booked = plots[0].plot.series[0].points;
+  ASSERT_GE(booked.size(), 3u);
+  EXPECT_EQ(booked[0], std::make_pair(0.0, 1.0));
+  EXPECT_EQ(booked[1], std::make_pair(5.0, 2.0));
+  EXPECT_EQ(plots[1].file, "autoscaling1_windows.svg");
+  EXPECT_EQ(plots[1].plot.series[0].points.size(), 4u);  // 20 s of arrivals in 5 s windows
+  if (!GnuplotAvailable()) return;
+  const auto o = Servesim("report " + json + " --html " + (dir_ / "html").string());
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(Slurp(dir_ / "html/index.html").find("<h2>Autoscaling: "), std::string::npos);
+  EXPECT_EQ(testing::XmlProblem(Slurp(dir_ / "html/autoscaling1_replicas.svg")), "");
 }
 
 TEST(ReportXmlCheckTest, CatchesMalformedXml) {
