@@ -4,6 +4,7 @@
 
 #include "sim/config/input_error.h"
 #include "sim/serving/router.h"
+#include "tests/util/fixed_step.h"
 
 namespace servesim {
 namespace {
@@ -24,19 +25,7 @@ workload:
 seed: 3
 )";
 
-// A fake with a fixed step time: latencies become exact multiples of it.
-class FixedStep : public StepModel {
- public:
-  explicit FixedStep(double seconds) : seconds_(seconds) {}
-  StepCost Cost(const BatchShape&) const override {
-    StepCost c;
-    c.duration_s = c.breakdown.host_s = seconds_;
-    return c;
-  }
-
- private:
-  double seconds_;
-};
+using test_util::FixedStep;
 
 TEST(RunnerTest, SameSeedSameBytesDifferentSeedDifferentRun) {
   const Scenario s = FromYaml(kBase);

@@ -17,6 +17,7 @@
 #include "sim/serving/metrics.h"
 #include "sim/serving/replica.h"
 #include "sim/serving/router.h"
+#include "tests/util/fixed_step.h"
 
 namespace servesim {
 namespace {
@@ -26,19 +27,7 @@ Scenario FromYaml(const std::string& yaml, std::vector<std::string> sets = {}) {
                        std::nullopt);
 }
 
-// A fake with a fixed step time, whatever the batch.
-class FixedStep : public StepModel {
- public:
-  explicit FixedStep(double seconds) : seconds_(seconds) {}
-  StepCost Cost(const BatchShape&) const override {
-    StepCost c;
-    c.duration_s = c.breakdown.host_s = seconds_;
-    return c;
-  }
-
- private:
-  double seconds_;
-};
+using test_util::FixedStep;
 
 // Up to 4 replicas; a replica starts cold_start_s 5 + llama-3.1-8b's 16.06 GB over half of the
 // H100's 128 GB/s PCIe Gen5 link after the decision.
