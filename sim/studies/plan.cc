@@ -129,6 +129,25 @@ void Verify(const PlanSpec& spec, const StudyBase& cbase, const PlanCandidate& c
   }
 }
 
+// The chosen deployment's autoscaled alternative (spec.autoscale). Its replicas serve what the
+// capacity search found per replica, less what verification had to add at the peak.
+void Autoscale(const PlanSpec& spec, const StudyBase& cbase, const PlanCandidate& c,
+               const PlanResult& r, PlanOption* o) {
+  const ShapeCost& s = o->Best();
+  const Scenario scenario = DeploymentScenario(
+      cbase, s.shape, VariantSets(c, o->variants[static_cast<size_t>(s.variant)]));
+  const double weight_load_s =
+      scenario.memory.weight_bytes / (scenario.hardware.host_link_bandwidth_bytes_per_s / 2);
+  double capacity = s.replica_capacity;
+  if (o->verification.replicas_added > 0) {
+    const double needed = std::ceil(r.peak_rate / capacity);
+    capacity *= needed / (needed + static_cast<double>(o->verification.replicas_added));
+  }
+  o->autoscaled =
+      AutoscaleCost(*spec.autoscale, r.target_rate, r.peak_rate, capacity, s.shape.GpusPerReplica(),
+                    spec.n_plus, c.unit_gpus, o->units, c.price, weight_load_s);
+}
+
 void Rank(std::vector<PlanOption>* options) {
   std::stable_sort(options->begin(), options->end(), [](const PlanOption& a, const PlanOption& b) {
     if (a.Feasible() != b.Feasible()) return a.Feasible();
@@ -260,9 +279,12 @@ void SearchShapes(const PlanSpec& spec, const StudyBase& base, const StepTimeAdj
       });
 }
 
+// `main`: the plan's own evaluation (verified when spec.verify, autoscaled alternatives); the
+// sensitivity evaluations are neither.
 std::vector<PlanOption> Evaluate(const PlanSpec& spec, const StudyBase& base, const PlanResult& r,
-                                 const StepTimeAdjust& adjust, bool verify,
+                                 const StepTimeAdjust& adjust, bool main,
                                  const PlanRunOptions& run) {
+  const bool verify = main && spec.verify;
   std::vector<StudyBase> cbases;
   std::vector<ShapeTask> tasks;
   std::vector<PlanOption> options = EnumerateShapes(spec, base, &cbases, &tasks);
@@ -275,6 +297,10 @@ std::vector<PlanOption> Evaluate(const PlanSpec& spec, const StudyBase& base, co
       Verify(spec, cbases[i], spec.candidates[i], r, adjust, &o);
       o.best = -1;
       Choose(spec, spec.candidates[i], r, &o);
+    }
+    // The main evaluation only (the sensitivity runs compare static rankings).
+    if (spec.autoscale && main && o.Feasible()) {
+      Autoscale(spec, cbases[i], spec.candidates[i], r, &o);
     }
   }
   Rank(&options);
@@ -336,13 +362,13 @@ PlanResult RunPlan(const PlanSpec& spec, const StudyBase& base, const PlanRunOpt
   r.target_rate =
       spec.request_rate ? *spec.request_rate : *spec.output_tokens_per_s / r.mean_output_tokens;
   r.peak_rate = r.target_rate * spec.peak_factor;
-  r.options = Evaluate(spec, base, r, run.step_times, spec.verify, run);
+  r.options = Evaluate(spec, base, r, run.step_times, true, run);
   CheckSloReachable(spec, r.options);
   if (!run.sensitivity) return r;
   for (double scale : spec.sensitivity_scales) {
     StepTimeAdjust adjust = run.step_times;
     adjust.scale *= scale;
-    r.sensitivity.push_back({scale, Evaluate(spec, base, r, adjust, false, run)});
+    r.sensitivity.push_back({scale, Evaluate(spec, base, r, adjust, false, run)});  // not main
   }
   return r;
 }

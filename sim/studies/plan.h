@@ -18,6 +18,7 @@
 
 #include "sim/report/summary.h"
 #include "sim/studies/deployment_space.h"
+#include "sim/studies/plan_autoscale.h"
 #include "sim/studies/plan_spec.h"
 #include "sim/studies/steady_state.h"
 #include "sim/studies/study_step_times.h"
@@ -80,6 +81,8 @@ struct PlanOption {
   double capacity = 0;  // req/s of the serving replicas (replica capacity x count)
   double headroom = 0;  // capacity / peak target - 1
   double cost_per_gpu_hour = 0, cost_per_hour = 0, cost_per_million_tokens = 0, total_cost = 0;
+  // With the plan's `autoscale:`: the same deployment's replicas following the daily load.
+  std::optional<AutoscaledCost> autoscaled;
 
   bool Feasible() const { return best >= 0; }
   const ShapeCost& Best() const { return shapes[static_cast<size_t>(best)]; }

@@ -4,6 +4,7 @@
 #include <fmt/ostream.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "sim/studies/json_csv.h"
 #include "sim/studies/scaling_report.h"
@@ -81,6 +82,33 @@ Json VerificationJson(const Verification& v) {
           {"steady_state", SteadyStateToJson(v.steady)}};
 }
 
+// The autoscaled alternative: its cost, and the schedule as `autoscaler.schedule` entries of the
+// deployment's replicas (scale-ups started the scale-up delay before their step; entries that
+// would not be strictly increasing merge into the later one).
+Json AutoscaledJson(const AutoscaledCost& a) {
+  Json schedule = Json::array();
+  int64_t previous = -1;
+  for (const AutoscaledCost::Step& s : a.steps) {
+    if (s.replicas == previous) continue;
+    const double at = std::max(
+        0.0, s.replicas > previous && previous >= 0 ? s.at_s - a.scale_up_delay_s : s.at_s);
+    while (!schedule.empty() && schedule.back()["at_s"].get<double>() >= at)
+      schedule.erase(schedule.size() - 1);
+    schedule.push_back({{"at_s", at}, {"replicas", s.replicas}});
+    previous = s.replicas;
+  }
+  return {{"scale_up_delay_s", a.scale_up_delay_s},
+          {"min_units", a.min_units},
+          {"max_units", a.max_units},
+          {"mean_gpus", a.mean_gpus},
+          {"gpu_hours_per_day", a.gpu_hours_per_day},
+          {"static_gpu_hours_per_day", a.static_gpu_hours_per_day},
+          {"cost_per_hour", a.cost_per_hour},
+          {"static_cost_per_hour", a.static_cost_per_hour},
+          {"savings", a.Savings()},
+          {"schedule", std::move(schedule)}};
+}
+
 Json OptionJson(const PlanOption& o, const PlanSpec& spec, int rank) {
   Json j;
   j["rank"] = o.Feasible() ? Json(rank) : Json();
@@ -111,6 +139,7 @@ Json OptionJson(const PlanOption& o, const PlanSpec& spec, int rank) {
     j["total_cost"] = o.total_cost;
     j["verified"] = VerificationJson(o.verification);
     j["trust"] = TrustToJson(TrustOf(o.ChosenScenario(), o.deployment));
+    if (o.autoscaled) j["autoscaled"] = AutoscaledJson(*o.autoscaled);
   }
   if (c) j["price"] = PriceJson(c->price);
   if (o.variants.size() > 1 || !o.variants[0].name.empty()) j["engine_variants"] = VariantsJson(o);
@@ -249,6 +278,21 @@ std::vector<Json> PlanCsvRows(const Json& doc) {
   return rows;
 }
 
+static void PrintAutoscaled(const AutoscaledCost& a, int64_t unit_gpus, std::ostream& out) {
+  const std::string gpus =
+      a.min_units == a.max_units
+          ? fmt::format("{} GPUs all day (whole units of {})", a.max_units * unit_gpus, unit_gpus)
+          : fmt::format("{}-{} GPUs over the day (mean {:.1f})", a.min_units * unit_gpus,
+                        a.max_units * unit_gpus, a.mean_gpus);
+  double change = 100 * (a.cost_per_hour / a.static_cost_per_hour - 1);
+  if (std::fabs(change) < 0.5) change = 0;  // no "-0%"
+  fmt::print(out,
+             "{:>4}  {:<18}autoscaled: {}, {:.0f} GPU-h/day vs {:.0f} static; ${:.2f}/h vs "
+             "${:.2f}/h ({:+.0f}%)\n",
+             "", "", gpus, a.gpu_hours_per_day, a.static_gpu_hours_per_day, a.cost_per_hour,
+             a.static_cost_per_hour, change);
+}
+
 void PrintPlan(const PlanResult& r, const PlanSpec& spec, std::ostream& out) {
   fmt::print(out, "servesim plan: {} ({} candidates)\n", spec.path, spec.candidates.size());
   fmt::print(out,
@@ -256,6 +300,15 @@ void PrintPlan(const PlanResult& r, const PlanSpec& spec, std::ostream& out) {
              "N+{}; horizon {} years\n\n",
              r.target_rate, r.target_rate * r.mean_output_tokens, spec.peak_factor, r.peak_rate,
              spec.slo.Describe(), spec.n_plus, spec.horizon_years);
+  if (spec.autoscale) {
+    const PlanAutoscale& a = *spec.autoscale;
+    fmt::print(out,
+               "autoscaled alternative: the load follows a {:g} s day from {:.4g} to {:.4g} req/s "
+               "(peak at {:g} s), replicas booked per {:g} s step, {:g} s cold start (an "
+               "estimate, not simulated; docs/studies.md)\n\n",
+               a.period_s, r.target_rate * (2 - spec.peak_factor), r.peak_rate, a.peak_at_s,
+               a.step_s, a.cold_start_s);
+  }
   fmt::print(out, "{:>4}  {:<18}{:>10}  {:<16}{:>10}{:>10}{:>11}{:>10}{:>14}\n", "rank",
              "candidate", "GPUs", "deployment", "headroom", "$/hour", "$/M tok", "verified",
              "total $");
@@ -286,6 +339,7 @@ void PrintPlan(const PlanResult& r, const PlanSpec& spec, std::ostream& out) {
       fmt::print(out, "{:>4}  {:<18}{} of the {} GPUs paid for idle (whole units of {})\n", "", "",
                  o.num_gpus - o.deployment.NumGpus(), o.num_gpus, o.unit_gpus);
     }
+    if (o.autoscaled) PrintAutoscaled(*o.autoscaled, o.unit_gpus, out);
   }
   for (const PlanResult::Sensitivity& s : r.sensitivity) {
     fmt::print(out, "\nstep times x{}:", s.scale);

@@ -15,19 +15,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kPlanKeys = {"description",
-                                            "scenario",
-                                            "slo",
-                                            "target",
-                                            "redundancy",
-                                            "horizon_years",
-                                            "max_gpus_per_replica",
-                                            "strategies",
-                                            "sensitivity",
-                                            "verify",
-                                            "tolerance",
-                                            "search",
-                                            "candidates"};
+const std::vector<std::string> kPlanKeys = {
+    "description",          "scenario",   "slo",         "target", "redundancy", "horizon_years",
+    "max_gpus_per_replica", "strategies", "sensitivity", "verify", "tolerance",  "search",
+    "candidates",           "autoscale"};
 const std::vector<std::string> kCandidateKeys = {
     "name", "gpu",         "set",    "price",     "power_w",
     "pue",  "usd_per_kwh", "search", "unit_gpus", "amortisation_years"};
@@ -272,6 +263,26 @@ std::vector<std::string> DefaultSearchValues(const std::string& knob) {
   return {"2048", "4096", "8192", "16384"};
 }
 
+// `autoscale:` (an empty mapping takes every default). The daily sine has the target as its mean
+// and target x peak_factor as its peak, so its trough is target x (2 - peak_factor) >= 0.
+static PlanAutoscale ParseAutoscale(const ConfigNode& root, double peak_factor) {
+  const ConfigNode node = root.Child("autoscale");
+  if (!node.IsMap()) node.Fail("expected a mapping (empty for the defaults: autoscale: {})");
+  node.CheckKeys({"period_s", "peak_at_s", "step_s", "cold_start_s"});
+  PlanAutoscale a;
+  a.period_s = node.GetDouble("period_s", a.period_s, Between(60, 1e7));
+  a.peak_at_s = node.GetDouble("peak_at_s", a.period_s * 7 / 12, Between(0, a.period_s));
+  a.step_s = node.GetDouble("step_s", std::min(a.step_s, a.period_s), Between(1, a.period_s));
+  a.cold_start_s = node.GetDouble("cold_start_s", a.cold_start_s, Between(0, 86400));
+  if (peak_factor > 2) {
+    node.Fail(fmt::format(
+        "the daily load is a sine with the target as its mean and target x peak_factor as its "
+        "peak; target.peak_factor {} would need a negative trough (at most 2)",
+        peak_factor));
+  }
+  return a;
+}
+
 PlanSpec LoadPlan(const std::string& path) {
   const ConfigNode root = ConfigNode::LoadFile(path);
   root.ExpectMap();
@@ -295,6 +306,7 @@ PlanSpec LoadPlan(const std::string& path) {
   plan.tolerance = root.GetDouble("tolerance", 0.01, Between(1e-4, 0.5));
   if (root.Has("search")) plan.search = ParseSearch(root.Child("search"));
   ParseCandidates(root.Require("candidates"), &plan);
+  if (root.Has("autoscale")) plan.autoscale = ParseAutoscale(root, plan.peak_factor);
   return plan;
 }
 

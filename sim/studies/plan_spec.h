@@ -57,6 +57,14 @@ struct PlanCandidate {
   std::vector<SearchDimension> search;  // the plan's `search:`, or the candidate's own
 };
 
+// `autoscale:` (sim/studies/plan_autoscale.h): the daily load the autoscaled alternative follows.
+struct PlanAutoscale {
+  double period_s = 86400;   // one day
+  double peak_at_s = 50400;  // 14:00
+  double step_s = 900;       // schedule granularity (15 minutes)
+  double cold_start_s = 60;  // as autoscaler.cold_start_s (docs/config.md, autoscaler)
+};
+
 struct PlanSpec {
   std::string path;
   std::string scenario_path;  // resolved
@@ -74,6 +82,7 @@ struct PlanSpec {
   double tolerance = 0.01;
   std::vector<SearchDimension> search;  // plan-level `search:` (candidates may replace it)
   std::vector<PlanCandidate> candidates;
+  std::optional<PlanAutoscale> autoscale;
 };
 
 // Loads and validates a plan file. Throws InputError "file:line:col: key: rule".
