@@ -356,3 +356,49 @@ TEST_F(PlanTest, EndToEndExampleAndBadInputWritesNothing) {
 
 }  // namespace
 }  // namespace servesim
+
+namespace servesim {
+namespace {
+
+// The autoscaled example: what autoscaling saves depends on the unit and on who owns the GPUs,
+// and the emitted schedule is one `autoscaler.schedule` accepts.
+TEST(PlanExamplesTest, AutoscaledAlternativeSavesWhereUnitsAreSmallAndRented) {
+  const PlanSpec spec =
+      LoadPlan(std::string(SERVESIM_SOURCE_DIR) + "/configs/plans/chat-8b-autoscale.yaml");
+  ASSERT_TRUE(spec.autoscale.has_value());
+  const StudyBase base = LoadStudyBase(spec.scenario_path, {}, std::nullopt);
+  PlanRunOptions run;
+  run.jobs = 2;
+  const PlanResult r = RunPlan(spec, base, run);
+  const nlohmann::ordered_json doc = PlanToJson(r, spec);
+  int checked = 0;
+  for (const auto& o : doc["options"]) {
+    ASSERT_TRUE(o["feasible"].get<bool>()) << o["name"];
+    const auto& a = o["autoscaled"];
+    const double savings = a["savings"].get<double>();
+    const std::string name = o["name"].get<std::string>();
+    if (name == "l40s-48gb") {
+      EXPECT_GT(savings, 0.2);  // one rented card at a time
+    }
+    if (name == "h100-sxm-80gb") {
+      EXPECT_DOUBLE_EQ(savings, 0);  // one node holds the peak
+    }
+    if (name == "a100-sxm-80gb") {  // bought: only energy follows the load
+      EXPECT_GT(savings, 0);
+      EXPECT_LT(savings, 0.05);
+    }
+    EXPECT_LE(a["gpu_hours_per_day"].get<double>(), a["static_gpu_hours_per_day"].get<double>());
+    double last = -1;
+    for (const auto& step : a["schedule"]) {
+      EXPECT_GT(step["at_s"].get<double>(), last);
+      last = step["at_s"].get<double>();
+      EXPECT_GE(step["replicas"].get<int64_t>(), 1);
+      EXPECT_LE(step["replicas"].get<int64_t>(), o["deployment"]["replicas"].get<int64_t>());
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3);
+}
+
+}  // namespace
+}  // namespace servesim
