@@ -40,10 +40,9 @@ std::unique_ptr<StepModel> MakeCalibratedStepModel(const Scenario& scenario) {
 static std::unique_ptr<StepModel> WithHostLoads(const Scenario& scenario,
                                                 std::unique_ptr<StepModel> target) {
   if (scenario.engine.batching.host_offload_blocks == 0) return target;
-  return std::make_unique<HostLoadStepModel>(
-      std::move(target), scenario.memory.kv_bytes_per_token,
-      scenario.hardware.host_link_bandwidth_bytes_per_s / 2, scenario.model.num_layers,
-      scenario.engine.cost);
+  return std::make_unique<HostLoadStepModel>(std::move(target), scenario.memory.kv_bytes_per_token,
+                                             scenario.hardware.host_link_bandwidth_bytes_per_s / 2,
+                                             scenario.model.num_layers, scenario.engine.cost);
 }
 
 // With speculative decoding the target's model is wrapped: its steps verify drafts, and the
@@ -67,10 +66,10 @@ std::unique_ptr<StepModel> MakeStepModel(const Scenario& scenario) {
   if (!scenario.calibration_path.empty()) {
     return WithSpeculation(scenario, WithHostLoads(scenario, MakeCalibratedStepModel(scenario)));
   }
-  return WithSpeculation(
-      scenario, WithHostLoads(scenario, std::make_unique<RooflineStepModel>(
-                                            scenario.model, scenario.hardware,
-                                            scenario.engine.shape, scenario.engine.cost)));
+  return WithSpeculation(scenario,
+                         WithHostLoads(scenario, std::make_unique<RooflineStepModel>(
+                                                     scenario.model, scenario.hardware,
+                                                     scenario.engine.shape, scenario.engine.cost)));
 }
 
 std::vector<std::unique_ptr<StepModel>> MakeStepModels(const Scenario& scenario) {

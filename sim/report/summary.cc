@@ -95,9 +95,9 @@ void PrintAutoscaling(const Summary::Autoscaling& a, bool slo, std::ostream& out
 }
 
 void PrintKvOffload(const Summary::KvOffload& o, int64_t input_tokens, std::ostream& out) {
-  const double gpu_rate = input_tokens > 0 ? static_cast<double>(o.gpu_hit_tokens) /
-                                                 static_cast<double>(input_tokens)
-                                           : 0.0;
+  const double gpu_rate =
+      input_tokens > 0 ? static_cast<double>(o.gpu_hit_tokens) / static_cast<double>(input_tokens)
+                       : 0.0;
   fmt::print(out, "{:<34}{:>9.1f}% / {:.1f}%\n", "Prefix hits (GPU / host tier):", 100.0 * gpu_rate,
              100.0 * o.host_hit_rate);
   fmt::print(out, "{:<34}{:>14}  ({:.1f} GiB per GPU, {} blocks per replica)\n",

@@ -96,10 +96,10 @@ struct Summary {
     int64_t blocks_offloaded = 0;
     int64_t host_evictions = 0;
     int64_t blocks_loaded = 0;
-    int64_t load_steps = 0;        // steps that loaded KV
-    double load_s = 0;             // host-link time of every load, summed
-    double mean_load_ms = 0;       // per step that loaded
-    double load_exposed_s = 0;     // step time the loads added (not hidden behind compute)
+    int64_t load_steps = 0;     // steps that loaded KV
+    double load_s = 0;          // host-link time of every load, summed
+    double mean_load_ms = 0;    // per step that loaded
+    double load_exposed_s = 0;  // step time the loads added (not hidden behind compute)
   };
   std::optional<KvOffload> kv_offload;
   double mfu = 0;  // FLOPs done / (duration x dense peak), per GPU

@@ -13,7 +13,7 @@ namespace servesim {
 using RequestId = int64_t;
 inline constexpr RequestId kNoRequest = -1;
 
-// Compact: a run keeps one record per request (136 bytes: a million requests in 130 MiB), so counts
+// Compact: a run keeps one record per request (144 bytes: a million requests in 137 MiB), so counts
 // that are bounded well below 2^31 (token counts <= 1e9 by config and trace validation, KV blocks,
 // replicas) are 32-bit; times and counters that grow with the run stay 64-bit.
 struct Request {

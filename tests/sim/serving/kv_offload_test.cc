@@ -24,8 +24,8 @@ void Cycle(BlockPool* pool, const BlockKey& key) {
 // Every block offloaded is still in the host tier, was evicted from it, loaded back or replaced
 // by a GPU copy; the GPU's blocks are held, evictable or empty.
 void ExpectConserved(const BlockPool& pool) {
-  EXPECT_EQ(pool.HostBlocks(), pool.Offloaded() - pool.HostEvictions() - pool.HostLoads() -
-                                   pool.HostSuperseded());
+  EXPECT_EQ(pool.HostBlocks(),
+            pool.Offloaded() - pool.HostEvictions() - pool.HostLoads() - pool.HostSuperseded());
   EXPECT_LE(pool.HostBlocks(), pool.HostCapacity());
   EXPECT_LE(pool.Used() + pool.Evictable(), pool.NumBlocks());
   EXPECT_EQ(pool.Free(), pool.NumBlocks() - pool.Used());
@@ -76,7 +76,7 @@ TEST(KvOffloadPoolTest, ALoadedBlockLeavesTheHostTierAndIsCachedOnTheGpu) {
   Cycle(&pool, Key(1));  // 0 offloaded
   pool.TakeFromHost(Key(0));
   EXPECT_EQ(pool.Find(Key(0)), BlockPool::Lookup::kMiss);  // in transit: in no tier
-  pool.Allocate(1);                                         // offloads 1
+  pool.Allocate(1);                                        // offloads 1
   pool.Publish(Key(0));
   EXPECT_EQ(pool.Find(Key(0)), BlockPool::Lookup::kHeld);
   EXPECT_EQ(pool.Find(Key(1)), BlockPool::Lookup::kHost);
