@@ -35,6 +35,9 @@ struct BatchShape {
   // Rows added to reach the captured graph's size: they run through every layer's GEMMs,
   // elementwise ops and collectives, but attend to nothing and produce no logits.
   int64_t padding_tokens = 0;
+  // KV offload: tokens whose KV is loaded from host memory for this step's prefill chunks (their
+  // whole blocks, every layer), priced by HostLoadStepModel; 0 without a host tier.
+  int64_t host_load_tokens = 0;
 
   int64_t PrefillTokens() const {
     int64_t n = 0;
@@ -58,6 +61,7 @@ struct BatchShape {
     decode_draft_tokens = 0;
     launch = StepLaunch::kDefault;
     padding_tokens = 0;
+    host_load_tokens = 0;
     prefills.clear();  // keeps capacity: no allocation per step
   }
 };

@@ -70,7 +70,12 @@ struct StepBreakdown {
   double communication_s = 0;
   double other_s = 0;  // norms, rotary, activation, embedding, sampling
   double host_s = 0;
-  double Total() const { return gemm_s + attention_s + communication_s + other_s + host_s; }
+  // KV offload: loading KV from host memory where it is not hidden behind the step's compute
+  // (HostLoadStepModel); 0 without loads.
+  double kv_load_s = 0;
+  double Total() const {
+    return gemm_s + attention_s + communication_s + other_s + host_s + kv_load_s;
+  }
 };
 
 // The cost of one step (one micro-batch with pipeline parallelism).
@@ -86,6 +91,8 @@ struct StepCost {
   double p2p_s = 0;         // sending the activations from one stage to the next
   double flops = 0;         // all GPUs of the replica together, all ops (for MFU)
   double bytes = 0;         // all GPUs of the replica together, device-memory traffic
+  // KV offload: time the step's host-to-GPU KV loads take on the host link (hidden or not).
+  double kv_load_transfer_s = 0;
 };
 
 // Sets cost->breakdown.host_s and cost->duration_s, given the GPU time already in the breakdown

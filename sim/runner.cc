@@ -112,6 +112,11 @@ void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& mo
   s->scheduler = scenario.engine.scheduler;
   s->preset = scenario.engine.preset;
   s->prefix_caching = scenario.engine.batching.prefix_caching;
+  if (const int64_t host_blocks = scenario.engine.batching.host_offload_blocks; host_blocks > 0) {
+    s->kv_offload.emplace();
+    s->kv_offload->host_offload_gib = scenario.host_offload_gib;
+    s->kv_offload->host_blocks = host_blocks;
+  }
   if (const SpeculativeConfig& spec = scenario.engine.speculative; spec.enabled) {
     s->speculative.emplace();
     s->speculative->method = spec.method;
@@ -124,6 +129,16 @@ void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& mo
   DescribeDeployment(scenario, s, &capacity);
   metrics.Summarize({scenario.slo.ttft_ms, scenario.slo.tpot_ms}, capacity, s);
   SummarizePools(cluster, s);
+  if (s->kv_offload) {
+    for (const Pool& pool : cluster.pools()) {
+      for (const auto& replica : pool.replicas) {
+        const HostTierCounts c = replica->HostTier();
+        s->kv_offload->blocks_offloaded += c.offloaded;
+        s->kv_offload->host_evictions += c.evictions;
+        s->kv_offload->blocks_loaded += c.loads;
+      }
+    }
+  }
   if (const Autoscaler* a = cluster.autoscaler()) {
     SummarizeAutoscaling(*a, scenario, requests, metrics.LastFinish(), s);
   }

@@ -6,6 +6,7 @@
 
 #include "calibrate/profile_io.h"
 #include "models/calibrated_step_model.h"
+#include "models/host_load_step_model.h"
 #include "models/speculative_step_model.h"
 #include "sim/config/input_error.h"
 
@@ -34,6 +35,16 @@ std::unique_ptr<StepModel> MakeCalibratedStepModel(const Scenario& scenario) {
 
 }  // namespace
 
+// With KV offload the target's steps also load KV from host memory, over each GPU's host link
+// (one direction: half the bidirectional figure of the hardware file).
+static std::unique_ptr<StepModel> WithHostLoads(const Scenario& scenario,
+                                                std::unique_ptr<StepModel> target) {
+  if (scenario.engine.batching.host_offload_blocks == 0) return target;
+  return std::make_unique<HostLoadStepModel>(std::move(target), scenario.memory.kv_bytes_per_token,
+                                             scenario.hardware.host_link_bandwidth_bytes_per_s / 2,
+                                             scenario.model.num_layers, scenario.engine.cost);
+}
+
 // With speculative decoding the target's model is wrapped: its steps verify drafts, and the
 // proposer's passes (the draft model or the EAGLE head, priced by the roofline on the same GPUs
 // and split) follow each step.
@@ -53,11 +64,12 @@ static std::unique_ptr<StepModel> WithSpeculation(const Scenario& scenario,
 
 std::unique_ptr<StepModel> MakeStepModel(const Scenario& scenario) {
   if (!scenario.calibration_path.empty()) {
-    return WithSpeculation(scenario, MakeCalibratedStepModel(scenario));
+    return WithSpeculation(scenario, WithHostLoads(scenario, MakeCalibratedStepModel(scenario)));
   }
-  return WithSpeculation(
-      scenario, std::make_unique<RooflineStepModel>(scenario.model, scenario.hardware,
-                                                    scenario.engine.shape, scenario.engine.cost));
+  return WithSpeculation(scenario,
+                         WithHostLoads(scenario, std::make_unique<RooflineStepModel>(
+                                                     scenario.model, scenario.hardware,
+                                                     scenario.engine.shape, scenario.engine.cost)));
 }
 
 std::vector<std::unique_ptr<StepModel>> MakeStepModels(const Scenario& scenario) {

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "models/topology.h"
@@ -267,8 +268,39 @@ void DeriveMaxRunning(int64_t kv_tokens, Scenario* s) {
 bool ParsePrefixCaching(const ConfigNode& root) {
   const ConfigNode node = root.Child("prefix_caching");
   if (!node.Defined()) return false;
-  node.CheckKeys({"enabled"});
-  return node.GetBool("enabled", false);
+  node.CheckKeys({"enabled", "host_offload_gib"});
+  const bool enabled = node.GetBool("enabled", false);
+  if (node.Has("host_offload_gib") && !enabled) {
+    node.Child("host_offload_gib")
+        .Fail(
+            "needs prefix_caching.enabled: true: the host tier holds the prefix cache's evicted "
+            "blocks");
+  }
+  return enabled;
+}
+
+// KV offload (prefix_caching.host_offload_gib, GiB of host memory per GPU): the host tier's
+// blocks, each one GPU's share of a block (the GPU's KV bytes per token x block size).
+// REQUIRES: the memory plan is made (colocated deployment).
+void PlanHostOffload(const ConfigNode& root, Scenario* s) {
+  const ConfigNode node = root.Child("prefix_caching").Child("host_offload_gib");
+  if (!node.Defined()) return;
+  const double gib = node.AsDouble(Between(0, 1e6));
+  if (gib == 0) return;  // off
+  if (s->pp > 1) {
+    node.Fail(fmt::format(
+        "not with pipeline parallelism (pp = {}): loads are priced for one stage's step", s->pp));
+  }
+  const double block_bytes =
+      static_cast<double>(s->engine.batching.block_size) * s->memory.kv_bytes_per_token;
+  constexpr double kBytesPerGiB = 1024.0 * 1024.0 * 1024.0;
+  const double blocks = std::floor(gib * kBytesPerGiB / block_bytes);
+  if (blocks < 1) {
+    node.Fail(fmt::format("holds no KV block: one block takes {:.4f} GiB per GPU, got {}",
+                          block_bytes / kBytesPerGiB, gib));
+  }
+  s->engine.batching.host_offload_blocks = static_cast<int64_t>(std::min(blocks, 1e15));
+  s->host_offload_gib = gib;
 }
 
 SloConfig ParseSlo(const ConfigNode& root) {
@@ -300,6 +332,13 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
             "modelled; use preset vllm-v1 or trtllm-1 for prefix-cache studies");
   }
   if (root.Has("disaggregation")) {
+    if (root.Child("prefix_caching").Has("host_offload_gib")) {
+      root.Child("prefix_caching")
+          .Child("host_offload_gib")
+          .Fail(
+              "not with disaggregation: KV offload is modelled for colocated replicas; the "
+              "prefill pool's cache is not shared with the decode pool's");
+    }
     if (s.engine.speculative.enabled) {
       root.Child("engine")
           .Child("speculative")
@@ -325,6 +364,7 @@ Scenario ParseScenario(const ConfigNode& root, std::optional<uint64_t> seed_over
     ParseParallel(root, &s);
     ParseDeployment(root, &s);
     PlanKvCache(root, &s);
+    PlanHostOffload(root, &s);
     DeriveMaxRunning(s.memory.kv_capacity_tokens, &s);
     const EngineConfig& e = s.engine;
     CheckSpeculative(root.Child("engine").Child("speculative"), e.speculative, e.scheduler,

@@ -49,6 +49,8 @@ struct Scenario {
   // `autoscaler:` (colocated only): replicas/num_gpus above are then its max_replicas, the most
   // it may use.
   std::optional<AutoscalerConfig> autoscaler;
+  // `prefix_caching.host_offload_gib` (0: no KV offload); its blocks: engine.batching.
+  double host_offload_gib = 0;
 };
 
 // Loads, applies overrides, validates. `seed_override` (from --seed) replaces `seed:`.

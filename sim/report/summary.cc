@@ -94,6 +94,20 @@ void PrintAutoscaling(const Summary::Autoscaling& a, bool slo, std::ostream& out
   }
 }
 
+void PrintKvOffload(const Summary::KvOffload& o, int64_t input_tokens, std::ostream& out) {
+  const double gpu_rate =
+      input_tokens > 0 ? static_cast<double>(o.gpu_hit_tokens) / static_cast<double>(input_tokens)
+                       : 0.0;
+  fmt::print(out, "{:<34}{:>9.1f}% / {:.1f}%\n", "Prefix hits (GPU / host tier):", 100.0 * gpu_rate,
+             100.0 * o.host_hit_rate);
+  fmt::print(out, "{:<34}{:>14}  ({:.1f} GiB per GPU, {} blocks per replica)\n",
+             "Blocks offloaded to host:", o.blocks_offloaded, o.host_offload_gib, o.host_blocks);
+  fmt::print(out, "{:<34}{:>10} / {}\n", "Blocks loaded / host evictions:", o.blocks_loaded,
+             o.host_evictions);
+  fmt::print(out, "{:<34}{:>14.3f}  (mean {:.2f} ms per loading step, {:.3f} s exposed)\n",
+             "KV load time (s):", o.load_s, o.mean_load_ms, o.load_exposed_s);
+}
+
 }  // namespace
 
 nlohmann::ordered_json SummaryToJson(const Summary& s) {
@@ -125,6 +139,21 @@ nlohmann::ordered_json SummaryToJson(const Summary& s) {
   if (s.prefix_caching) {
     j["prefix_cache_hit_tokens"] = s.prefix_cache_hit_tokens;
     j["prefix_cache_hit_rate"] = s.prefix_cache_hit_rate;
+  }
+  if (s.kv_offload) {
+    const Summary::KvOffload& o = *s.kv_offload;
+    j["kv_offload"] = {{"host_offload_gib", o.host_offload_gib},
+                       {"host_blocks", o.host_blocks},
+                       {"gpu_hit_tokens", o.gpu_hit_tokens},
+                       {"host_hit_tokens", o.host_hit_tokens},
+                       {"host_hit_rate", o.host_hit_rate},
+                       {"blocks_offloaded", o.blocks_offloaded},
+                       {"host_evictions", o.host_evictions},
+                       {"blocks_loaded", o.blocks_loaded},
+                       {"load_steps", o.load_steps},
+                       {"load_s", o.load_s},
+                       {"mean_load_ms", o.mean_load_ms},
+                       {"load_exposed_s", o.load_exposed_s}};
   }
   if (s.speculative) {
     const Summary::Speculation& sp = *s.speculative;
@@ -267,6 +296,7 @@ void PrintSummary(const Summary& s, std::ostream& out) {
     fmt::print(out, "{:<34}{:>13.1f}%\n",
                "Prefix cache hit rate:", 100.0 * s.prefix_cache_hit_rate);
   }
+  if (s.kv_offload) PrintKvOffload(*s.kv_offload, s.total_input_tokens, out);
   if (s.speculative) {
     const Summary::Speculation& sp = *s.speculative;
     fmt::print(out, "{:<34}{:>14}\n",

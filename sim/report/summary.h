@@ -83,6 +83,25 @@ struct Summary {
     double tokens_per_step = 0;
   };
   std::optional<Speculation> speculative;
+  // KV offload to host memory (present when prefix_caching.host_offload_gib > 0; the runner
+  // fills the configuration and the host tiers' counters, the metrics the rest). Hits are prompt
+  // tokens of completed requests at their first admission (prefix_cache_hit_tokens = gpu + host);
+  // block counts are summed over replicas, warm-up included; load times cover every step.
+  struct KvOffload {
+    double host_offload_gib = 0;  // per GPU
+    int64_t host_blocks = 0;      // per replica
+    int64_t gpu_hit_tokens = 0;
+    int64_t host_hit_tokens = 0;
+    double host_hit_rate = 0;  // host hit tokens / prompt tokens
+    int64_t blocks_offloaded = 0;
+    int64_t host_evictions = 0;
+    int64_t blocks_loaded = 0;
+    int64_t load_steps = 0;     // steps that loaded KV
+    double load_s = 0;          // host-link time of every load, summed
+    double mean_load_ms = 0;    // per step that loaded
+    double load_exposed_s = 0;  // step time the loads added (not hidden behind compute)
+  };
+  std::optional<KvOffload> kv_offload;
   double mfu = 0;  // FLOPs done / (duration x dense peak), per GPU
   double memory_bandwidth_utilization = 0;
   double busy_fraction = 0;  // share of the duration with a step running (mean over replicas)

@@ -3,7 +3,10 @@
 // also be *cached*: identified by a BlockKey (its content), shared by reference count between
 // running requests, and kept after its last holder frees it, in an LRU of evictable blocks, until
 // a new block needs its space. Blocks that are not cached are private to the request holding them
-// (counts only). See docs/design.md, "Prefix caching".
+// (counts only). With a host tier (KV offload, LMCache / vLLM CPU offload style) a cached block
+// evicted from the GPU keeps its content in host memory, in a second LRU of bounded size, until a
+// request loads it back or the host tier needs its space; a key is in at most one tier. See
+// docs/design.md, "Prefix caching" and "KV offload to host".
 #pragma once
 
 #include <cstdint>
@@ -38,9 +41,18 @@ struct BlockKeyHash {
   }
 };
 
+// What a host tier did so far (BlockPool::HostCounts), summed over pools by the summary.
+struct HostTierCounts {
+  int64_t offloaded = 0;
+  int64_t evictions = 0;
+  int64_t loads = 0;
+};
+
 class BlockPool {
  public:
-  BlockPool(int64_t num_blocks, int64_t block_size_tokens, bool prefix_caching = false);
+  // `host_blocks` > 0 adds the host tier (REQUIRES prefix caching).
+  BlockPool(int64_t num_blocks, int64_t block_size_tokens, bool prefix_caching = false,
+            int64_t host_blocks = 0);
 
   int64_t NumBlocks() const { return num_blocks_; }
   int64_t BlockSize() const { return block_size_; }
@@ -51,6 +63,7 @@ class BlockPool {
   int64_t Free() const { return num_blocks_ - used_; }
   // Cached blocks that nobody holds (the LRU of evictable blocks).
   int64_t Evictable() const { return static_cast<int64_t>(lru_.size()); }
+  // Cached blocks evicted from the GPU (each went to the host tier when there is one).
   int64_t Evictions() const { return evictions_; }
   double Utilization() const { return static_cast<double>(used_) / num_blocks_; }
   // Blocks needed to hold `tokens` tokens.
@@ -65,8 +78,21 @@ class BlockPool {
     used_ -= n;
   }
 
+  // Host tier (0 blocks: none). Blocks whose content is in host memory, their capacity, and what
+  // happened so far: blocks offloaded (GPU evictions stored), dropped from the host LRU to make
+  // room, loaded back by a request, and dropped because a request recomputed the same content on
+  // the GPU. Conservation: HostBlocks() == offloaded - host evictions - loads - superseded.
+  int64_t HostCapacity() const { return host_capacity_; }
+  int64_t HostBlocks() const { return static_cast<int64_t>(host_lru_.size()); }
+  int64_t Offloaded() const { return offloaded_; }
+  int64_t HostEvictions() const { return host_evictions_; }
+  int64_t HostLoads() const { return host_loads_; }
+  int64_t HostSuperseded() const { return host_superseded_; }
+  HostTierCounts HostCounts() const { return {offloaded_, host_evictions_, host_loads_}; }
+
   // Cached blocks (REQUIRES prefix caching for all of these).
-  enum class Lookup { kMiss, kHeld, kEvictable };
+  // kHost: not on the GPU, but its content is in the host tier.
+  enum class Lookup { kMiss, kHeld, kEvictable, kHost };
   Lookup Find(const BlockKey& key) const;
   // Takes a reference to the cached block `key` (an evictable one leaves the LRU and counts as
   // used again). REQUIRES: Find(key) != kMiss.
@@ -77,6 +103,11 @@ class BlockPool {
   void Publish(const BlockKey& key);
   // Drops a reference; a block nobody holds becomes the most recently used evictable block.
   void ReleaseCached(const BlockKey& key);
+  // Takes block `key` out of the host tier to load it: the caller then allocates a block for it
+  // and publishes `key` (Publish) once the block is allocated. Taking every block of a request
+  // before allocating keeps the allocation's evictions (offloads) from pushing them out of the
+  // host tier. REQUIRES: Find(key) == kHost.
+  void TakeFromHost(const BlockKey& key);
 
  private:
   struct Entry {
@@ -91,6 +122,16 @@ class BlockPool {
   int64_t evictions_ = 0;
   std::unordered_map<BlockKey, Entry, BlockKeyHash> cached_;  // never iterated: deterministic
   std::list<BlockKey> lru_;  // evictable cached blocks, least recently freed first
+  // Host tier: block contents in host memory, least recently offloaded first.
+  int64_t host_capacity_;
+  int64_t offloaded_ = 0;
+  int64_t host_evictions_ = 0;
+  int64_t host_loads_ = 0;
+  int64_t host_superseded_ = 0;
+  std::unordered_map<BlockKey, std::list<BlockKey>::iterator, BlockKeyHash> host_;  // not iterated
+  std::list<BlockKey> host_lru_;
+  // A cached block evicted from the GPU goes to the host tier (dropping its oldest when full).
+  void Offload(const BlockKey& key);
 };
 
 }  // namespace servesim

@@ -95,6 +95,11 @@ void Metrics::OnStep(int replica, SimTime /*start*/, SimTime /*latency*/, const 
   time_.communication_s += cost.breakdown.communication_s;
   time_.other_s += cost.breakdown.other_s;
   time_.host_s += cost.breakdown.host_s;
+  time_.kv_load_s += cost.breakdown.kv_load_s;
+  if (batch.host_load_tokens > 0) {
+    ++load_steps_;
+    load_s_ += cost.kv_load_transfer_s;
+  }
 }
 
 void Metrics::OnKvUsage(int replica, SimTime now, int64_t used_blocks, int64_t total_blocks) {
@@ -159,6 +164,10 @@ void Metrics::SummarizeRequests(const SloTargets& slo, Summary* s) {
     s->total_input_tokens += r.input_tokens;
     s->total_output_tokens += r.output_tokens;
     s->prefix_cache_hit_tokens += r.prefix_hit_tokens;
+    if (s->kv_offload) {
+      s->kv_offload->host_hit_tokens += r.host_hit_tokens;
+      s->kv_offload->gpu_hit_tokens += r.prefix_hit_tokens - r.host_hit_tokens;
+    }
     const double ttft_ms = SimTimeToMs(r.first_token - r.arrival);
     const double e2el_ms = SimTimeToMs(r.finish - r.arrival);
     ttft.push_back(ttft_ms);
@@ -177,6 +186,10 @@ void Metrics::SummarizeRequests(const SloTargets& slo, Summary* s) {
   if (s->total_input_tokens > 0) {
     s->prefix_cache_hit_rate = static_cast<double>(s->prefix_cache_hit_tokens) /
                                static_cast<double>(s->total_input_tokens);
+    if (s->kv_offload) {
+      s->kv_offload->host_hit_rate = static_cast<double>(s->kv_offload->host_hit_tokens) /
+                                     static_cast<double>(s->total_input_tokens);
+    }
   }
   s->duration_s = SimTimeToSeconds(last_finish_ - measure_start_);
   const double d = s->duration_s > 0 ? s->duration_s : 1.0;
@@ -204,6 +217,13 @@ void Metrics::SummarizeEngine(const Capacity& capacity, Summary* s) const {
   s->mean_batch_size = num_steps_ > 0 ? sum_batch_ / num_steps_ : 0;
   s->max_batch_size = max_batch_;
   s->preemptions = preemptions_;
+  if (s->kv_offload) {
+    Summary::KvOffload& o = *s->kv_offload;
+    o.load_steps = load_steps_;
+    o.load_s = load_s_;
+    o.mean_load_ms = load_steps_ > 0 ? 1e3 * load_s_ / static_cast<double>(load_steps_) : 0.0;
+    o.load_exposed_s = time_.kv_load_s;
+  }
   if (s->speculative) {
     Summary::Speculation& sp = *s->speculative;
     sp.sequence_steps = draft_sequence_steps_;

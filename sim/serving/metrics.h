@@ -104,6 +104,9 @@ class Metrics : public StepObserver {
   int64_t draft_sequence_steps_ = 0;
   int64_t drafts_proposed_ = 0;
   int64_t drafts_accepted_ = 0;
+  // KV offload: steps that loaded KV from host memory, and the host-link time of their loads.
+  int64_t load_steps_ = 0;
+  double load_s_ = 0;
   SimTime last_finish_ = 0;
   int64_t num_steps_ = 0;
   double sum_batch_ = 0;

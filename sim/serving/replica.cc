@@ -17,6 +17,7 @@ Replica::Replica(int index, Simulation* sim, const SchedulerConfig& config, int6
   SERVESIM_CHECK(pp >= 1 && config.num_blocks >= pp);
   SchedulerConfig per_engine = config;
   per_engine.num_blocks = config.num_blocks / pp;  // vLLM splits the cache over virtual engines
+  per_engine.host_offload_blocks = config.host_offload_blocks / pp;
   for (int64_t v = 0; v < pp; ++v) {
     // Each engine draws its accepted drafts from its own stream of the run seed.
     per_engine.speculative.stream =
@@ -161,6 +162,17 @@ SimTime Replica::Schedule(SimTime now, const StepCost& cost) {
   metrics_->OnStageWork(index_,
                         cost.breakdown.host_s + (pp - 1) * cost.stage_s + cost.last_stage_s);
   return stage_free_[pp - 1];
+}
+
+HostTierCounts Replica::HostTier() const {
+  HostTierCounts sum;
+  for (const auto& e : engines_) {
+    const HostTierCounts c = e->scheduler.Blocks().HostCounts();
+    sum.offloaded += c.offloaded;
+    sum.evictions += c.evictions;
+    sum.loads += c.loads;
+  }
+  return sum;
 }
 
 void Replica::ReportKv(SimTime now) {

@@ -44,6 +44,8 @@ class Replica : public EventHandler {
   double KvUsage() const;       // used / total KV blocks
   int64_t KvBlocksUsed() const;
   int64_t KvBlocksTotal() const;
+  // KV offload: the engines' host tiers' counters, summed.
+  HostTierCounts HostTier() const;
   bool Idle() const;
   // Reports every launched step to `sink` (null, the default: nothing is reported).
   void SetStepTrace(StepTraceSink* sink) { step_trace_ = sink; }

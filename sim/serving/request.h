@@ -13,7 +13,7 @@ namespace servesim {
 using RequestId = int64_t;
 inline constexpr RequestId kNoRequest = -1;
 
-// Compact: a run keeps one record per request (136 bytes: a million requests in 130 MiB), so counts
+// Compact: a run keeps one record per request (144 bytes: a million requests in 137 MiB), so counts
 // that are bounded well below 2^31 (token counts <= 1e9 by config and trace validation, KV blocks,
 // replicas) are 32-bit; times and counters that grow with the run stay 64-bit.
 struct Request {
@@ -47,6 +47,7 @@ struct Request {
   int32_t cached_blocks = 0;  // prefix caching: leading blocks held as cached (shared) blocks
   uint64_t admit_seq = 0;     // order of the latest admission; preemption takes the largest
   int32_t prefix_hit_tokens = 0;  // prompt tokens found in the prefix cache at first admission
+  int32_t host_hit_tokens = 0;    // ... of which in its host tier (KV offload), loaded
   // Decode-set bookkeeping (see DecodeSet).
   uint32_t decode_epoch = 0;       // bumped on leaving the set; stale heap entries are skipped
   int64_t decode_offset = 0;       // computed tokens minus the set's step counter at entry

@@ -14,7 +14,8 @@ constexpr int64_t kUnlimitedBudget = int64_t{1} << 60;
 Scheduler::Scheduler(const SchedulerConfig& config, RequestTable* table)
     : config_(config),
       table_(table),
-      blocks_(config.num_blocks, config.block_size, config.prefix_caching),
+      blocks_(config.num_blocks, config.block_size, config.prefix_caching,
+              config.host_offload_blocks),
       decode_(table, config.block_size, config.speculative) {
   SERVESIM_CHECK(config_.max_num_seqs >= 1);
   // SGLang's decode batches do not share a token budget with prefills.
@@ -284,6 +285,7 @@ void Scheduler::CheckInvariants(SimTime now) const {
   SERVESIM_CHECK(now >= last_commit_);
   SERVESIM_CHECK(enqueued_ == finished_ + NumWaiting() + NumRunning());
   SERVESIM_CHECK(blocks_.Used() >= 0 && blocks_.Used() <= blocks_.NumBlocks());
+  SERVESIM_CHECK(blocks_.HostBlocks() <= blocks_.HostCapacity());
 }
 
 void Scheduler::Commit(SimTime now, StepObserver* observer) {

@@ -59,6 +59,8 @@ struct SchedulerConfig {
   int64_t block_size = 16;
   int64_t num_blocks = 0;
   bool prefix_caching = false;  // vLLM automatic prefix caching
+  // KV offload: blocks of the host tier (0: none). REQUIRES prefix_caching when > 0.
+  int64_t host_offload_blocks = 0;
   // Prefill instance of a disaggregated deployment: a request finishes (OnFinish) as soon as its
   // prompt is computed and its first token emitted, freeing its blocks; the caller tells this
   // apart from a real completion by r.generated < r.output_tokens.
@@ -189,9 +191,10 @@ class Scheduler {
   void EndBatch();
   // Prefix caching (scheduler_kv.cc): the content key of block `index` of request `id`.
   BlockKey KeyOf(RequestId id, int64_t index) const;
-  // Leading blocks of the request's prompt found in the cache (at most all but the last token);
-  // `evictable` counts those that nobody holds now.
-  int64_t MatchPrefix(RequestId id, int64_t* evictable) const;
+  // Leading blocks of the request's prompt found in the GPU cache (at most all but the last
+  // token); `evictable` counts those that nobody holds now, `host` the blocks right after them
+  // found in the host tier (loaded, not computed).
+  int64_t MatchPrefix(RequestId id, int64_t* evictable, int64_t* host) const;
   // Turns the request's full blocks (of r.computed tokens) into cached blocks.
   void PublishFull(RequestId id);
   // Frees every block the request holds (cached ones stay in the cache, last block first).

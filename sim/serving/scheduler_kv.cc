@@ -12,8 +12,9 @@ bool Scheduler::TryAdmit(SimTime now, int64_t* budget, BatchShape* batch) {
   Request& r = (*table_)[id];
   if (r.computed == r.prompt_target) return false;  // prefilled: joins the decode set next step
   SERVESIM_CHECK(r.computed == 0 && r.blocks == 0);
-  int64_t evictable_hits = 0;
-  const int64_t hits = MatchPrefix(id, &evictable_hits);
+  int64_t evictable_hits = 0, host_hits = 0;
+  const int64_t gpu_hits = MatchPrefix(id, &evictable_hits, &host_hits);
+  const int64_t hits = gpu_hits + host_hits;
   const int64_t start = hits * config_.block_size;  // cached tokens are not computed again
   const int64_t remaining = r.prompt_target - start;
   if (!config_.enable_chunked_prefill && remaining > *budget) return false;
@@ -21,16 +22,25 @@ bool Scheduler::TryAdmit(SimTime now, int64_t* budget, BatchShape* batch) {
   // Reserving policies hold the whole sequence (a prefill-only instance only the prompt).
   const int64_t tokens =
       Reserves() ? r.input_tokens + (config_.prefill_only ? 0 : r.output_tokens) : start + chunk;
-  const int64_t need = blocks_.BlocksFor(tokens) - hits;
+  // Blocks loaded from the host tier need GPU blocks like computed ones.
+  const int64_t need = blocks_.BlocksFor(tokens) - gpu_hits;
   // Taking an evictable cached block uses up a block that was free.
   if (need > blocks_.Free() - evictable_hits) return false;
   waiting_.pop_front();
-  for (int64_t i = 0; i < hits; ++i) blocks_.Acquire(KeyOf(id, i));
+  for (int64_t i = 0; i < gpu_hits; ++i) blocks_.Acquire(KeyOf(id, i));
+  // Out of the host tier before allocating: the allocation's offloads cannot push them out.
+  for (int64_t i = gpu_hits; i < hits; ++i) blocks_.TakeFromHost(KeyOf(id, i));
   blocks_.Allocate(need);
+  for (int64_t i = gpu_hits; i < hits; ++i) blocks_.Publish(KeyOf(id, i));
   r.computed = start;
   r.cached_blocks = hits;
-  r.blocks = hits + need;
-  if (r.scheduled < 0) r.prefix_hit_tokens = start;
+  r.blocks = gpu_hits + need;
+  if (r.scheduled < 0) {
+    r.prefix_hit_tokens = start;
+    r.host_hit_tokens = host_hits * config_.block_size;
+  }
+  // The loaded blocks' KV arrives over the host link during the step of the first chunk.
+  batch->host_load_tokens += host_hits * config_.block_size;
   MarkAdmitted(r, now);
   prefilling_.push_back(id);
   AddChunk(id, chunk, batch);
@@ -47,8 +57,9 @@ BlockKey Scheduler::KeyOf(RequestId id, int64_t index) const {
   return BlockKey{BlockKey::Stream::kRequest, id, index};
 }
 
-int64_t Scheduler::MatchPrefix(RequestId id, int64_t* evictable) const {
+int64_t Scheduler::MatchPrefix(RequestId id, int64_t* evictable, int64_t* host) const {
   *evictable = 0;
+  *host = 0;
   if (!config_.prefix_caching) return 0;
   const Request& r = (*table_)[id];
   // Like vLLM, the last prompt token is always computed (it samples the next token), so a fully
@@ -57,9 +68,16 @@ int64_t Scheduler::MatchPrefix(RequestId id, int64_t* evictable) const {
   int64_t hits = 0;
   for (; hits < max_hits; ++hits) {
     const BlockPool::Lookup found = blocks_.Find(KeyOf(id, hits));
-    if (found == BlockPool::Lookup::kMiss) break;
+    if (found == BlockPool::Lookup::kMiss || found == BlockPool::Lookup::kHost) break;
     if (found == BlockPool::Lookup::kEvictable) ++*evictable;
   }
+  // The blocks that follow may be in the host tier (LMCache's lookup continues the GPU's match
+  // in its own storage); a block back on the GPU or missing ends the match.
+  int64_t loaded = hits;
+  while (loaded < max_hits && blocks_.Find(KeyOf(id, loaded)) == BlockPool::Lookup::kHost) {
+    ++loaded;
+  }
+  *host = loaded - hits;
   return hits;
 }
 

@@ -14,6 +14,7 @@ StepCost ScaleStepCost(const StepCost& cost, double factor) {
   c.breakdown.communication_s *= factor;
   c.breakdown.other_s *= factor;
   c.breakdown.host_s *= factor;
+  c.breakdown.kv_load_s *= factor;
   c.stage_s *= factor;
   c.last_stage_s *= factor;
   c.p2p_s *= factor;

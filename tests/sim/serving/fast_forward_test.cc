@@ -151,7 +151,12 @@ std::string RandomScenario(uint64_t seed) {
     y += fmt::format("  concurrency: {}\n  think_time_s: {}\n  num_requests: 150\n",
                      pick({"1", "8", "64"}), pick({"0", "0.2"}));
   } else if (kind == 4 && scheduler != "static") {
-    y = "prefix_caching: {enabled: true}\n" + y;
+    // KV offload on half of these (pp 1 only), from its own stream.
+    Rng offload(seed, "fast_forward_test/kv_offload");
+    const bool host_tier = pp == 1 && offload.UniformInt(0, 1) == 0;
+    y = (host_tier ? "prefix_caching: {enabled: true, host_offload_gib: 2}\n"
+                   : "prefix_caching: {enabled: true}\n") +
+        y;
     y += fmt::format("  arrival: {{process: poisson, rate: {}}}\n", rate);
     y += "  sessions: {num_sessions: 40, turns: {dist: uniform, min: 1, max: 4}, "
          "think_time_s: 1}\n  shared_prefix_tokens: 300\n";
@@ -166,6 +171,7 @@ std::string RandomScenario(uint64_t seed) {
 
 TEST(FastForwardTest, RandomScenariosGiveIdenticalResults) {
   int ran = 0, preempting = 0, inlining = 0, pipelined = 0, disaggregated = 0, speculating = 0;
+  int offloading = 0;
   for (uint64_t seed = 1; seed <= 120; ++seed) {
     const std::string yaml = RandomScenario(seed);
     Scenario s;
@@ -181,6 +187,7 @@ TEST(FastForwardTest, RandomScenariosGiveIdenticalResults) {
     pipelined += s.pp > 1 ? 1 : 0;
     disaggregated += s.disaggregation ? 1 : 0;
     speculating += s.engine.speculative.enabled ? 1 : 0;
+    offloading += s.engine.batching.host_offload_blocks > 0 ? 1 : 0;
   }
   // The draw covers what fast-forward must respect.
   EXPECT_GE(ran, 80);
@@ -189,6 +196,7 @@ TEST(FastForwardTest, RandomScenariosGiveIdenticalResults) {
   EXPECT_GE(pipelined, 3);
   EXPECT_GE(disaggregated, 3);
   EXPECT_GE(speculating, 5);
+  EXPECT_GE(offloading, 3);
 }
 
 // Engine presets bring CUDA-graph launches, host/GPU overlap (arrivals seen a step late,

@@ -7,7 +7,7 @@
 namespace servesim {
 namespace {
 
-TEST(RequestSizeTest, RecordIsAtMost136Bytes) { EXPECT_LE(sizeof(Request), 136u); }
+TEST(RequestSizeTest, RecordIsAtMost144Bytes) { EXPECT_LE(sizeof(Request), 144u); }
 
 }  // namespace
 }  // namespace servesim
