@@ -31,15 +31,7 @@ StepCost HostLoadStepModel::Cost(const BatchShape& batch) const {
   cost.kv_load_transfer_s = load_s;
   cost.breakdown.kv_load_s += extra_s;
   cost.last_stage_s += extra_s;
-  // Host work re-exposed over the longer GPU time, as FinishStepCost exposes it: unchanged when
-  // it runs before the GPU work; hidden further when it overlaps it.
-  if (params_.overlap_host) {
-    cost.breakdown.host_s = std::max(0.0, host_s - extra_s);
-  } else if (batch.launch == StepLaunch::kEager) {
-    const double work_s = params_.host_overhead_per_step_s +
-                          params_.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
-    cost.breakdown.host_s = work_s + std::max(0.0, host_s - work_s - extra_s);
-  }
+  cost.breakdown.host_s = ReexposedHostTime(params_, batch, host_s, extra_s);
   cost.duration_s = cost.breakdown.Total();
   return cost;
 }

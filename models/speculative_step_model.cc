@@ -46,9 +46,7 @@ void AddGpuTime(const StepCost& c, StepCost* sum) {
 // the pass's host time on top of the per-step host work (counted once, by the target).
 double SpeculativeStepModel::ExposedLaunch(const BatchShape& pass, const StepCost& c) const {
   if (pass.launch != StepLaunch::kEager) return 0;
-  const double work_s = params_.host_overhead_per_step_s +
-                        params_.host_overhead_per_seq_s * static_cast<double>(pass.NumSeqs());
-  return std::max(0.0, c.breakdown.host_s - work_s);
+  return std::max(0.0, c.breakdown.host_s - HostWork(params_, pass));
 }
 
 StepCost SpeculativeStepModel::ProposerCost(const BatchShape& batch) const {
@@ -100,17 +98,8 @@ StepCost SpeculativeStepModel::Cost(const BatchShape& batch) const {
   // decoding is refused with pp > 1).
   const double host_s = cost.breakdown.host_s;
   AddGpuTime(proposer, &cost);
-  // Host work re-exposed over the longer GPU time, as FinishStepCost exposes it: unchanged when
-  // it runs before the GPU work; hidden further when it overlaps it.
-  const bool eager = batch.launch == StepLaunch::kEager;
-  if (params_.overlap_host) {
-    cost.breakdown.host_s = std::max(0.0, host_s - extra_s);
-  } else if (eager) {
-    const double work_s = params_.host_overhead_per_step_s +
-                          params_.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
-    cost.breakdown.host_s = work_s + std::max(0.0, host_s - work_s - extra_s);
-  }
-  cost.breakdown.host_s += proposer.breakdown.host_s;  // eager passes' exposed launches
+  cost.breakdown.host_s = ReexposedHostTime(params_, batch, host_s, extra_s) +
+                          proposer.breakdown.host_s;  // + eager passes' exposed launches
   cost.duration_s = cost.breakdown.Total();
   return cost;
 }

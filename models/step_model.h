@@ -95,6 +95,13 @@ struct StepCost {
   double kv_load_transfer_s = 0;
 };
 
+// The host work of `batch` (per step + per sequence), the part of FinishStepCost's host time that
+// is not launching.
+inline double HostWork(const StepModelParams& p, const BatchShape& batch) {
+  return p.host_overhead_per_step_s +
+         p.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
+}
+
 // Sets cost->breakdown.host_s and cost->duration_s, given the GPU time already in the breakdown
 // (every class but host) and the number of kernels one GPU launches for the step. Host work is
 // host_overhead_per_step_s + host_overhead_per_seq_s x sequences, plus, for an eager step,
@@ -105,8 +112,7 @@ struct StepCost {
 // `kernels` is read only for an eager step. Inline: it runs once per simulated step.
 inline void FinishStepCost(const StepModelParams& p, const BatchShape& batch, double kernels,
                            StepCost* cost) {
-  const double work_s =
-      p.host_overhead_per_step_s + p.host_overhead_per_seq_s * static_cast<double>(batch.NumSeqs());
+  const double work_s = HostWork(p, batch);
   const bool eager = batch.launch == StepLaunch::kEager;
   if (!p.overlap_host && !eager) {
     cost->breakdown.host_s = work_s;
@@ -118,6 +124,19 @@ inline void FinishStepCost(const StepModelParams& p, const BatchShape& batch, do
                                             : work_s + std::max(0.0, launch_s - gpu_s);
   }
   cost->duration_s = cost->breakdown.Total();
+}
+
+// A wrapper (speculative proposer, host KV loads) added `extra_gpu_s` of GPU time to a step
+// FinishStepCost priced with host time `host_s`: the host time it exposes over the longer GPU
+// time, as FinishStepCost would have: unchanged when it runs before the GPU work (sequential,
+// not eager); hidden further when it overlaps the GPU (overlap_host), or, for an eager step, the
+// launching that outlasted the GPU shrinks.
+inline double ReexposedHostTime(const StepModelParams& p, const BatchShape& batch, double host_s,
+                                double extra_gpu_s) {
+  if (p.overlap_host) return std::max(0.0, host_s - extra_gpu_s);
+  if (batch.launch != StepLaunch::kEager) return host_s;
+  const double work_s = HostWork(p, batch);
+  return work_s + std::max(0.0, host_s - work_s - extra_gpu_s);
 }
 
 class StepModel {
