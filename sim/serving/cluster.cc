@@ -21,6 +21,7 @@ Cluster::Cluster(const Scenario& s, const std::vector<const StepModel*>& models,
       std::vector<Replica*> replicas;
       for (auto& r : pools_[0].replicas) replicas.push_back(r.get());
       autoscaler_ = std::make_unique<Autoscaler>(*s.autoscaler, sim, std::move(replicas));
+      pools_[0].router->SetAutoscaled(true);
     }
     return;
   }

@@ -75,6 +75,9 @@ size_t Router::RoundRobin(const std::vector<std::unique_ptr<Replica>>& replicas)
 
 size_t Router::Random(const std::vector<std::unique_ptr<Replica>>& replicas) {
   // Uniform over the routable replicas: the k-th of them (with all routable, replica k).
+  if (!autoscaled_) {
+    return static_cast<size_t>(rng_.UniformInt(0, static_cast<int64_t>(replicas.size()) - 1));
+  }
   int64_t routable = 0;
   for (const auto& r : replicas) routable += r->Routable() ? 1 : 0;
   SERVESIM_CHECK(routable > 0);

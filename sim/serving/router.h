@@ -49,6 +49,9 @@ class Router {
   // Tests: every least-outstanding choice is checked against a scan of all replicas (a
   // replica that changed without marking its LoadIndex would fail the check).
   static void VerifyAgainstScanForTesting(bool on) { verify_against_scan_ = on; }
+  // An autoscaler drives the pool: some replicas may not be routable. Without one, every replica
+  // is, and the random policy draws in O(1) instead of counting them.
+  void SetAutoscaled(bool on) { autoscaled_ = on; }
 
  private:
   size_t LeastOutstanding(const std::vector<std::unique_ptr<Replica>>& replicas);
@@ -61,6 +64,7 @@ class Router {
   size_t next_ = 0;
   std::unordered_map<int64_t, size_t> session_replica_;
   std::unique_ptr<LoadIndex> load_;
+  bool autoscaled_ = false;
   static inline bool verify_against_scan_ = false;
 };
 

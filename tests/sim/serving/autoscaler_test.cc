@@ -317,6 +317,7 @@ TEST(AutoscalerRouterTest, EveryPolicySkipsReplicasThatAreNotRoutable) {
   }
   for (const std::string& name : RouterPolicyNames()) {
     Router router(ParseRouterPolicy(name), 1, "router", replicas.size());
+    router.SetAutoscaled(true);  // as the cluster does when an autoscaler drives the pool
     for (size_t i = 0; i < replicas.size(); ++i) replicas[i]->SetLoadIndex(router.load_index(), i);
     for (size_t i = 0; i < replicas.size(); ++i) replicas[i]->SetRoutable(i == 1 || i == 3);
     Request r;
