@@ -57,6 +57,37 @@ while read -r zoo name method ours k tau overall mt; do
     }' >>"$out"
 done <<<"$rows"
 cat "$out"
+
+# Step times against SpecDecode-Bench's step-time model of vLLM on an H100 (predictor.py,
+# Llama8BH100, commit 2fdccbd of github.com/SpecDecode-Bench/simulator, fitted to its
+# measurements): target pass = 3.92645679e-8 s x KV tokens + 2.10103129e-5 s x batched tokens +
+# 5.88590713e-3 s; EAGLE-3 drafting = 2.37768493e-9 s x KV tokens + 8.41429603e-7 s x draft
+# tokens + 2.13526175e-3 s; 1.20683946e-3 s per step on top. servesim: mean inter-chunk latency
+# of a closed loop of b sequences (about 1,000 KV tokens each), EAGLE with 3 drafts.
+steps_scenario="$root/configs/validation/specdecode-bench-h100.yaml"
+itl_ms() {
+  "$bin" run "$steps_scenario" --quiet --json "$tmp/s.json" "$@" >/dev/null
+  sed -n 's/^ *"mean_itl_ms": \([0-9.e+-]*\),*$/\1/p' "$tmp/s.json"
+}
+steps="$tmp/steps"
+printf '%5s %10s %10s %7s %12s %12s %7s\n' batch plain_ms vllm_ms error eagle3_ms vllm_ms error \
+  >"$steps"
+for b in 1 8 16 32 64; do
+  n=$((b * 4 > 16 ? b * 4 : 16))
+  plain="$(itl_ms --set "workload.concurrency=$b" --set "workload.num_requests=$n")"
+  eagle="$(itl_ms --set "workload.concurrency=$b" --set "workload.num_requests=$n" \
+    --set 'engine.speculative={method: eagle, num_tokens: 3, acceptance_rate: 0.7}')"
+  awk -v b="$b" -v p="$plain" -v e="$eagle" 'BEGIN {
+      kv = b * 1000; k = 3
+      o = 1.20683946e-3
+      base = (kv * 3.92645679e-8 + b * 2.10103129e-5 + 5.88590713e-3 + o) * 1e3
+      spec = (kv * 3.92645679e-8 + b * (k + 1) * 2.10103129e-5 + 5.88590713e-3 \
+              + kv * 2.37768493e-9 + b * k * 8.41429603e-7 + 2.13526175e-3 + o) * 1e3
+      printf "%5d %10.2f %10.2f %+6.0f%% %12.2f %12.2f %+6.0f%%\n", b, p, base, 100 * (p - base) / base, e, spec, 100 * (e - spec) / spec
+    }' >>"$steps"
+done
+cat "$steps"
 source "$root/scripts/doc_block.sh"
 replace_doc_block "$root/docs/validation.md" speculative "$out"
-echo "updated the speculative block in docs/validation.md"
+replace_doc_block "$root/docs/validation.md" speculative-steps "$steps"
+echo "updated the speculative blocks in docs/validation.md"
