@@ -80,8 +80,8 @@ void CheckSpeculative(const ConfigNode& node, const SpeculativeConfig& spec,
         "speculative decoding is modelled for schedulers vllm, sarathi and trtllm, not {}",
         scheduler));
   }
-  if (pp > 1) {
-    node.Child("method").Fail(fmt::format(
+  if (pp > 1) {  // a shape without stages can run it: studies skip this shape
+    node.Child("method").FailDeployment(fmt::format(
         "not with pipeline parallelism (pp = {}): the proposer would wait for the last stage", pp));
   }
   const int64_t rows = max_num_seqs * (spec.num_tokens + 1);
