@@ -7,6 +7,7 @@
 
 #include "sim/config/input_error.h"
 #include "sim/runner.h"
+#include "tests/util/error_of.h"
 
 namespace servesim {
 namespace {
@@ -15,12 +16,9 @@ const std::string kExample =
     (std::filesystem::path(SERVESIM_SOURCE_DIR) / "configs/scenarios/kv-offload.yaml").string();
 
 std::string ErrorOf(const std::string& yaml, std::vector<std::string> sets) {
-  try {
+  return test_util::InputErrorOf([&] {
     ParseScenario(ApplyOverrides(ConfigNode::LoadString(yaml, "test.yaml"), sets), std::nullopt);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
+  });
 }
 
 TEST(KvOffloadRunTest, HostHitsReplaceRecomputationAndShortenTtft) {

@@ -9,6 +9,7 @@
 #include "sim/config/scenario.h"
 #include "sim/report/summary.h"
 #include "sim/runner.h"
+#include "tests/util/error_of.h"
 
 namespace servesim {
 namespace {
@@ -31,12 +32,7 @@ Scenario Load(const std::vector<std::string>& sets) {
 }
 
 std::string ErrorOf(const std::vector<std::string>& sets) {
-  try {
-    Load(sets);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
+  return test_util::InputErrorOf([&] { Load(sets); });
 }
 
 TEST(MoeScenarioTest, EpDefaultsToOneAndIsReadWithTheFactor) {

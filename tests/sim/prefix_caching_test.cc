@@ -7,6 +7,7 @@
 
 #include "sim/config/input_error.h"
 #include "sim/runner.h"
+#include "tests/util/error_of.h"
 
 namespace servesim {
 namespace {
@@ -17,12 +18,7 @@ Scenario FromYaml(const std::string& yaml, std::vector<std::string> sets = {}) {
 }
 
 std::string ErrorOf(const std::string& yaml, std::vector<std::string> sets) {
-  try {
-    FromYaml(yaml, std::move(sets));
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
+  return test_util::InputErrorOf([&] { FromYaml(yaml, std::move(sets)); });
 }
 
 const char* kChat = R"(

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sim/config/input_error.h"
+#include "tests/util/error_of.h"
 
 namespace servesim {
 namespace {
@@ -13,12 +14,7 @@ namespace {
 // Runs `fn` and returns the InputError message it throws ("no error" if none).
 template <typename Fn>
 std::string ErrorOf(Fn fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
+  return test_util::InputErrorOf(fn);
 }
 
 ConfigNode Doc(const std::string& text) { return ConfigNode::LoadString(text, "configs/x.yaml"); }

@@ -23,12 +23,7 @@ Scenario Load(const std::vector<std::string>& sets) {
 }
 
 std::string ErrorOf(const std::vector<std::string>& sets) {
-  try {
-    Load(sets);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
+  return test_util::InputErrorOf([&] { Load(sets); });
 }
 
 TEST(ScenarioTest, DefaultsFollowVllm) {
