@@ -181,7 +181,8 @@ TEST(AutoscalerTest, ToleranceKeepsTheCountWhileTheLoadIsClose) {
   EXPECT_EQ(Scaling(RunScenario(exact, FixedStep(kStepS))).peak_replicas, 2);
   const Scenario tolerant =
       FromYaml(kBurst, {"autoscaler.target_per_replica=50", "autoscaler.tolerance=1"});
-  const Summary::Autoscaling& a = Scaling(RunScenario(tolerant, FixedStep(kStepS)));
+  const RunResult r = RunScenario(tolerant, FixedStep(kStepS));  // `a` refers into it
+  const Summary::Autoscaling& a = Scaling(r);
   EXPECT_EQ(a.peak_replicas, 1);
   EXPECT_EQ(a.scale_ups, 0);
 }
