@@ -112,16 +112,20 @@ void Summarize(const Scenario& scenario, const std::vector<const StepModel*>& mo
   s->scheduler = scenario.engine.scheduler;
   s->preset = scenario.engine.preset;
   s->prefix_caching = scenario.engine.batching.prefix_caching;
+  // Built as values, then assigned: clang does not let optional::emplace() default-construct a
+  // nested struct with member initializers (its triviality is decided inside Summary).
   if (const int64_t host_blocks = scenario.engine.batching.host_offload_blocks; host_blocks > 0) {
-    s->kv_offload.emplace();
-    s->kv_offload->host_offload_gib = scenario.host_offload_gib;
-    s->kv_offload->host_blocks = host_blocks;
+    Summary::KvOffload kv;
+    kv.host_offload_gib = scenario.host_offload_gib;
+    kv.host_blocks = host_blocks;
+    s->kv_offload = kv;
   }
   if (const SpeculativeConfig& spec = scenario.engine.speculative; spec.enabled) {
-    s->speculative.emplace();
-    s->speculative->method = spec.method;
-    s->speculative->num_tokens = spec.num_tokens;
-    s->speculative->expected_tokens_per_step = spec.ExpectedTokensPerStep();
+    Summary::Speculation sp;
+    sp.method = spec.method;
+    sp.num_tokens = spec.num_tokens;
+    sp.expected_tokens_per_step = spec.ExpectedTokensPerStep();
+    s->speculative = sp;
   }
   s->seed = scenario.seed;
   s->events = sim.EventsProcessed() + sim.EventsInlined();
