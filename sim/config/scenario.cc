@@ -287,7 +287,7 @@ void PlanHostOffload(const ConfigNode& root, Scenario* s) {
   if (!node.Defined()) return;
   const double gib = node.AsDouble(Between(0, 1e6));
   if (gib == 0) return;  // off
-  if (s->pp > 1) {  // a shape without stages can run it: studies skip this shape
+  if (s->pp > 1) {       // a shape without stages can run it: studies skip this shape
     node.FailDeployment(fmt::format(
         "not with pipeline parallelism (pp = {}): loads are priced for one stage's step", s->pp));
   }
